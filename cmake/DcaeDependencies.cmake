@@ -1,0 +1,21 @@
+# Finds the Debian 12 packages dcae builds on (see containers/debian-packages.txt).
+
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(yaml-cpp REQUIRED)          # 0.7: the target is plain `yaml-cpp`
+find_package(CLI11 REQUIRED)
+
+# nifti_clib: Debian's NIFTIConfig.cmake points at /usr/lib and fails, so find the parts.
+find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti REQUIRED)
+find_library(NIFTI2_LIBRARY nifti2 REQUIRED)
+find_library(ZNZ_LIBRARY znz REQUIRED)
+find_library(MATH_LIBRARY m)
+if(NOT TARGET dcae_nifti2)
+  add_library(dcae_nifti2 INTERFACE)
+  target_include_directories(dcae_nifti2 SYSTEM INTERFACE "${NIFTI_INCLUDE_DIR}")
+  # Never link libniftiio as well: both export nifti_image_read.
+  target_link_libraries(dcae_nifti2 INTERFACE "${NIFTI2_LIBRARY}" "${ZNZ_LIBRARY}" ZLIB::ZLIB
+                        $<$<BOOL:${MATH_LIBRARY}>:${MATH_LIBRARY}>)
+  add_library(dcae::nifti2 ALIAS dcae_nifti2)
+endif()

@@ -1,0 +1,88 @@
+#include "io/derivatives.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error.h"
+#include "dcae/version.h"
+
+namespace dcae::io {
+
+const std::vector<std::string>& bids_entity_order() {
+  static const std::vector<std::string> kOrder = {
+      "sub", "ses", "sample", "task", "tracksys", "acq", "nuc", "voi", "ce", "trc",
+      "stain", "rec", "dir", "run", "mod", "echo", "flip", "inv", "mt", "part",
+      "proc", "hemi", "space", "split", "recording", "chunk", "seg", "res", "den",
+      "label", "desc"};
+  return kOrder;
+}
+
+std::string bids_filename(const std::map<std::string, std::string>& entities,
+                          const std::string& suffix, const std::string& extension) {
+  const auto& order = bids_entity_order();
+  for (const auto& kv : entities) {
+    if (std::find(order.begin(), order.end(), kv.first) == order.end()) {
+      throw usage_error("unknown BIDS entity '" + kv.first + "'");
+    }
+  }
+  auto alnum = [](const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+      return std::isalnum(c) != 0;
+    });
+  };
+  std::string name;
+  for (const auto& key : order) {
+    auto it = entities.find(key);
+    if (it == entities.end() || it->second.empty()) continue;
+    if (!alnum(it->second)) {
+      throw usage_error("BIDS label for '" + key + "' must be alphanumeric, got '" + it->second + "'");
+    }
+    if (!name.empty()) name += '_';
+    name += key + '-' + it->second;
+  }
+  if (!alnum(suffix)) throw usage_error("BIDS suffix must be alphanumeric, got '" + suffix + "'");
+  if (!name.empty()) name += '_';
+  return name + suffix + extension;
+}
+
+std::filesystem::path derivative_path(const std::filesystem::path& out_root,
+                                      const std::map<std::string, std::string>& source_entities,
+                                      const std::map<std::string, std::string>& add,
+                                      const std::string& suffix, const std::string& extension,
+                                      const std::string& datatype) {
+  std::map<std::string, std::string> e = source_entities;
+  for (const auto& kv : add) {
+    if (kv.second.empty()) {
+      e.erase(kv.first);
+    } else {
+      e[kv.first] = kv.second;
+    }
+  }
+  auto sub = e.find("sub");
+  if (sub == e.end()) throw usage_error("a derivative needs a 'sub' entity");
+  std::filesystem::path dir = out_root / ("sub-" + sub->second);
+  if (auto ses = e.find("ses"); ses != e.end()) dir /= "ses-" + ses->second;
+  if (!datatype.empty()) dir /= datatype;
+  return dir / bids_filename(e, suffix, extension);
+}
+
+nlohmann::json derivative_description(const std::string& name,
+                                      const std::vector<std::string>& source_datasets,
+                                      const std::string& container_image) {
+  nlohmann::json gen = {{"Name", kProjectName}, {"Version", kVersion}, {"CodeURL", kCodeUrl}};
+  if (!container_image.empty()) {
+    gen["Container"] = {{"Type", "docker"}, {"Tag", container_image}};
+  }
+  nlohmann::json d = {{"Name", name},
+                      {"BIDSVersion", kBidsVersion},
+                      {"DatasetType", "derivative"},
+                      {"GeneratedBy", nlohmann::json::array({gen})}};
+  if (!source_datasets.empty()) {
+    nlohmann::json src = nlohmann::json::array();
+    for (const auto& s : source_datasets) src.push_back({{"URL", s}});
+    d["SourceDatasets"] = src;
+  }
+  return d;
+}
+
+}  // namespace dcae::io

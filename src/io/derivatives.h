@@ -1,0 +1,43 @@
+#pragma once
+/// \file derivatives.h
+/// BIDS-Derivatives file naming and dataset_description.json.
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace dcae::io {
+
+/// Entity keys in the order the BIDS specification fixes for file names.
+const std::vector<std::string>& bids_entity_order();
+
+/// Builds a BIDS file name from entities (any order in the map; written in the
+/// specification's order), a suffix and an extension: {sub:01, task:motor, desc:preproc},
+/// "bold", ".nii.gz" → "sub-01_task-motor_desc-preproc_bold.nii.gz".
+/// Throws usage_error on an unknown entity key or a label that is not alphanumeric.
+std::string bids_filename(const std::map<std::string, std::string>& entities,
+                          const std::string& suffix, const std::string& extension);
+
+/// The derivative of a source file: the source's entities, with `add` entities set/replaced
+/// (an empty value removes the entity), a new suffix and extension; placed in
+/// `<out>/sub-X[/ses-Y]/<datatype>/`.
+std::filesystem::path derivative_path(const std::filesystem::path& out_root,
+                                      const std::map<std::string, std::string>& source_entities,
+                                      const std::map<std::string, std::string>& add,
+                                      const std::string& suffix, const std::string& extension,
+                                      const std::string& datatype = "func");
+
+/// dataset_description.json for a derivative dataset written by dcae:
+/// Name, BIDSVersion, DatasetType "derivative", GeneratedBy [{Name, Version, CodeURL,
+/// Container?}], SourceDatasets (if given).
+nlohmann::json derivative_description(const std::string& name,
+                                      const std::vector<std::string>& source_datasets = {},
+                                      const std::string& container_image = {});
+
+/// The BIDS version dcae writes.
+inline constexpr const char* kBidsVersion = "1.8.0";
+
+}  // namespace dcae::io

@@ -1,0 +1,88 @@
+#include "io/task_design.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace dcae::io {
+namespace {
+double gamma_pdf(double t, double shape) {
+  if (t <= 0) return 0.0;
+  return std::exp((shape - 1.0) * std::log(t) - t - std::lgamma(shape));
+}
+constexpr double kHrfLength = 32.0;
+}  // namespace
+
+double canonical_hrf(double t_s) {
+  if (t_s < 0) return 0.0;
+  return gamma_pdf(t_s, 6.0) - gamma_pdf(t_s, 16.0) / 6.0;
+}
+
+std::vector<double> hrf_response(const std::vector<Event>& events, const std::vector<double>& times_s,
+                                 double dt_s) {
+  if (!(dt_s > 0)) throw usage_error("hrf_response: dt must be positive");
+  std::vector<double> out(times_s.size(), 0.0);
+  if (times_s.empty() || events.empty()) return out;
+  const double t_end = *std::max_element(times_s.begin(), times_s.end()) + dt_s;
+  double t_start = 0.0;
+  for (const auto& e : events) t_start = std::min(t_start, e.onset_s);
+  t_start = std::min(t_start, *std::min_element(times_s.begin(), times_s.end())) - kHrfLength;
+  const auto n = static_cast<std::size_t>(std::ceil((t_end - t_start) / dt_s)) + 2;
+  std::vector<double> u(n, 0.0);
+  for (const auto& e : events) {
+    const double a = (e.onset_s - t_start) / dt_s;
+    if (e.duration_s <= 0) {
+      const auto k = static_cast<std::int64_t>(std::floor(a));
+      if (k >= 0 && static_cast<std::size_t>(k) < n) u[static_cast<std::size_t>(k)] += e.amplitude / dt_s;
+      continue;
+    }
+    const double b = (e.onset_s + e.duration_s - t_start) / dt_s;
+    // Exact box coverage of each grid cell [k, k+1).
+    const auto k0 = static_cast<std::int64_t>(std::floor(a));
+    const auto k1 = static_cast<std::int64_t>(std::ceil(b));
+    for (std::int64_t k = std::max<std::int64_t>(k0, 0); k < k1 && static_cast<std::size_t>(k) < n; ++k) {
+      const double cover = std::min(b, double(k + 1)) - std::max(a, double(k));
+      if (cover > 0) u[static_cast<std::size_t>(k)] += e.amplitude * cover;
+    }
+  }
+  const auto nh = static_cast<std::size_t>(std::ceil(kHrfLength / dt_s));
+  std::vector<double> h(nh);
+  double area = 0.0;
+  for (std::size_t k = 0; k < nh; ++k) {
+    h[k] = canonical_hrf((static_cast<double>(k) + 0.5) * dt_s);
+    area += h[k];
+  }
+  for (double& v : h) v /= area;
+  std::vector<double> y(n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (u[i] == 0.0) continue;
+    const std::size_t m = std::min(nh, n - i);
+    for (std::size_t k = 0; k < m; ++k) y[i + k] += u[i] * h[k];
+  }
+  for (std::size_t j = 0; j < times_s.size(); ++j) {
+    const double x = (times_s[j] - t_start) / dt_s;
+    const auto k = static_cast<std::size_t>(std::clamp(std::floor(x), 0.0, double(n - 2)));
+    const double f = std::clamp(x - double(k), 0.0, 1.0);
+    out[j] = (1.0 - f) * y[k] + f * y[k + 1];
+  }
+  return out;
+}
+
+TaskDesign make_task_design(const Events& events, std::int64_t n_volumes, double tr_s,
+                            double offset_s) {
+  if (!(tr_s > 0)) throw usage_error("task design: repetition time must be positive");
+  TaskDesign d;
+  d.tr_s = tr_s;
+  std::vector<double> times(static_cast<std::size_t>(n_volumes));
+  for (std::int64_t i = 0; i < n_volumes; ++i) {
+    times[static_cast<std::size_t>(i)] = static_cast<double>(i) * tr_s + offset_s;
+  }
+  for (const auto& c : events.conditions()) {
+    d.conditions.push_back(c);
+    d.regressors.push_back(hrf_response(events.of(c), times));
+  }
+  return d;
+}
+
+}  // namespace dcae::io

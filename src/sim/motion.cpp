@@ -1,0 +1,113 @@
+#include "sim/motion.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dcae::sim {
+
+std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double max_deg,
+                                          int spikes, std::mt19937_64& rng) {
+  std::vector<MotionParams> p(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)), MotionParams{});
+  if (n <= 0) return p;
+  std::normal_distribution<double> g(0.0, 1.0);
+  std::uniform_real_distribution<double> phase(0.0, 2 * M_PI);
+  for (std::size_t a = 0; a < 6; ++a) {
+    const double amp = a < 3 ? max_mm : max_deg;
+    // Slow drift (a few cosines) plus a small random walk: like a settling head.
+    const double c1 = g(rng), c2 = g(rng) * 0.5, c3 = g(rng) * 0.25;
+    const double p1 = phase(rng), p2 = phase(rng), p3 = phase(rng);
+    double walk = 0.0;
+    std::vector<double> v(p.size());
+    double peak = 1e-12;
+    for (std::size_t t = 0; t < p.size(); ++t) {
+      const double x = static_cast<double>(t) / static_cast<double>(std::max<std::int64_t>(n - 1, 1));
+      walk = 0.9 * walk + 0.1 * g(rng);
+      v[t] = c1 * std::cos(M_PI * x + p1) + c2 * std::cos(3 * M_PI * x + p2) +
+             c3 * std::cos(7 * M_PI * x + p3) + 0.15 * walk;
+      peak = std::max(peak, std::fabs(v[t]));
+    }
+    for (std::size_t t = 0; t < p.size(); ++t) p[t][a] = 0.8 * amp * v[t] / peak;
+  }
+  std::uniform_int_distribution<std::int64_t> when(0, n - 1);
+  for (int s = 0; s < spikes; ++s) {
+    const auto t = static_cast<std::size_t>(when(rng));
+    for (std::size_t a = 0; a < 6; ++a) p[t][a] += 0.2 * (a < 3 ? max_mm : max_deg) * g(rng);
+  }
+  const MotionParams mid = p[static_cast<std::size_t>(n / 2)];
+  for (auto& row : p)
+    for (std::size_t a = 0; a < 6; ++a) row[a] -= mid[a];
+  return p;
+}
+
+io::Matrix4 rigid_matrix(const MotionParams& p, const std::array<double, 3>& c) {
+  const double d2r = M_PI / 180.0;
+  const double ax = p[3] * d2r, ay = p[4] * d2r, az = p[5] * d2r;
+  const double cx = std::cos(ax), sx = std::sin(ax), cy = std::cos(ay), sy = std::sin(ay),
+               cz = std::cos(az), sz = std::sin(az);
+  // R = Rz · Rx · Ry (ITK Euler3DTransform with ComputeZYX off).
+  const double Rx[3][3] = {{1, 0, 0}, {0, cx, -sx}, {0, sx, cx}};
+  const double Ry[3][3] = {{cy, 0, sy}, {0, 1, 0}, {-sy, 0, cy}};
+  const double Rz[3][3] = {{cz, -sz, 0}, {sz, cz, 0}, {0, 0, 1}};
+  double RxRy[3][3] = {}, R[3][3] = {};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 3; ++k) RxRy[i][j] += Rx[i][k] * Ry[k][j];
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 3; ++k) R[i][j] += Rz[i][k] * RxRy[k][j];
+  io::Matrix4 m = io::identity4();
+  for (std::size_t i = 0; i < 3; ++i) {
+    double rc = 0.0;
+    for (std::size_t j = 0; j < 3; ++j) {
+      m[i][j] = R[i][j];
+      rc += R[i][j] * c[j];
+    }
+    m[i][3] = c[i] + p[i] - rc;
+  }
+  return m;
+}
+
+std::vector<double> framewise_displacement(const std::vector<MotionParams>& params, double radius_mm) {
+  std::vector<double> fd(params.size(), 0.0);
+  const double d2r = M_PI / 180.0;
+  for (std::size_t t = 1; t < params.size(); ++t) {
+    double s = 0.0;
+    for (std::size_t a = 0; a < 3; ++a) s += std::fabs(params[t][a] - params[t - 1][a]);
+    for (std::size_t a = 3; a < 6; ++a) s += radius_mm * d2r * std::fabs(params[t][a] - params[t - 1][a]);
+    fd[t] = s;
+  }
+  return fd;
+}
+
+void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transform, float* out) {
+  // voxel(out) → world → T⁻¹ → voxel(in)
+  const io::Matrix4 m = io::multiply4(io::inverse4(grid.affine),
+                                      io::multiply4(io::inverse4(transform), grid.affine));
+  const std::int64_t nx = grid.dim[0], ny = grid.dim[1], nz = grid.dim[2];
+  for (std::int64_t k = 0; k < nz; ++k)
+    for (std::int64_t j = 0; j < ny; ++j)
+      for (std::int64_t i = 0; i < nx; ++i) {
+        const double x = m[0][0] * i + m[0][1] * j + m[0][2] * k + m[0][3];
+        const double y = m[1][0] * i + m[1][1] * j + m[1][2] * k + m[1][3];
+        const double z = m[2][0] * i + m[2][1] * j + m[2][2] * k + m[2][3];
+        float val = 0.f;
+        const double fx = std::floor(x), fy = std::floor(y), fz = std::floor(z);
+        const auto x0 = static_cast<std::int64_t>(fx), y0 = static_cast<std::int64_t>(fy),
+                   z0 = static_cast<std::int64_t>(fz);
+        if (x0 >= -1 && y0 >= -1 && z0 >= -1 && x0 < nx && y0 < ny && z0 < nz) {
+          const double dx = x - fx, dy = y - fy, dz = z - fz;
+          double acc = 0.0;
+          for (int c = 0; c < 8; ++c) {
+            const std::int64_t xi = x0 + (c & 1), yi = y0 + ((c >> 1) & 1), zi = z0 + ((c >> 2) & 1);
+            if (xi < 0 || yi < 0 || zi < 0 || xi >= nx || yi >= ny || zi >= nz) continue;
+            const double w = ((c & 1) ? dx : 1 - dx) * (((c >> 1) & 1) ? dy : 1 - dy) *
+                             (((c >> 2) & 1) ? dz : 1 - dz);
+            acc += w * in[xi + nx * (yi + ny * zi)];
+          }
+          val = static_cast<float>(acc);
+        }
+        out[i + nx * (j + ny * k)] = val;
+      }
+}
+
+}  // namespace dcae::sim
