@@ -3,10 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
+#include <fstream>
+#include <initializer_list>
 #include <random>
 #include <string>
+
+#include "core/error.h"
 
 namespace dcae::test {
 
@@ -42,6 +49,40 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// Runs a Python snippet with Debian's /usr/bin/python3 (which has numpy and nibabel);
+/// returns its exit status, or -1 when that interpreter or those modules are missing.
+inline int run_debian_python(const std::string& code) {
+  if (std::system("/usr/bin/python3 -c 'import numpy, nibabel' >/dev/null 2>&1") != 0) return -1;
+  const std::string cmd = "/usr/bin/python3 -c \"" + code + "\"";
+  const int status = std::system(cmd.c_str());
+  return status == -1 ? -1 : WEXITSTATUS(status);
+}
+
+/// Writes `text` to `path` as is (binary), creating parent folders.
+inline void put(const std::filesystem::path& path, const std::string& text = "") {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+/// Runs `fn` and expects a dcae::Error with `code` whose message contains each of `parts`.
+template <typename Fn>
+void expect_error(Fn&& fn, ExitCode code, std::initializer_list<std::string> parts) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    EXPECT_EQ(static_cast<int>(e.code()), static_cast<int>(code)) << e.what();
+    for (const std::string& part : parts) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
+          << "message \"" << e.what() << "\" lacks \"" << part << "\"";
+    }
+    return;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected dcae::Error, got another exception: " << e.what();
+    return;
+  }
+  ADD_FAILURE() << "expected dcae::Error, nothing was thrown";
+}
 
 }  // namespace dcae::test
 

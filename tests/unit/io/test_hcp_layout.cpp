@@ -16,32 +16,10 @@ using dcae::ExitCode;
 using dcae::io::HcpRun;
 using dcae::test::shared_data;
 using dcae::test::TempDir;
+using dcae::test::expect_error;
+using dcae::test::put;
 
 namespace {
-
-/// Writes `text` to `path`, creating parent folders.
-void put(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-/// Runs `fn` and expects a dcae::Error with `code` whose message contains each of `parts`.
-template <typename Fn> void expect_error(Fn&& fn, ExitCode code, std::initializer_list<std::string> parts) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(static_cast<int>(e.code()), static_cast<int>(code)) << e.what();
-    for (const std::string& part : parts) {
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "message \"" << e.what() << "\" lacks \"" << part << "\"";
-    }
-    return;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected dcae::Error, got another exception: " << e.what();
-    return;
-  }
-  ADD_FAILURE() << "expected dcae::Error, nothing was thrown";
-}
 
 fs::path hcp_root() { return shared_data() / "hcp"; }
 

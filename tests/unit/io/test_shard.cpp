@@ -36,6 +36,22 @@ TEST(Shard, WriteThenReadRowsRandomly) {
   EXPECT_THROW(r.read_rows(4, 2, two.data()), Error);
 }
 
+TEST(Shard, NumpyReadsTheShard) {
+  test::TempDir dir;
+  ShardInfo info;
+  info.n_voxels = 3;
+  info.n_timepoints = 2;
+  info.tr_s = 2;
+  write_shard(dir / "x.npy", {0.f, 1.f, 2.f, 3.f, 4.f, 5.5f}, info);
+  const int rc = test::run_debian_python(
+      "import numpy as np, json, sys; a = np.load('" + (dir / "x.npy").string() + "'); "
+      "j = json.load(open('" + (dir / "x.json").string() + "')); "
+      "sys.exit(0 if a.dtype == np.float32 and a.shape == (3, 2) and a[2, 1] == 5.5 "
+      "and a.flags.c_contiguous and j['Shape'] == [3, 2] else 1)");
+  if (rc < 0) GTEST_SKIP() << "/usr/bin/python3 with numpy not available";
+  EXPECT_EQ(rc, 0);
+}
+
 TEST(Shard, MismatchedSidecarIsAnInputError) {
   test::TempDir dir;
   ShardInfo info;
