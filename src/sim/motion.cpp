@@ -67,18 +67,6 @@ io::Matrix4 rigid_matrix(const MotionParams& p, const std::array<double, 3>& c) 
   return m;
 }
 
-std::vector<double> framewise_displacement(const std::vector<MotionParams>& params, double radius_mm) {
-  std::vector<double> fd(params.size(), 0.0);
-  const double d2r = M_PI / 180.0;
-  for (std::size_t t = 1; t < params.size(); ++t) {
-    double s = 0.0;
-    for (std::size_t a = 0; a < 3; ++a) s += std::fabs(params[t][a] - params[t - 1][a]);
-    for (std::size_t a = 3; a < 6; ++a) s += radius_mm * d2r * std::fabs(params[t][a] - params[t - 1][a]);
-    fd[t] = s;
-  }
-  return fd;
-}
-
 void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transform, float* out) {
   // voxel(out) → world → T⁻¹ → voxel(in)
   const io::Matrix4 m = io::multiply4(io::inverse4(grid.affine),

@@ -12,13 +12,13 @@
 #include <random>
 #include <vector>
 
+#include "io/motion_params.h"
 #include "io/nifti.h"
 #include "sim/anatomy.h"
 
 namespace dcae::sim {
 
-/// trans_x, trans_y, trans_z (mm), rot_x, rot_y, rot_z (degrees).
-using MotionParams = std::array<double, 6>;
+using io::MotionParams;
 
 /// A smooth random trajectory of `n` volumes with translations up to about `max_mm`, rotations
 /// up to about `max_deg`, plus `spikes` one-volume jerks; relative to the middle volume
@@ -28,10 +28,6 @@ std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double 
 
 /// The 4x4 world→world matrix of T for parameters `p` about centre `c` (mm).
 io::Matrix4 rigid_matrix(const MotionParams& p, const std::array<double, 3>& c);
-
-/// Framewise displacement (Power et al. 2012; rotations as arc length on a 50 mm sphere), mm.
-std::vector<double> framewise_displacement(const std::vector<MotionParams>& params,
-                                           double radius_mm = 50.0);
 
 /// out(y) = in(T⁻¹(y)) by trilinear interpolation (0 outside): the object of `in` moved by T.
 void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transform, float* out);

@@ -285,7 +285,7 @@ void write_tsv(const fs::path& path, const std::vector<std::string>& header,
 void write_ground_truth(const SimulatedRun& r, const Grid& grid, double tr, const fs::path& dir,
                         const std::string& prefix) {
   std::vector<std::vector<double>> cols(7);
-  const auto fd = framewise_displacement(r.motion);
+  const auto fd = io::framewise_displacement(r.motion);
   for (std::size_t t = 0; t < r.motion.size(); ++t) {
     for (std::size_t a = 0; a < 6; ++a) cols[a].push_back(r.motion[t][a]);
     cols[6].push_back(fd[t]);

@@ -56,11 +56,4 @@ TEST(Motion, ResampleByWholeVoxelShiftsTheImage) {
   EXPECT_NEAR(out[4 + 8 * (4 + 8 * 5)], 5.f, 1e-5);
 }
 
-TEST(Motion, FramewiseDisplacementPower) {
-  std::vector<MotionParams> p = {{0, 0, 0, 0, 0, 0}, {0.1, -0.2, 0, 1, 0, 0}};
-  const auto fd = framewise_displacement(p);
-  EXPECT_EQ(fd[0], 0.0);
-  EXPECT_NEAR(fd[1], 0.3 + 50.0 * M_PI / 180.0, 1e-12);
-}
-
 }  // namespace dcae::sim
