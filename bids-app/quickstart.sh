@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The quickstart: installs what is missing, builds, and runs dcae end to end on the embedded
-# simulated dataset. Today that is: simulate a BIDS dataset with ground truth (2 participants).
-# Later stages (preprocessing, training, dictionary learning, report) join here as they land.
+# simulated dataset. Today that is: simulate a BIDS dataset with ground truth (2 participants,
+# HCP-MOTOR-like task), then preprocess every run (dcae-preproc: motion correction, slice
+# timing, brain mask, smoothing, scaling, high-pass, time-series shards). Later stages
+# (training, dictionary learning, report) join here as they land.
 # Usage: bids-app/quickstart.sh [OUTPUT_DIR]   (default: ./quickstart)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,7 +11,14 @@ out=$(realpath -m "${1:-$PWD/quickstart}")
 bash "$top/containers/build.sh" release
 bin="$top/build/bin"
 echo "== simulating the embedded dataset into $out/bids" >&2
-"$bin/dcae-simulate" --overwrite --subjects 2 --runs 1 "$out/bids"
+"$bin/dcae-simulate" --overwrite --subjects 2 --runs 1 --tr 2 --volumes 120 \
+  --slice-timing interleaved "$out/bids"
+for bold in "$out"/bids/sub-*/func/*_bold.nii.gz; do
+  echo "== preprocessing $(basename "$bold")" >&2
+  "$bin/dcae-preproc" "$bold" "$out/derivatives"
+done
 echo "== done" >&2
-echo "BIDS dataset:  $out/bids"
-echo "ground truth:  $out/bids/derivatives/groundtruth"
+echo "BIDS dataset:   $out/bids"
+echo "ground truth:   $out/bids/derivatives/groundtruth"
+echo "preprocessed:   $out/derivatives (sub-*/func/*_desc-preproc_bold.nii.gz, confounds, masks)"
+echo "shards:         $out/derivatives/shards"

@@ -10,6 +10,7 @@
 namespace dcae::app {
 
 std::unique_ptr<Command> make_simulate_command();
+std::unique_ptr<Command> make_preproc_command();
 
 /// Every command, for generating descriptors and documentation.
 std::vector<std::unique_ptr<Command>> all_commands();

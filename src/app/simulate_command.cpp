@@ -152,6 +152,7 @@ std::unique_ptr<Command> make_simulate_command() { return std::make_unique<Simul
 std::vector<std::unique_ptr<Command>> all_commands() {
   std::vector<std::unique_ptr<Command>> v;
   v.push_back(make_simulate_command());
+  v.push_back(make_preproc_command());
   return v;
 }
 

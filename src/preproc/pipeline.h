@@ -1,0 +1,63 @@
+#pragma once
+/// \file pipeline.h
+/// FEAT-equivalent preprocessing of one BOLD run, in FEAT's order: motion correction, slice
+/// timing, brain mask, smoothing, grand-mean scaling, high-pass filtering; then the z-scored
+/// in-mask time series as a shard. Outputs in BIDS-derivatives naming, written together
+/// (staged, then moved into place), with a provenance record so an identical re-run is skipped.
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "preproc/brain_mask.h"
+#include "preproc/motion_correction.h"
+
+namespace dcae::preproc {
+
+struct PreprocOptions {
+  bool motion_correction = true;
+  MotionCorrectionOptions motion;
+  bool slice_timing = true;        ///< when the run's SliceTiming is known
+  BrainMaskOptions mask;
+  double fwhm_mm = 5.0;            ///< 0 = no smoothing
+  double grand_mean = 10000.0;     ///< target in-mask median; 0 = no scaling
+  double highpass_s = 100.0;       ///< cutoff (s); 0 = no filter
+  bool write_shard = true;
+  bool force = false;              ///< redo even if the outputs are up to date
+
+  /// The options as JSON (for provenance).
+  nlohmann::json to_json() const;
+};
+
+/// One run to preprocess: the image and what is known about it.
+struct RunInput {
+  std::filesystem::path bold;
+  std::map<std::string, std::string> entities;   ///< BIDS entities (sub, ses, task, run, ...)
+  std::optional<double> repetition_time_s;        ///< from the sidecar (wins over the header)
+  std::vector<double> slice_timing_s;             ///< from the sidecar; empty if unknown
+  std::vector<std::filesystem::path> sidecars;    ///< where the metadata came from
+};
+
+/// Where the outputs went.
+struct PreprocOutputs {
+  std::filesystem::path bold, bold_sidecar, mask, confounds, confounds_sidecar, shard;
+  bool skipped = false;  ///< up to date: nothing was recomputed
+};
+
+/// Resolves a run's metadata: an explicit sidecar; else the BIDS dataset around the file
+/// (inheritance); else a JSON beside it with the same stem. Entities from the BIDS name, or the
+/// HCP layout (<subject>/.../tfMRI_<TASK>_<DIR>.nii.gz). Throws input_error naming the file.
+RunInput resolve_run(const std::filesystem::path& bold,
+                     const std::optional<std::filesystem::path>& sidecar = std::nullopt);
+
+/// Preprocesses one run into the derivatives folder `out_root`. Throws input_error naming the
+/// file for a bad run (not 4-D, one volume, NaN/Inf values, no TR, SliceTiming of the wrong
+/// length); on any error no output is left behind.
+PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& options,
+                              const std::filesystem::path& out_root);
+
+}  // namespace dcae::preproc

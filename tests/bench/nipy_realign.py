@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""nipy's space-only realignment on a run written by dcae_bench_motion (a benchmark, not a test).
+
+Run with Debian's python3 (python3-nipy, nibabel, numpy):
+
+    /usr/bin/python3 tests/bench/nipy_realign.py DIR [--threads N] [--loops L] [--speedup S]
+
+Loads DIR/bold.nii.gz into memory, runs
+nipy.algorithms.registration.groupwise_registration.SpaceRealign(...).estimate(refscan=n//2)
+(nipy's defaults otherwise: loops=5, speedup=5, optimizer 'ncg'), timing only the estimation,
+converts nipy's transforms to dcae's convention, writes them to DIR/nipy.tsv and prints the
+per-axis RMS errors against DIR/truth.tsv and the wall time.
+
+dcae's convention (the truth's): trans_x,y,z (mm), rot_x,y,z (degrees); for volume t,
+T(p) = R (p - c) + c + t maps a world point (RAS mm) of the reference (middle) volume to the
+same tissue's position in volume t; R = Rz Rx Ry (ITK Euler3DTransform); c = grid centre.
+
+nipy's convention (groupwise_registration.Realign4dAlgorithm.resample): the value at reference
+grid voxel v of volume t is sampled at voxel  inv(affine) . A_t . affine . v  of scan t, where
+A_t = transforms[t].as_affine() is a 4x4 world (mm) -> world (mm) matrix. So A_t maps a world
+point of the head (reference) space to its world position in scan t -- the same direction as
+dcae's T -- but it rotates about the world origin: A_t(p) = R p + b. After
+align_to_refscan (done by estimate() when refscan is not None), the head space is that of
+scan `refscan`. Hence R is the same matrix and t = b + R c - c.
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+
+COLUMNS = ["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"]
+
+
+def euler_zxy_degrees(R):
+    """Angles (rot_x, rot_y, rot_z) in degrees with R = Rz(rz) . Rx(rx) . Ry(ry).
+
+    R = [[cz cy - sz sx sy, -sz cx, cz sy + sz sx cy],
+         [sz cy + cz sx sy,  cz cx, sz sy - cz sx cy],
+         [-cx sy,            sx,    cx cy           ]]
+    (as ITK's Euler3DTransform::ComputeMatrixParameters with ComputeZYX off).
+    """
+    rx = math.asin(max(-1.0, min(1.0, R[2][1])))
+    ry = math.atan2(-R[2][0], R[2][2])
+    rz = math.atan2(-R[0][1], R[1][1])
+    return [math.degrees(rx), math.degrees(ry), math.degrees(rz)]
+
+
+def to_dcae_params(A, centre):
+    """dcae parameters of nipy's world->world 4x4 matrix A, about the grid centre (mm)."""
+    import numpy as np
+    R = A[:3, :3]
+    t = A[:3, 3] + R.dot(centre) - centre
+    return list(t) + euler_zxy_degrees(R)
+
+
+def read_tsv(path):
+    import numpy as np
+    with open(path) as f:
+        header = f.readline().split()
+    if header != COLUMNS:
+        raise SystemExit("%s: unexpected columns %s" % (path, header))
+    return np.loadtxt(path, skiprows=1, ndmin=2)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir", help="folder written by dcae_bench_motion (bold.nii.gz, truth.tsv)")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="BLAS/OpenMP threads for numpy (nipy itself is single-threaded)")
+    ap.add_argument("--loops", type=int, default=5, help="nipy's loops (default 5, nipy's default)")
+    ap.add_argument("--speedup", type=int, default=5, help="nipy's speedup (default 5, nipy's default)")
+    ap.add_argument("--show", action="store_true",
+                    help="also print every volume's converted parameters beside the truth")
+    args = ap.parse_args()
+
+    # Before numpy is imported.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+
+    import warnings
+    import numpy as np
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from nipy.io.api import load_image
+        from nipy.core.api import Image
+        from nipy.algorithms.registration.groupwise_registration import SpaceRealign
+
+    bold = os.path.join(args.dir, "bold.nii.gz")
+    img = load_image(bold)
+    # Everything in memory before the clock starts: the timing excludes I/O.
+    data = np.asarray(img.get_fdata() if hasattr(img, "get_fdata") else img.get_data(), dtype=np.float64)
+    img = Image(data, img.coordmap)
+    shape = data.shape
+    if len(shape) != 4:
+        raise SystemExit("%s: not 4-D" % bold)
+    n = shape[3]
+    ref = n // 2  # the middle volume, like dcae (and the truth)
+
+    realign = SpaceRealign(img)
+    affine = realign._runs[0].affine  # voxel -> world (mm), as nipy uses it
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        realign.estimate(refscan=ref, loops=args.loops, speedup=args.speedup)
+    wall_s = time.perf_counter() - t0
+    transforms = realign._transforms[0]
+
+    centre = affine.dot(np.r_[(np.asarray(shape[:3], dtype=float) - 1) / 2, 1.0])[:3]
+    est = np.array([to_dcae_params(t.as_affine(), centre) for t in transforms])
+    with open(os.path.join(args.dir, "nipy.tsv"), "w") as f:
+        f.write("\t".join(COLUMNS) + "\n")
+        for row in est:
+            f.write("\t".join("%.6f" % v for v in row) + "\n")
+
+    truth = read_tsv(os.path.join(args.dir, "truth.tsv"))
+    if truth.shape != est.shape:
+        raise SystemExit("truth.tsv has %s rows/columns, nipy gave %s" % (truth.shape, est.shape))
+    err = est - truth
+    if args.show:
+        print("nipy: volume, converted estimate / truth (" + " ".join(COLUMNS) + ")")
+        for t in range(n):
+            print("  %3d  est %s\n       true %s" % (
+                t, " ".join("%8.4f" % v for v in est[t]), " ".join("%8.4f" % v for v in truth[t])))
+    rms = np.sqrt(np.mean(err ** 2, axis=0))
+    worst = np.max(np.abs(err), axis=0)
+    print("nipy: %dx%dx%d x %d volumes, reference volume %d, SpaceRealign.estimate %.3f s "
+          "(loops=%d speedup=%d)" % (shape[0], shape[1], shape[2], n, ref, wall_s, args.loops, args.speedup))
+    print("nipy: RMS error  " + "".join(" %s %.4f" % (c, v) for c, v in zip(COLUMNS, rms)))
+    print("nipy: max |error|" + "".join(" %s %.4f" % (c, v) for c, v in zip(COLUMNS, worst)))
+    # The part of the error common to all volumes: the reference volume's own misregistration
+    # (nipy registers every volume, the reference too, to a mean template, then re-expresses
+    # them relative to the reference).
+    print("nipy: mean error " + "".join(" %s %+.4f" % (c, v) for c, v in zip(COLUMNS, err.mean(axis=0))))
+    print("nipy: SD of error" + "".join(" %s %.4f" % (c, v) for c, v in zip(COLUMNS, err.std(axis=0))))
+    # Machine-readable line for bench_motion.sh: tool, wall time, six RMS errors.
+    print("RESULT nipy %.6f %s" % (wall_s, " ".join("%.6f" % v for v in rms)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

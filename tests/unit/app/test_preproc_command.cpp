@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "app/commands.h"
+#include "core/log.h"
+#include "io/json.h"
+#include "io/nifti.h"
+#include "io/shard.h"
+#include "sim/simulator.h"
+#include "test_data.h"
+
+namespace fs = std::filesystem;
+
+namespace dcae::app {
+namespace {
+
+int call(std::vector<std::string> args) {
+  auto cmd = make_preproc_command();
+  args.insert(args.begin(), "dcae-preproc");
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  return run_main(*cmd, static_cast<int>(argv.size()), argv.data());
+}
+
+/// A small simulated BIDS dataset (one run, interleaved slices) in `dir`/bids.
+fs::path simulate(const test::TempDir& dir) {
+  sim::SimulationConfig c;
+  c.subjects = 1;
+  c.grid = {24, 28, 20};
+  c.voxel_mm = {6, 6, 6};
+  c.tr_s = 2.0;
+  c.volumes = 40;
+  c.slice_order = sim::SliceOrder::kInterleaved;
+  log::set_level(log::Level::kWarning);
+  sim::simulate_dataset(c, dir / "bids");
+  return dir / "bids" / "sub-01" / "func" / "sub-01_task-motor_run-01_bold.nii.gz";
+}
+
+std::size_t count_files(const fs::path& p) {
+  if (!fs::exists(p)) return 0;
+  std::size_t n = 0;
+  for (const auto& e : fs::recursive_directory_iterator(p)) n += e.is_regular_file();
+  return n;
+}
+
+}  // namespace
+
+TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
+  test::TempDir dir;
+  const fs::path bold = simulate(dir);
+  const fs::path out = dir / "out";
+  ASSERT_EQ(call({bold.string(), out.string(), "-q"}), 0);
+  const fs::path func = out / "sub-01" / "func";
+  const std::string stem = "sub-01_task-motor_run-01_";
+  for (const char* f : {"desc-preproc_bold.nii.gz", "desc-preproc_bold.json", "desc-brain_mask.nii.gz",
+                        "desc-confounds_timeseries.tsv", "desc-confounds_timeseries.json"}) {
+    EXPECT_TRUE(fs::exists(func / (stem + f))) << f;
+  }
+  const io::Image pre = io::Image::read(func / (stem + "desc-preproc_bold.nii.gz"));
+  EXPECT_EQ(pre.header().dim, (std::array<std::int64_t, 4>{24, 28, 20, 40}));
+  EXPECT_DOUBLE_EQ(pre.header().tr_s, 2.0);
+  const auto sidecar = io::read_json(func / (stem + "desc-preproc_bold.json"));
+  EXPECT_TRUE(sidecar["SliceTimingCorrected"].get<bool>());  // SliceTiming inherited from the top level
+  EXPECT_DOUBLE_EQ(sidecar["RepetitionTime"].get<double>(), 2.0);
+  // Confounds: fMRIPrep's column names, one row per volume, the motion close to the truth.
+  std::ifstream tsv(func / (stem + "desc-confounds_timeseries.tsv"));
+  std::string header;
+  std::getline(tsv, header);
+  EXPECT_EQ(header, "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\tframewise_displacement\tdvars");
+  std::ifstream truth(dir / "bids" / "derivatives" / "groundtruth" / "sub-01" / "func" /
+                      (stem + "desc-groundtruth_timeseries.tsv"));
+  std::getline(truth, header);
+  double worst = 0;
+  for (int t = 0; t < 40; ++t) {
+    double est[6], tru[6], dummy;
+    for (double& v : est) tsv >> v;
+    std::string fd, dv;
+    tsv >> fd >> dv;
+    for (double& v : tru) truth >> v;
+    truth >> dummy;
+    for (int a = 0; a < 3; ++a) worst = std::max(worst, std::fabs(est[a] - tru[a]));
+  }
+  EXPECT_LT(worst, 0.5);  // mm, at 6 mm voxels with slice-timing offsets in the data
+  // The shard: z-scored in-mask series, readable, matching the mask.
+  io::ShardReader shard(out / "shards" / (stem + "desc-preproc_timeseries.npy"));
+  EXPECT_EQ(shard.info().n_timepoints, 40);
+  const io::Image mask = io::Image::read(func / (stem + "desc-brain_mask.nii.gz"));
+  double in_mask = 0;
+  for (float v : mask.data()) in_mask += v;
+  EXPECT_EQ(shard.info().n_voxels, static_cast<std::int64_t>(in_mask));
+  // Nothing staged is left behind; an identical re-run is skipped (the outputs keep their time).
+  const auto before = fs::last_write_time(func / (stem + "desc-preproc_bold.nii.gz"));
+  log::set_level(log::Level::kInfo);
+  testing::internal::CaptureStderr();
+  ASSERT_EQ(call({bold.string(), out.string()}), 0);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("up to date, skipped"), std::string::npos);
+  EXPECT_EQ(fs::last_write_time(func / (stem + "desc-preproc_bold.nii.gz")), before);
+  EXPECT_EQ(count_files(out), 7u);
+  log::set_level(log::Level::kInfo);
+}
+
+TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {
+  test::TempDir dir;
+  const fs::path bold = simulate(dir);
+  const io::Image good = io::Image::read(bold);
+  auto expect_fails = [&](const fs::path& input, const std::string& needle, std::vector<std::string> extra = {}) {
+    const fs::path out = dir / ("out-" + input.stem().stem().string());
+    std::vector<std::string> args = {input.string(), out.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(call(args), 1) << needle;
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find(needle), std::string::npos) << err;
+    EXPECT_EQ(count_files(out), 0u) << needle;
+  };
+  const fs::path bad = dir / "bad" / "sub-01" / "func";
+  fs::create_directories(bad);
+  // 3-D image.
+  io::Image vol(good.header());
+  vol.header().dim[3] = 1;
+  vol.data().assign(good.volume(0), good.volume(0) + good.header().voxels_per_volume());
+  vol.write(bad / "sub-01_task-a_bold.nii.gz");
+  expect_fails(bad / "sub-01_task-a_bold.nii.gz", "sub-01_task-a_bold.nii.gz: expected a 4-D image");
+  // NaNs.
+  io::Image nan = good;
+  nan.data()[1000] = std::nanf("");
+  nan.write(bad / "sub-01_task-b_bold.nii.gz");
+  expect_fails(bad / "sub-01_task-b_bold.nii.gz", "sub-01_task-b_bold.nii.gz: 1 voxel values are NaN");
+  // No TR anywhere.
+  io::Image notr = good;
+  notr.header().tr_s = 0;
+  notr.write(bad / "sub-01_task-c_bold.nii.gz");
+  expect_fails(bad / "sub-01_task-c_bold.nii.gz", "sub-01_task-c_bold.nii.gz: no repetition time");
+  // SliceTiming of the wrong length.
+  good.write(bad / "sub-01_task-d_bold.nii.gz");
+  test::put(bad / "st.json", R"({"RepetitionTime": 2.0, "SliceTiming": [0, 0.5, 1.0]})");
+  expect_fails(bad / "sub-01_task-d_bold.nii.gz", "st.json: SliceTiming has 3 entries",
+               {"--sidecar", (bad / "st.json").string()});
+  log::set_level(log::Level::kInfo);
+}
+
+}  // namespace dcae::app
