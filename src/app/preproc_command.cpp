@@ -67,6 +67,10 @@ class PreprocCommand final : public Command {
     hp.min = 0;
     hp.value_name = "S";
     arg("no-shard", ArgKind::kFlag, "do not write the time-series shard", "Steps");
+    arg("template", ArgKind::kInputFile, "register the mean image to this 3-D template (12-DOF affine, "
+        "mutual information) and resample the run into its grid", "Template").value_name = "NIFTI";
+    auto& space = arg("template-space", ArgKind::kString, "space- label of the template outputs", "Template");
+    space.default_value = "MNI152NLin6Asym";
     arg("force", ArgKind::kFlag, "recompute even if the outputs are up to date");
     u.examples = {"dcae-preproc ds/sub-01/func/sub-01_task-motor_run-01_bold.nii.gz out",
                   "dcae-preproc --fwhm 6 --highpass 128 --sidecar bold.json sub-01_task-x_bold.nii.gz out"};
@@ -94,6 +98,10 @@ class PreprocCommand final : public Command {
     o.highpass_s = a.number("highpass");
     o.write_shard = !a.flag("no-shard");
     o.force = a.flag("force");
+    if (a.has("template")) {
+      o.template_image = a.string("template");
+      o.template_space = a.string("template-space");
+    }
     std::optional<std::filesystem::path> sidecar;
     if (a.has("sidecar")) sidecar = a.string("sidecar");
     const auto run = preproc::resolve_run(a.string("bold"), sidecar);

@@ -96,7 +96,9 @@ nlohmann::json PreprocOptions::to_json() const {
           {"fwhm_mm", fwhm_mm},
           {"grand_mean", grand_mean},
           {"highpass_s", highpass_s},
-          {"shard", write_shard}};
+          {"shard", write_shard},
+          {"template", template_image.string()},
+          {"template_space", template_image.empty() ? "" : template_space}};
 }
 
 RunInput resolve_run(const fs::path& bold, const std::optional<fs::path>& sidecar) {
@@ -144,20 +146,24 @@ PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, co
   auto deriv = [&](std::map<std::string, std::string> add, const std::string& suffix, const std::string& ext) {
     return io::derivative_path(out_root, run.entities, add, suffix, ext);
   };
-  out.bold = deriv({{"desc", "preproc"}}, "bold", ".nii.gz");
-  out.bold_sidecar = deriv({{"desc", "preproc"}}, "bold", ".json");
-  out.mask = deriv({{"desc", "brain"}}, "mask", ".nii.gz");
+  const bool to_template = !opt.template_image.empty();
+  const std::string space = to_template ? opt.template_space : "";
+  out.bold = deriv({{"space", space}, {"desc", "preproc"}}, "bold", ".nii.gz");
+  out.bold_sidecar = deriv({{"space", space}, {"desc", "preproc"}}, "bold", ".json");
+  out.mask = deriv({{"space", space}, {"desc", "brain"}}, "mask", ".nii.gz");
   out.confounds = deriv({{"desc", "confounds"}}, "timeseries", ".tsv");
   out.confounds_sidecar = deriv({{"desc", "confounds"}}, "timeseries", ".json");
   if (opt.write_shard) {
     std::string stem = io::bids_filename(run.entities, "bold", "");
-    out.shard = out_root / "shards" / (stem.substr(0, stem.size() - 5) + "_desc-preproc_timeseries.npy");
+    out.shard = out_root / "shards" /
+                (stem.substr(0, stem.size() - 5) + (to_template ? "_space-" + space : "") + "_desc-preproc_timeseries.npy");
   }
 
   // Provenance: inputs' hashes, parameters and version. Unchanged → skip.
   nlohmann::json inputs = nlohmann::json::array();
   inputs.push_back({{"path", name}, {"fnv1a64", file_hash(run.bold)}});
   for (const auto& s : run.sidecars) inputs.push_back({{"path", s.string()}, {"fnv1a64", file_hash(s)}});
+  if (to_template) inputs.push_back({{"path", opt.template_image.string()}, {"fnv1a64", file_hash(opt.template_image)}});
   const nlohmann::json provenance = {{"Version", kVersion}, {"Parameters", opt.to_json()}, {"Inputs", inputs}};
   if (!opt.force && fs::exists(out.bold_sidecar) && fs::exists(out.bold) && fs::exists(out.mask) &&
       fs::exists(out.confounds) && (!opt.write_shard || fs::exists(out.shard))) {
@@ -223,13 +229,24 @@ PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, co
   }
   // 4. Brain mask from the mean of the corrected run.
   const auto mean = temporal_mean(bold);
-  const auto mask = brain_mask(bold.header(), mean, opt.mask);
+  std::vector<std::uint8_t> mask = brain_mask(bold.header(), mean, opt.mask);
   const std::vector<double> dv = dvars(bold, mask);
   // 5–7. Smoothing in the mask, grand-mean scaling, high-pass filter.
   smooth(bold, mask, opt.fwhm_mm);
   double scale = 1.0;
   if (opt.grand_mean > 0) scale = grand_mean_scale(bold, mask, opt.grand_mean);
   if (opt.highpass_s > 0) highpass_filter(bold, opt.highpass_s);
+  // 8. Optional: 12-DOF affine registration of the mean image to the template, then the run
+  // and its mask resampled into the template's grid.
+  std::optional<AffineMap> to_space;
+  if (to_template) {
+    io::ImageRequirements three_d;
+    three_d.max_ndim = 3;
+    const io::Image templ = io::Image::read(opt.template_image, three_d);
+    to_space = register_to_template(bold.header(), mean, templ);
+    mask = resample_mask(bold.header(), mask, *to_space, templ.header());
+    bold = resample_run(bold, *to_space, templ.header());
+  }
   const auto nvox = static_cast<std::size_t>(bold.header().voxels_per_volume());
   for (std::int64_t t = 0; t < bold.nt(); ++t) {
     float* v = bold.volume(t);
@@ -278,13 +295,21 @@ PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, co
     io::write_shard(staged(out.shard), sd.data, sd.info);
   }
   nlohmann::json sources = nlohmann::json::array({name});
-  const nlohmann::json bj = {{"RepetitionTime", tr},
+  nlohmann::json bj = {{"RepetitionTime", tr},
                              {"SkullStripped", false},
                              {"SliceTimingCorrected", do_stc},
                              {"StartTime", do_stc ? tr / 2 : 0.0},
                              {"Sources", sources},
                              {"GrandMeanScaleFactor", scale},
                              {"DcaeProvenance", provenance}};
+  if (to_space) {
+    nlohmann::json m = nlohmann::json::array();
+    for (const auto& row : to_space->matrix) m.push_back(row);
+    bj["SpatialReference"] = opt.template_image.string();
+    bj["TemplateTransform"] = {{"Description", "affine map of world points (mm) from the template to the run: "
+                                               "p_run = Matrix * p_template + Offset"},
+                               {"Matrix", m}, {"Offset", to_space->offset}};
+  }
   io::write_json(staged(out.bold_sidecar), bj);
 
   std::vector<std::pair<fs::path, fs::path>> moves = {{staged(out.bold), out.bold}, {staged(out.mask), out.mask},

@@ -15,6 +15,7 @@
 
 #include "preproc/brain_mask.h"
 #include "preproc/motion_correction.h"
+#include "preproc/template_registration.h"
 
 namespace dcae::preproc {
 
@@ -28,6 +29,8 @@ struct PreprocOptions {
   double highpass_s = 100.0;       ///< cutoff (s); 0 = no filter
   bool write_shard = true;
   bool force = false;              ///< redo even if the outputs are up to date
+  std::filesystem::path template_image;  ///< optional: register to it and resample the run
+  std::string template_space = "MNI152NLin6Asym";  ///< the space- label of template outputs
 
   /// The options as JSON (for provenance).
   nlohmann::json to_json() const;

@@ -7,10 +7,10 @@
 /// tests/bench/bench_motion.sh runs it beside nipy's SpaceRealign (tests/bench/nipy_realign.py)
 /// on the same files.
 ///
-/// With --known-motion the run has no simulated motion; instead every volume but the middle one
-/// is moved by one of a few fixed transforms (pure rot_z, pure trans_x, both, ...), applied with
-/// the simulator's own resampling: a check that a tool's parameters are converted to dcae's
-/// convention correctly.
+/// With --known-motion every volume is a copy of the simulated middle volume and every one but
+/// the middle one is moved by one of a few fixed transforms (pure rot_z, pure trans_x, both,
+/// ...), applied with the simulator's own resampling: a check that a tool's parameters are
+/// converted to dcae's convention correctly.
 ///
 /// Parameters (truth and estimates): trans_x,y,z (mm), rot_x,y,z (degrees); T(p) = R(p-c)+c+t
 /// maps a world point of the middle volume to its position in volume t; R = Rz·Rx·Ry; c = grid
@@ -63,7 +63,7 @@ void usage(std::ostream& os) {
         "                         [--tsnr SNR] [--known-motion] [--out DIR]\n"
         "defaults: --grid 30 36 28 --voxel 5.5 --volumes 100 --tr 2 --motion-mm 2 --motion-deg 2\n"
         "          --threads 2 --seed 1 --tsnr 60 --out bench_motion_out\n"
-        "--known-motion: no simulated motion; the volumes are moved by fixed known transforms\n";
+        "--known-motion: every volume is the middle one moved by one of a few fixed known transforms\n";
 }
 
 Options parse(int argc, char** argv) {
@@ -140,8 +140,9 @@ const std::vector<dcae::io::MotionParams>& known_transforms() {
   return k;
 }
 
-/// A run with simulated physiology and noise but no simulated motion, whose volumes (all but
-/// the middle one) are then moved by the known transforms with the simulator's resampling.
+/// A run whose volumes are all the simulated middle volume (no simulated motion), every one but
+/// the middle one moved by one of the known transforms with the simulator's own resampling: the
+/// volumes differ only by the known motion (and its interpolation).
 dcae::sim::SimulatedRun known_motion_run(dcae::sim::SimulationConfig cfg) {
   cfg.motion_mm = 0.0;
   cfg.motion_deg = 0.0;
@@ -160,7 +161,7 @@ dcae::sim::SimulatedRun known_motion_run(dcae::sim::SimulationConfig cfg) {
       continue;
     }
     p = known_transforms()[next++ % known_transforms().size()];
-    dcae::sim::resample_rigid(grid, run.bold.volume(t), dcae::sim::rigid_matrix(p, centre), moved.data());
+    dcae::sim::resample_rigid(grid, run.bold.volume(ref), dcae::sim::rigid_matrix(p, centre), moved.data());
     std::copy(moved.begin(), moved.end(), run.bold.volume(t));
   }
   return run;

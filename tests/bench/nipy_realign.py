@@ -55,6 +55,69 @@ def to_dcae_params(A, centre):
     return list(t) + euler_zxy_degrees(R)
 
 
+def from_dcae_params(p, centre):
+    """The inverse of to_dcae_params: nipy's world->world 4x4 matrix of dcae parameters p."""
+    import numpy as np
+    rx, ry, rz = (math.radians(v) for v in p[3:6])
+    Rx = np.array([[1, 0, 0], [0, math.cos(rx), -math.sin(rx)], [0, math.sin(rx), math.cos(rx)]])
+    Ry = np.array([[math.cos(ry), 0, math.sin(ry)], [0, 1, 0], [-math.sin(ry), 0, math.cos(ry)]])
+    Rz = np.array([[math.cos(rz), -math.sin(rz), 0], [math.sin(rz), math.cos(rz), 0], [0, 0, 1]])
+    R = Rz.dot(Rx).dot(Ry)
+    A = np.eye(4)
+    A[:3, :3] = R
+    A[:3, 3] = centre + np.asarray(p[:3], dtype=float) - R.dot(centre)
+    return A
+
+
+def verify_convention(realign, truth, centre, ref):
+    """Checks the conversion without nipy's optimiser: (1) to_dcae_params inverts
+    from_dcae_params; (2) nipy's own resampling (resample4d, the code that applies estimated
+    transforms) with the TRUE motion turned into nipy transforms by from_dcae_params undoes the
+    motion -- every volume then matches the reference volume -- while the inverse transforms do
+    not. Returns True when both hold."""
+    import numpy as np
+    from nipy.algorithms.registration.affine import Affine
+    from nipy.algorithms.registration.groupwise_registration import resample4d
+
+    rng = np.random.default_rng(0)
+    worst_rt = 0.0
+    for _ in range(200):
+        p = np.r_[rng.uniform(-5, 5, 3), rng.uniform(-20, 20, 3)]
+        c = rng.uniform(-50, 50, 3)
+        worst_rt = max(worst_rt, np.max(np.abs(np.asarray(to_dcae_params(from_dcae_params(p, c), c)) - p)))
+    print("nipy check: parameters -> matrix -> parameters, 200 random cases: max |difference| %.1e" % worst_rt)
+
+    im4d = realign._runs[0]
+    data = np.asarray(im4d.get_data(), dtype=float)
+    n = data.shape[3]
+    fwd = [Affine(from_dcae_params(truth[t], centre)) for t in range(n)]
+    inv = [Affine(np.linalg.inv(from_dcae_params(truth[t], centre))) for t in range(n)]
+    res_fwd = resample4d(im4d, transforms=fwd, time_interp=False)
+    res_inv = resample4d(im4d, transforms=inv, time_interp=False)
+    refvol = data[..., ref]
+    b = 2  # ignore the faces (field-of-view edges)
+    inner = (slice(b, -b),) * 3
+    mask = refvol[inner] > 0.2 * np.percentile(refvol, 99)
+
+    def rms_diff(vol):
+        return float(np.sqrt(np.mean((vol[inner][mask] - refvol[inner][mask]) ** 2)))
+
+    ok = worst_rt < 1e-9
+    print("nipy check: RMS difference from the reference volume (brain voxels) after nipy's resampling")
+    print("            with the true motion as converted, with its inverse, and of the volume as moved:")
+    for t in range(n):
+        if t == ref:
+            continue
+        d_fwd, d_inv, d_raw = rms_diff(res_fwd[..., t]), rms_diff(res_inv[..., t]), rms_diff(data[..., t])
+        good = d_fwd < 0.25 * d_raw and d_inv > d_raw
+        ok = ok and good
+        print("  volume %3d  true %8.2f  inverse %8.2f  moved %8.2f  %s  (%s)" % (
+            t, d_fwd, d_inv, d_raw, "ok" if good else "WRONG",
+            " ".join("%s %g" % (c, v) for c, v in zip(COLUMNS, truth[t]) if v != 0)))
+    print("nipy check: conversion %s" % ("verified" if ok else "NOT verified"))
+    return ok
+
+
 def read_tsv(path):
     import numpy as np
     with open(path) as f:
@@ -71,6 +134,8 @@ def main():
                     help="BLAS/OpenMP threads for numpy (nipy itself is single-threaded)")
     ap.add_argument("--loops", type=int, default=5, help="nipy's loops (default 5, nipy's default)")
     ap.add_argument("--speedup", type=int, default=5, help="nipy's speedup (default 5, nipy's default)")
+    ap.add_argument("--verify-convention", action="store_true",
+                    help="first check the conversion with nipy's resampling and the true motion")
     ap.add_argument("--show", action="store_true",
                     help="also print every volume's converted parameters beside the truth")
     args = ap.parse_args()
@@ -100,6 +165,12 @@ def main():
 
     realign = SpaceRealign(img)
     affine = realign._runs[0].affine  # voxel -> world (mm), as nipy uses it
+    centre = affine.dot(np.r_[(np.asarray(shape[:3], dtype=float) - 1) / 2, 1.0])[:3]
+    truth = read_tsv(os.path.join(args.dir, "truth.tsv"))
+    if truth.shape != (n, 6):
+        raise SystemExit("truth.tsv has %s rows/columns, expected %d x 6" % (truth.shape, n))
+    if args.verify_convention and not verify_convention(realign, truth, centre, ref):
+        return 1
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -107,16 +178,12 @@ def main():
     wall_s = time.perf_counter() - t0
     transforms = realign._transforms[0]
 
-    centre = affine.dot(np.r_[(np.asarray(shape[:3], dtype=float) - 1) / 2, 1.0])[:3]
     est = np.array([to_dcae_params(t.as_affine(), centre) for t in transforms])
     with open(os.path.join(args.dir, "nipy.tsv"), "w") as f:
         f.write("\t".join(COLUMNS) + "\n")
         for row in est:
             f.write("\t".join("%.6f" % v for v in row) + "\n")
 
-    truth = read_tsv(os.path.join(args.dir, "truth.tsv"))
-    if truth.shape != est.shape:
-        raise SystemExit("truth.tsv has %s rows/columns, nipy gave %s" % (truth.shape, est.shape))
     err = est - truth
     if args.show:
         print("nipy: volume, converted estimate / truth (" + " ".join(COLUMNS) + ")")

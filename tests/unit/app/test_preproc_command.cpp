@@ -142,3 +142,28 @@ TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {
 }
 
 }  // namespace dcae::app
+
+namespace dcae::app {
+
+TEST(PreprocCommand, TemplateSpaceOutputs) {
+  const auto templ = test::shared_data() / "templates" / "2mm-MNI152-2009fsl-brain.nii.gz";
+  DCAE_REQUIRE_DATA(templ);
+  test::TempDir dir;
+  const fs::path bold = simulate(dir);
+  ASSERT_EQ(call({bold.string(), (dir / "out").string(), "-q", "--template", templ.string(), "--no-shard"}), 0);
+  const fs::path func = dir / "out" / "sub-01" / "func";
+  const io::Image pre = io::Image::read(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.nii.gz");
+  EXPECT_EQ(pre.header().dim, (std::array<std::int64_t, 4>{91, 109, 91, 40}));  // the template's grid
+  const io::Image mask = io::Image::read(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-brain_mask.nii.gz");
+  // Registration accuracy is tested on the MNI brain itself (TemplateRegistration); here, the
+  // outputs: the run and its mask on the template's grid, the map in the sidecar.
+  double in_mask = 0;
+  for (float v : mask.data()) in_mask += v;
+  EXPECT_GT(in_mask, 1000.0);
+  EXPECT_LT(in_mask, static_cast<double>(mask.data().size()) / 2);
+  const auto sidecar = io::read_json(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.json");
+  EXPECT_EQ(sidecar["TemplateTransform"]["Matrix"].size(), 3u);
+  log::set_level(log::Level::kInfo);
+}
+
+}  // namespace dcae::app
