@@ -95,9 +95,11 @@ Transform::Pointer register_volume(const Volume::Pointer& fixed, const Volume::P
   reg->SetShrinkFactorsPerLevel(shrink);
   reg->SetSmoothingSigmasPerLevel(sigmas);
   reg->SetSmoothingSigmasAreSpecifiedInPhysicalUnits(false);
-  // A regular quarter of the voxels: the metric stays smooth and deterministic, 4x cheaper.
+  // A regular fifth of the voxels: the metric stays smooth, 5x cheaper (at 4 mm voxels the
+  // rotation error grows from 0.06 to 0.08 deg against 25%; see tests/bench/bench_motion.sh).
   reg->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::REGULAR);
-  reg->SetMetricSamplingPercentage(0.25);
+  reg->SetMetricSamplingPercentage(0.2);
+  reg->MetricSamplingReinitializeSeed(20261127);  // ITK jitters regular samples: make it repeatable
   reg->Update();
   log::debug("registration: ", optimizer->GetStopConditionDescription(), "; metric ",
              optimizer->GetValue());

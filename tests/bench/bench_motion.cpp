@@ -1,8 +1,8 @@
 /// \file bench_motion.cpp
 /// Benchmark (not a test): dcae's rigid motion correction on one simulated run.
 ///
-/// Simulates a run with known head motion, writes the uncorrected BOLD (DIR/bold.nii.gz) and
-/// the true parameters (DIR/truth.tsv), times motion_correct() (wall clock, no I/O), and prints
+/// Simulates a run with known head motion, writes the uncorrected BOLD (DIR/bold.nii.gz), the
+/// true parameters (DIR/truth.tsv) and their matrices (DIR/truth_matrices.tsv), times motion_correct() (wall clock, no I/O), and prints
 /// the per-axis RMS error of the estimates against the truth; the estimates go to DIR/dcae.tsv.
 /// tests/bench/bench_motion.sh runs it beside nipy's SpaceRealign (tests/bench/nipy_realign.py)
 /// on the same files.
@@ -127,6 +127,23 @@ void write_params(const fs::path& path, const std::vector<dcae::io::MotionParams
   if (!f) throw std::runtime_error("error writing " + path.string());
 }
 
+/// The simulator's world→world matrix of every volume's true motion (rigid_matrix about the grid
+/// centre), the first 3 rows row-major: lets nipy_realign.py check its conversion against dcae's.
+void write_matrices(const fs::path& path, const std::vector<dcae::io::MotionParams>& p, const dcae::sim::Grid& grid) {
+  const std::array<double, 3> centre = grid.world(0.5 * double(grid.dim[0] - 1), 0.5 * double(grid.dim[1] - 1),
+                                                  0.5 * double(grid.dim[2] - 1));
+  std::ofstream f(path);
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+  f << "m00\tm01\tm02\tm03\tm10\tm11\tm12\tm13\tm20\tm21\tm22\tm23\n" << std::setprecision(17);
+  for (const auto& row : p) {
+    const dcae::io::Matrix4 m = dcae::sim::rigid_matrix(row, centre);
+    for (std::size_t i = 0; i < 3; ++i)
+      for (std::size_t j = 0; j < 4; ++j) f << (i + j ? "\t" : "") << m[i][j];
+    f << '\n';
+  }
+  if (!f) throw std::runtime_error("error writing " + path.string());
+}
+
 /// The fixed transforms of --known-motion, cycled over the volumes other than the middle one.
 const std::vector<dcae::io::MotionParams>& known_transforms() {
   static const std::vector<dcae::io::MotionParams> k = {
@@ -193,6 +210,7 @@ int main(int argc, char** argv) {
     const double sim_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
     run.bold.write(o.out / "bold.nii.gz");
     write_params(o.out / "truth.tsv", run.motion);
+    write_matrices(o.out / "truth_matrices.tsv", run.motion, dcae::sim::make_grid(cfg.grid, cfg.voxel_mm));
 
     double peak_mm = 0, peak_deg = 0;
     for (const auto& p : run.motion)

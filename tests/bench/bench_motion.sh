@@ -12,13 +12,16 @@
 # environment: PYTHON (default /usr/bin/python3), NIPY_ARGS (extra nipy_realign.py options,
 #              e.g. "--speedup 2"), BENCH_CHECK=0 to skip the conversion check.
 #
-# First a short conversion check: a run whose volumes are moved by a few fixed known
-# transforms (pure rot_z 3 deg, pure trans_x 2 mm, both, ...; nearly noise-free), on which
-# nipy's converted parameters must match the known ones. Then the benchmark run, and a table:
+# First a short check (BENCH_CHECK=0 skips it): dcae on a run whose volumes are the middle one
+# moved by a few fixed known transforms (pure rot_z 3 deg, pure trans_x 2 mm, both, ...;
+# nearly noise-free), and the check of the conversion of nipy's transforms to dcae's parameters
+# (nipy_realign.py --verify-convention: against dcae's matrices, and nipy's estimate on an
+# analytic smooth object moved by the same transforms must match them within 0.05 mm/deg).
+# Then the benchmark run, and a table:
 # wall time (estimation only, no I/O), per-axis RMS error against the true motion, the worst
 # translation and rotation axis, and nipy's time / dcae's time. Always exits 0.
 
-set -u
+set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="build"
 if [[ $# -gt 0 && "$1" != --* ]]; then
@@ -65,7 +68,7 @@ fi
 
 # --- conversion check ------------------------------------------------------------------------
 if [[ "${BENCH_CHECK:-1}" != 0 && $have_nipy == 1 ]]; then
-  echo "== conversion check: known transforms, 11 volumes (TR 3 s), tSNR 10000 =="
+  echo "== check: known transforms, 11 volumes, tSNR 10000; conversion of nipy's parameters =="
   check_args=()
   # The same grid and voxel size as the benchmark run.
   set -- "${args[@]}"
@@ -78,7 +81,7 @@ if [[ "${BENCH_CHECK:-1}" != 0 && $have_nipy == 1 ]]; then
   done
   if "$bench" "${check_args[@]}" --threads "$threads" --known-motion --volumes 11 --tr 3 --tsnr 10000 \
       --out "$out/check" >"$out/check_dcae.txt" 2>&1 &&
-     "$python" "$here/nipy_realign.py" "$out/check" --threads "$threads" --speedup 2 --show \
+     "$python" "$here/nipy_realign.py" "$out/check" --threads "$threads" --speedup 2 --verify-convention \
       >"$out/check_nipy.txt" 2>&1; then
     grep -v '^RESULT' "$out/check_dcae.txt"
     grep -v '^RESULT' "$out/check_nipy.txt"
@@ -126,6 +129,6 @@ grep '^RESULT' "$log" | awk '
 if [[ $cleanup == 1 ]]; then
   rm -rf "$out"
 else
-  echo "files in $out: bold.nii.gz truth.tsv dcae.tsv nipy.tsv log.txt"
+  echo "files in $out: bold.nii.gz truth.tsv truth_matrices.tsv dcae.tsv nipy.tsv log.txt, check/"
 fi
 exit 0
