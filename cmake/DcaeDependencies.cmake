@@ -19,3 +19,7 @@ if(NOT TARGET dcae_nifti2)
                         $<$<BOOL:${MATH_LIBRARY}>:${MATH_LIBRARY}>)
   add_library(dcae::nifti2 ALIAS dcae_nifti2)
 endif()
+
+# LibTorch (Debian's libtorch-dev). Its imported targets must be visible in every directory that
+# links dcae::model, so it is found here rather than in src/.
+find_package(Torch REQUIRED)

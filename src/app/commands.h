@@ -11,6 +11,8 @@ namespace dcae::app {
 
 std::unique_ptr<Command> make_simulate_command();
 std::unique_ptr<Command> make_preproc_command();
+std::unique_ptr<Command> make_train_command();
+std::unique_ptr<Command> make_encode_command();
 
 /// Every command, for generating descriptors and documentation.
 std::vector<std::unique_ptr<Command>> all_commands();

@@ -153,6 +153,8 @@ std::vector<std::unique_ptr<Command>> all_commands() {
   std::vector<std::unique_ptr<Command>> v;
   v.push_back(make_simulate_command());
   v.push_back(make_preproc_command());
+  v.push_back(make_train_command());
+  v.push_back(make_encode_command());
   return v;
 }
 

@@ -1,0 +1,92 @@
+#include "model/autoencoder.h"
+
+#include "core/error.h"
+#include "core/log.h"
+
+namespace F = torch::nn::functional;
+
+namespace dcae::model {
+
+AutoencoderImpl::AutoencoderImpl(const ModelConfig& config, std::int64_t input_length)
+    : config_(config), t_(input_length) {
+  validate(config_, t_);
+  t_pad_ = config_.padded_length(t_);
+  if (t_pad_ != t_) {
+    log::info("model: input length ", t_, " is not a multiple of the pooling factor ",
+              config_.total_pool(), "; zero-padded to ", t_pad_, " and the reconstruction cropped back");
+  }
+  bottom_len_ = t_pad_ / config_.total_pool();
+  const auto k = config_.kernel_size;
+  const auto& ch = config_.channels;
+  std::int64_t in = 1;
+  for (std::size_t l = 0; l < ch.size(); ++l) {
+    enc_convs_->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(in, ch[l], k).padding(k / 2)));
+    in = ch[l];
+  }
+  // Decoder convs, bottom-up: the mirror of the encoder, ending in one channel.
+  for (std::size_t l = ch.size(); l-- > 0;) {
+    const std::int64_t out = l == 0 ? 1 : ch[l - 1];
+    dec_convs_->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(ch[l], out, k).padding(k / 2)));
+  }
+  const std::int64_t f = ch.back() * bottom_len_;
+  enc_fc_ = torch::nn::Linear(f, f);
+  dec_fc_ = torch::nn::Linear(f, f);
+  register_module("enc_convs", enc_convs_);
+  register_module("dec_convs", dec_convs_);
+  register_module("enc_fc", enc_fc_);
+  register_module("dec_fc", dec_fc_);
+}
+
+AutoencoderImpl::Encoded AutoencoderImpl::run_encoder(torch::Tensor x) {
+  if (x.dim() == 2) x = x.unsqueeze(1);
+  if (x.dim() != 3 || x.size(1) != 1 || x.size(2) != t_) {
+    throw usage_error("model: expected input [B, 1, " + std::to_string(t_) + "], got " +
+                      c10::str(x.sizes()));
+  }
+  if (t_pad_ != t_) x = F::pad(x, F::PadFuncOptions({0, t_pad_ - t_}));
+  Encoded e;
+  for (const auto& m : *enc_convs_) {
+    x = torch::relu(m->as<torch::nn::Conv1d>()->forward(x));
+    e.lengths.push_back(x.size(2));
+    auto [pooled, idx] = torch::max_pool1d_with_indices(x, {config_.pool}, {config_.pool});
+    e.switches.push_back(idx);
+    x = pooled;
+  }
+  e.h = torch::relu(enc_fc_->forward(x.flatten(1)));
+  return e;
+}
+
+torch::Tensor AutoencoderImpl::encode(torch::Tensor x) { return run_encoder(std::move(x)).h; }
+
+AutoencoderOutput AutoencoderImpl::forward(torch::Tensor x) {
+  Encoded e = run_encoder(std::move(x));
+  AutoencoderOutput out;
+  out.features = e.h;
+  auto y = torch::relu(dec_fc_->forward(e.h)).view({e.h.size(0), config_.channels.back(), bottom_len_});
+  out.bottom = y;
+  const std::size_t layers = dec_convs_->size();
+  for (std::size_t l = 0; l < layers; ++l) {
+    const std::size_t enc_layer = layers - 1 - l;
+    y = unpool1d(y, e.switches[enc_layer], e.lengths[enc_layer]);
+    y = dec_convs_[l]->as<torch::nn::Conv1d>()->forward(y);
+    if (l + 1 < layers) y = torch::relu(y);
+  }
+  if (t_pad_ != t_) y = y.narrow(2, 0, t_);
+  out.reconstruction = y;
+  out.switches = std::move(e.switches);
+  return out;
+}
+
+torch::Tensor unpool1d(const torch::Tensor& y, const torch::Tensor& switches, std::int64_t length) {
+  // Through the 2-D op: [B, C, L] → [B, C, 1, L]; the 1-D indices are valid in a 1×length plane.
+  return torch::max_unpool2d(y.unsqueeze(2), switches.unsqueeze(2), {1, length}).squeeze(2);
+}
+
+torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x, double l1_lambda) {
+  const auto target = x.dim() == 2 ? x.unsqueeze(1) : x;
+  auto loss = F::mse_loss(out.reconstruction, target);
+  if (l1_lambda > 0) loss = loss + l1_lambda * (out.features.abs().mean() + out.bottom.abs().mean());
+  return loss;
+}
+
+}  // namespace dcae::model

@@ -1,0 +1,66 @@
+#pragma once
+/// \file autoencoder.h
+/// The 1-D convolutional autoencoder (LibTorch). Included only by model/ and app/ sources that
+/// bind it: it pulls in <torch/torch.h>.
+///
+/// Encoder, per layer: Conv1d(k, same) + ReLU + MaxPool(pool) keeping the switches; then
+/// flatten and Linear(F → F) + ReLU = the high-level feature H (F = C·T'/pool^L).
+/// Decoder mirrored: Linear(F → F) + ReLU, reshape to [B, C, T'/pool^L] (the "bottom" maps),
+/// then per layer: MaxUnpool with the encoder's switches + Conv1d; ReLU between layers, the
+/// last conv (→ 1 channel) linear. T is zero-padded to T' (a multiple of pool^L) and the
+/// reconstruction cropped back to T.
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "model/model_config.h"
+
+namespace dcae::model {
+
+/// What forward() returns.
+struct AutoencoderOutput {
+  torch::Tensor reconstruction;  ///< [B, 1, T]
+  torch::Tensor features;        ///< H, [B, F]
+  torch::Tensor bottom;          ///< decoder bottom maps, [B, C, T'/pool^L]
+  std::vector<torch::Tensor> switches;  ///< max-pool indices, encoder order
+};
+
+class AutoencoderImpl : public torch::nn::Module {
+ public:
+  /// Builds the model for inputs of length `input_length` (T). Throws usage_error if the
+  /// configuration does not fit T.
+  AutoencoderImpl(const ModelConfig& config, std::int64_t input_length);
+
+  /// x: [B, 1, T] or [B, T].
+  AutoencoderOutput forward(torch::Tensor x);
+  /// H only (no decoder), for encoding.
+  torch::Tensor encode(torch::Tensor x);
+
+  std::int64_t input_length() const { return t_; }
+  std::int64_t padded_length() const { return t_pad_; }
+  const ModelConfig& config() const { return config_; }
+
+ private:
+  struct Encoded {
+    torch::Tensor h;
+    std::vector<torch::Tensor> switches;
+    std::vector<std::int64_t> lengths;  ///< input length of each pooling
+  };
+  Encoded run_encoder(torch::Tensor x);
+
+  ModelConfig config_;
+  std::int64_t t_, t_pad_, bottom_len_;
+  torch::nn::ModuleList enc_convs_, dec_convs_;
+  torch::nn::Linear enc_fc_{nullptr}, dec_fc_{nullptr};
+};
+TORCH_MODULE(Autoencoder);
+
+/// Max-unpooling along the last axis: puts y [B, C, L/pool] at the positions `switches`
+/// (from max_pool1d_with_indices) of an output [B, C, length], zeros elsewhere.
+torch::Tensor unpool1d(const torch::Tensor& y, const torch::Tensor& switches, std::int64_t length);
+
+/// MSE(x, x̂) + λ·(mean|H| + mean|bottom|). x: [B, 1, T].
+torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x, double l1_lambda);
+
+}  // namespace dcae::model

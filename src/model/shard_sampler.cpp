@@ -1,0 +1,71 @@
+#include "model/shard_sampler.h"
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+#include "core/error.h"
+
+namespace dcae::model {
+
+ShardSampler::ShardSampler(const std::vector<std::filesystem::path>& shards, double voxel_fraction,
+                           std::uint64_t seed, std::int64_t cache_mb)
+    : seed_(seed) {
+  if (shards.empty()) throw usage_error("no time-series shards given");
+  std::mt19937_64 rng(seed ^ 0x5a5a5a5aULL);
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    readers_.push_back(std::make_unique<io::ShardReader>(shards[s]));
+    const auto& info = readers_.back()->info();
+    if (s == 0) t_ = info.n_timepoints;
+    if (info.n_timepoints != t_) {
+      throw input_error(shards[s].string() + ": has T = " + std::to_string(info.n_timepoints) +
+                        ", the first shard has T = " + std::to_string(t_) + " (all shards must match)");
+    }
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(info.n_voxels));
+    for (std::int64_t r = 0; r < info.n_voxels; ++r) rows[static_cast<std::size_t>(r)] = r;
+    if (voxel_fraction < 1.0) {
+      std::shuffle(rows.begin(), rows.end(), rng);
+      rows.resize(static_cast<std::size_t>(std::max<double>(1.0, voxel_fraction * static_cast<double>(rows.size()))));
+      std::sort(rows.begin(), rows.end());
+    }
+    for (auto r : rows) samples_.push_back({static_cast<std::int32_t>(s), r});
+  }
+  const double block_mb = static_cast<double>(kBlockRows * t_) * 4.0 / 1048576.0;
+  max_blocks_ = static_cast<std::size_t>(std::max(1.0, static_cast<double>(cache_mb) / block_mb));
+}
+
+std::vector<SampleRef> ShardSampler::epoch_order(std::int64_t epoch) const {
+  std::vector<SampleRef> order = samples_;
+  std::mt19937_64 rng(seed_ * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(epoch) + 1);
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+const float* ShardSampler::row(const SampleRef& r) {
+  const std::pair<std::int32_t, std::int64_t> key{r.shard, r.row / kBlockRows};
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+  } else {
+    if (lru_.size() >= max_blocks_) {
+      index_.erase(lru_.back().first);
+      lru_.pop_back();
+    }
+    auto& reader = *readers_[static_cast<std::size_t>(r.shard)];
+    const std::int64_t first = key.second * kBlockRows;
+    const std::int64_t count = std::min(kBlockRows, reader.info().n_voxels - first);
+    std::vector<float> block(static_cast<std::size_t>(count * t_));
+    reader.read_rows(first, count, block.data());
+    lru_.emplace_front(key, std::move(block));
+    index_[key] = lru_.begin();
+  }
+  return lru_.front().second.data() + (r.row % kBlockRows) * t_;
+}
+
+void ShardSampler::fill(const std::vector<SampleRef>& refs, float* out) {
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    std::memcpy(out + static_cast<std::int64_t>(i) * t_, row(refs[i]), static_cast<std::size_t>(t_) * sizeof(float));
+  }
+}
+
+}  // namespace dcae::model
