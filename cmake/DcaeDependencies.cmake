@@ -1,9 +1,18 @@
 # Finds the Debian 12 packages dcae builds on (see containers/debian-packages.txt).
 
 find_package(Threads REQUIRED)
-find_package(ZLIB REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(yaml-cpp REQUIRED)          # 0.7: the target is plain `yaml-cpp`
+
+# LibTorch (Debian's libtorch-dev, or another LibTorch through CMAKE_PREFIX_PATH). Its imported
+# targets must be visible in every directory that links dcae::model, so it is found here.
+find_package(Torch REQUIRED)
+
+if(DCAE_MODEL_ONLY)
+  return()
+endif()
+
+find_package(ZLIB REQUIRED)
 find_package(CLI11 REQUIRED)
 
 # nifti_clib: Debian's NIFTIConfig.cmake points at /usr/lib and fails, so find the parts.
@@ -19,7 +28,3 @@ if(NOT TARGET dcae_nifti2)
                         $<$<BOOL:${MATH_LIBRARY}>:${MATH_LIBRARY}>)
   add_library(dcae::nifti2 ALIAS dcae_nifti2)
 endif()
-
-# LibTorch (Debian's libtorch-dev). Its imported targets must be visible in every directory that
-# links dcae::model, so it is found here rather than in src/.
-find_package(Torch REQUIRED)
