@@ -44,6 +44,7 @@ void encode_shard(const fs::path& checkpoint, const fs::path& shard, const fs::p
     }
     bar.advance(static_cast<std::uint64_t>(count));
   }
+  bar.finish();
   std::string stem = shard.stem().string();
   for (const char* suffix : {"_desc-preproc_timeseries", "_timeseries"}) {
     const auto pos = stem.rfind(suffix);
