@@ -14,6 +14,7 @@ namespace dcae::model {
 
 void encode_shard(const fs::path& checkpoint, const fs::path& shard, const fs::path& out_dir,
                   const EncodeOptions& opt) {
+  configure_allocator();
   Checkpoint ck = load_checkpoint(checkpoint, opt.device);
   io::ShardReader reader(shard);
   const auto& info = reader.info();

@@ -1,6 +1,7 @@
 #include "model/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <malloc.h>
 
 #include <chrono>
 #include <fstream>
@@ -90,6 +91,13 @@ torch::serialize::InputArchive open_archive(const fs::path& path) {
 
 }  // namespace
 
+void configure_allocator() {
+#ifdef M_MMAP_THRESHOLD
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
@@ -103,6 +111,7 @@ torch::Device parse_device(const std::string& name) {
 
 TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, const TrainOptions& opt) {
   const torch::Device device = parse_device(opt.device);
+  configure_allocator();
   ShardSampler data(shards, cfg.voxel_fraction, cfg.seed, cfg.cache_mb);
   const std::int64_t t = data.length();
   validate(cfg, t);

@@ -35,6 +35,11 @@ struct TrainResult {
   std::string stop_reason;
 };
 
+/// Keeps glibc's allocator from returning the multi-megabyte tensors of every training step to
+/// the system and faulting them back in on the next (fixed mmap threshold of 32 MiB, heap
+/// trimming above 1 GiB only): about 2x training throughput on one thread here.
+void configure_allocator();
+
 /// The parsed device; throws usage_error when CUDA is asked for and LibTorch has none.
 torch::Device parse_device(const std::string& name);
 
