@@ -1,6 +1,7 @@
 #pragma once
 /// \file commands.h
-/// Factories of dcae's commands (one per executable).
+/// Factories of dcae's commands (one per executable). Each lives in its own library
+/// (dcae_app_simulate, dcae_app_preproc, dcae_app_train) so executables link only their own.
 
 #include <memory>
 #include <vector>
@@ -13,8 +14,5 @@ std::unique_ptr<Command> make_simulate_command();
 std::unique_ptr<Command> make_preproc_command();
 std::unique_ptr<Command> make_train_command();
 std::unique_ptr<Command> make_encode_command();
-
-/// Every command, for generating descriptors and documentation.
-std::vector<std::unique_ptr<Command>> all_commands();
 
 }  // namespace dcae::app

@@ -149,13 +149,4 @@ class SimulateCommand final : public Command {
 
 std::unique_ptr<Command> make_simulate_command() { return std::make_unique<SimulateCommand>(); }
 
-std::vector<std::unique_ptr<Command>> all_commands() {
-  std::vector<std::unique_ptr<Command>> v;
-  v.push_back(make_simulate_command());
-  v.push_back(make_preproc_command());
-  v.push_back(make_train_command());
-  v.push_back(make_encode_command());
-  return v;
-}
-
 }  // namespace dcae::app
