@@ -106,6 +106,16 @@ config::Scalar default_of(const Argument& a) {
 
 }  // namespace
 
+Argument& add_argument(Usage& usage, std::string name, ArgKind kind, std::string help, std::string group) {
+  Argument a;
+  a.name = std::move(name);
+  a.kind = kind;
+  a.help = std::move(help);
+  a.group = std::move(group);
+  usage.arguments.push_back(std::move(a));
+  return usage.arguments.back();
+}
+
 const std::vector<Argument>& standard_arguments() {
   static const std::vector<Argument> kStd = [] {
     std::vector<Argument> s;

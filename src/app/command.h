@@ -60,6 +60,11 @@ struct Usage {
   std::vector<std::string> examples;  ///< full command lines
 };
 
+/// Appends an argument to `usage` and returns it for further settings (range, default, ...).
+/// The reference stays valid until the next argument is added.
+Argument& add_argument(Usage& usage, std::string name, ArgKind kind, std::string help,
+                       std::string group = "Options");
+
 /// Parsed values, typed; every declared argument with a value or default is present.
 class ParsedArgs {
  public:

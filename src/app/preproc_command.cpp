@@ -23,13 +23,7 @@ class PreprocCommand final : public Command {
         "*_desc-confounds_timeseries.tsv (+ .json) and <out>/shards/*_desc-preproc_timeseries.npy.\n"
         "An identical re-run (same inputs, parameters and version) is skipped.";
     auto arg = [&](std::string name, ArgKind kind, std::string help, std::string group = "Options") -> Argument& {
-      Argument a;
-      a.name = std::move(name);
-      a.kind = kind;
-      a.help = std::move(help);
-      a.group = std::move(group);
-      u.arguments.push_back(std::move(a));
-      return u.arguments.back();
+      return add_argument(u, std::move(name), kind, std::move(help), std::move(group));
     };
     auto& bold = arg("bold", ArgKind::kInputFile, "the run's 4-D BOLD image (.nii or .nii.gz)");
     bold.positional = bold.required = true;

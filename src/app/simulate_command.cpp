@@ -23,12 +23,7 @@ class SimulateCommand final : public Command {
         "scl_slope like scanner output. Ground truth (motion, network maps and time courses,\n"
         "brain mask) goes to derivatives/groundtruth (BIDS) or groundtruth/ (HCP).";
     auto arg = [&](std::string name, ArgKind kind, std::string help) -> Argument& {
-      Argument a;
-      a.name = std::move(name);
-      a.kind = kind;
-      a.help = std::move(help);
-      u.arguments.push_back(std::move(a));
-      return u.arguments.back();
+      return add_argument(u, std::move(name), kind, std::move(help));
     };
     Argument& out = arg("output_dir", ArgKind::kOutputDir, "folder to create for the dataset");
     out.positional = true;

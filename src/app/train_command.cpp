@@ -13,18 +13,8 @@ namespace fs = std::filesystem;
 namespace dcae::app {
 namespace {
 
-Argument& add_arg(Usage& u, std::string name, ArgKind kind, std::string help, std::string group = "Options") {
-  Argument a;
-  a.name = std::move(name);
-  a.kind = kind;
-  a.help = std::move(help);
-  a.group = std::move(group);
-  u.arguments.push_back(std::move(a));
-  return u.arguments.back();
-}
-
 void add_device(Usage& u) {
-  auto& d = add_arg(u, "device", ArgKind::kString, "cpu or cuda:N (needs a LibTorch with CUDA)");
+  auto& d = add_argument(u, "device", ArgKind::kString, "cpu or cuda:N (needs a LibTorch with CUDA)");
   d.default_value = "cpu";
 }
 
@@ -43,17 +33,17 @@ class TrainCommand final : public Command {
         "checkpoint: model, Adagrad state, step, RNG state, configuration and its hash; saved\n"
         "atomically every train.checkpoint_every steps and at the end), model.yaml and\n"
         "loss.tsv. --resume continues exactly where the checkpoint stopped.";
-    auto& shards = add_arg(u, "shards", ArgKind::kStringList, "time-series shards (.npy with .json sidecars)");
+    auto& shards = add_argument(u, "shards", ArgKind::kStringList, "time-series shards (.npy with .json sidecars)");
     shards.positional = shards.required = true;
-    auto& out = add_arg(u, "output-dir", ArgKind::kOutputDir, "folder for model.pt, model.yaml, loss.tsv");
+    auto& out = add_argument(u, "output-dir", ArgKind::kOutputDir, "folder for model.pt, model.yaml, loss.tsv");
     out.short_flag = "o";
     out.required = true;
-    add_arg(u, "model-config", ArgKind::kInputFile, "YAML of model./loss./optimizer./train. keys (defaults: DESIGN.md)")
+    add_argument(u, "model-config", ArgKind::kInputFile, "YAML of model./loss./optimizer./train. keys (defaults: DESIGN.md)")
         .value_name = "YAML";
-    add_arg(u, "epochs", ArgKind::kInt, "override train.epochs").min = 0;
-    add_arg(u, "max-steps", ArgKind::kInt, "override train.max_steps").min = 0;
-    add_arg(u, "target-loss", ArgKind::kFloat, "override train.target_loss").min = 0;
-    add_arg(u, "resume", ArgKind::kFlag, "continue from output-dir/model.pt if it exists");
+    add_argument(u, "epochs", ArgKind::kInt, "override train.epochs").min = 0;
+    add_argument(u, "max-steps", ArgKind::kInt, "override train.max_steps").min = 0;
+    add_argument(u, "target-loss", ArgKind::kFloat, "override train.target_loss").min = 0;
+    add_argument(u, "resume", ArgKind::kFlag, "continue from output-dir/model.pt if it exists");
     add_device(u);
     u.examples = {"dcae-train -o model/ out/shards/*.npy",
                   "dcae-train --model-config model.yaml --max-steps 2000 --nthreads 2 -o model/ shards/*.npy"};
@@ -94,16 +84,16 @@ class EncodeCommand final : public Command {
         "Streams each shard through the encoder in batches (inference mode) and writes\n"
         "<stem>_desc-features_timeseries.npy ([n_voxels, F]) and, with --reconstructions,\n"
         "<stem>_desc-reconstruction_timeseries.npy ([n_voxels, T]) into output-dir.";
-    auto& shards = add_arg(u, "shards", ArgKind::kStringList, "time-series shards to encode");
+    auto& shards = add_argument(u, "shards", ArgKind::kStringList, "time-series shards to encode");
     shards.positional = shards.required = true;
-    auto& ck = add_arg(u, "checkpoint", ArgKind::kInputFile, "model.pt written by dcae-train");
+    auto& ck = add_argument(u, "checkpoint", ArgKind::kInputFile, "model.pt written by dcae-train");
     ck.short_flag = "m";
     ck.required = true;
-    auto& out = add_arg(u, "output-dir", ArgKind::kOutputDir, "folder for the feature shards");
+    auto& out = add_argument(u, "output-dir", ArgKind::kOutputDir, "folder for the feature shards");
     out.short_flag = "o";
     out.required = true;
-    add_arg(u, "reconstructions", ArgKind::kFlag, "also write the reconstructions");
-    auto& bs = add_arg(u, "batch-size", ArgKind::kInt, "voxels per batch");
+    add_argument(u, "reconstructions", ArgKind::kFlag, "also write the reconstructions");
+    auto& bs = add_argument(u, "batch-size", ArgKind::kInt, "voxels per batch");
     bs.default_value = "1024";
     bs.min = 1;
     add_device(u);
