@@ -19,6 +19,7 @@
 #include "core/progress.h"
 #include "core/threads.h"
 #include "preproc/itk_bridge.h"
+#include "preproc/registration_setup.h"
 
 namespace dcae::preproc {
 namespace {
@@ -77,24 +78,8 @@ Transform::Pointer register_volume(const Volume::Pointer& fixed, const Volume::P
   optimizer->SetNumberOfIterations(static_cast<itk::SizeValueType>(opt.max_iterations));
   optimizer->SetReturnBestParametersAndValue(true);
 
-  auto reg = Registration::New();
-  reg->SetFixedImage(fixed);
-  reg->SetMovingImage(moving);
-  reg->SetMetric(metric);
-  reg->SetOptimizer(optimizer);
-  reg->SetInitialTransform(transform);
-  reg->InPlaceOn();
   const auto levels = static_cast<unsigned int>(std::max(1, opt.levels));
-  Registration::ShrinkFactorsArrayType shrink(levels);
-  Registration::SmoothingSigmasArrayType sigmas(levels);
-  for (unsigned int l = 0; l < levels; ++l) {
-    shrink[l] = 1u << (levels - 1 - l);
-    sigmas[l] = static_cast<double>(levels - 1 - l);
-  }
-  reg->SetNumberOfLevels(levels);
-  reg->SetShrinkFactorsPerLevel(shrink);
-  reg->SetSmoothingSigmasPerLevel(sigmas);
-  reg->SetSmoothingSigmasAreSpecifiedInPhysicalUnits(false);
+  auto reg = itkb::make_registration<Registration>(fixed, moving, metric, optimizer, transform, levels);
   // A regular fifth of the voxels: the metric stays smooth, 5x cheaper (at 4 mm voxels the
   // rotation error grows from 0.06 to 0.08 deg against 25%; see tests/bench/bench_motion.sh).
   reg->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::REGULAR);

@@ -15,6 +15,7 @@
 #include "core/progress.h"
 #include "core/threads.h"
 #include "preproc/itk_bridge.h"
+#include "preproc/registration_setup.h"
 
 namespace dcae::preproc {
 namespace {
@@ -78,21 +79,7 @@ AffineMap register_to_template(const io::ImageHeader& run_header, const std::vec
     optimizer->SetRelaxationFactor(0.7);
     optimizer->SetNumberOfIterations(300);
     optimizer->SetReturnBestParametersAndValue(true);
-    auto reg = Registration::New();
-    reg->SetFixedImage(fixed);
-    reg->SetMovingImage(moving);
-    reg->SetMetric(metric);
-    reg->SetOptimizer(optimizer);
-    reg->SetInitialTransform(transform);
-    reg->InPlaceOn();
-    Registration::ShrinkFactorsArrayType shrink(3);
-    Registration::SmoothingSigmasArrayType sigmas(3);
-    shrink[0] = 4, shrink[1] = 2, shrink[2] = 1;
-    sigmas[0] = 2, sigmas[1] = 1, sigmas[2] = 0;
-    reg->SetNumberOfLevels(3);
-    reg->SetShrinkFactorsPerLevel(shrink);
-    reg->SetSmoothingSigmasPerLevel(sigmas);
-    reg->SetSmoothingSigmasAreSpecifiedInPhysicalUnits(false);
+    auto reg = itkb::make_registration<Registration>(fixed, moving, metric, optimizer, transform, 3);
     reg->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::RANDOM);
     reg->SetMetricSamplingPercentage(0.25);
     reg->MetricSamplingReinitializeSeed(20261127);  // deterministic
