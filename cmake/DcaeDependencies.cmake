@@ -15,6 +15,13 @@ endif()
 find_package(ZLIB REQUIRED)
 find_package(CLI11 REQUIRED)
 
+# gRPC and protobuf for the parameter server (dist): Debian's libgrpc++-dev ships gRPCConfig.cmake,
+# protobuf comes through CMake's FindProtobuf (protobuf_generate); grpc_cpp_plugin generates the
+# service code.
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_program(DCAE_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+
 # nifti_clib: Debian's NIFTIConfig.cmake points at /usr/lib and fails, so find the parts.
 find_path(NIFTI_INCLUDE_DIR nifti2_io.h PATH_SUFFIXES nifti REQUIRED)
 find_library(NIFTI2_LIBRARY nifti2 REQUIRED)
