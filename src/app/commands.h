@@ -14,5 +14,6 @@ std::unique_ptr<Command> make_simulate_command();
 std::unique_ptr<Command> make_preproc_command();
 std::unique_ptr<Command> make_train_command();
 std::unique_ptr<Command> make_encode_command();
+std::unique_ptr<Command> make_report_command();
 
 }  // namespace dcae::app
