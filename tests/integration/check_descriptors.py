@@ -42,6 +42,10 @@ with tempfile.TemporaryDirectory() as tmp:
             print(f"FAIL {path.name}: {'/'.join(map(str, e.path))}: {e.message}")
         failures += bool(errors)
         # An invocation setting every input; the command line Boutiques would build from it.
+        # Boutiques calls folders File too: the usage JSON tells which inputs must be folders.
+        usage = json.loads(subprocess.run([str(bin_dir / d["name"]), "--usage-json"], check=True,
+                                          capture_output=True, text=True).stdout)
+        input_dirs = {a["name"] for a in usage["arguments"] if a["kind"] == "input-dir"}
         args = []
         for i in d["inputs"]:
             if i["id"] in ("config", "reference_volume"):
@@ -51,7 +55,8 @@ with tempfile.TemporaryDirectory() as tmp:
             elif "default-value" in i:
                 value = i["default-value"]
             elif i["type"] == "File":
-                value = [str(sample_file)] if i.get("list") else str(sample_file)
+                sample = str(tmp) if i["name"] in input_dirs else str(sample_file)
+                value = [sample] if i.get("list") else sample
             elif i["type"] == "Number":
                 value = i.get("minimum", 1)
             else:
