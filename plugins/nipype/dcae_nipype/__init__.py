@@ -1,0 +1,19 @@
+"""Nipype interfaces of dcae's executables (one CommandLine interface per executable).
+
+Inputs are generated from each executable's usage (`<executable> --usage-json`) into
+_generated.py; outputs are hand-written in interfaces.py. An executable with a generated spec
+but no hand-written outputs still gets an interface, whose outputs are its output arguments.
+The executables are found on PATH (or the `environ` input's PATH).
+"""
+from .base import DcaeCommandLine, generic_interface
+from .interfaces import SPECS, Encode, Preproc, Simulate, Train
+
+__all__ = ["DcaeCommandLine", "Encode", "Preproc", "Simulate", "Train", "INTERFACES"]
+
+INTERFACES = {cls._cmd: cls for cls in (Simulate, Preproc, Train, Encode)}
+"""{executable: its interface class}, for every executable with a generated spec."""
+
+for _executable, _spec in SPECS.items():
+    if _executable not in INTERFACES:
+        INTERFACES[_executable] = globals()[_spec.class_name] = generic_interface(_executable, _spec)
+        __all__.append(_spec.class_name)
