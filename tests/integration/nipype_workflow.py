@@ -5,9 +5,9 @@ with the dataset's sidecar, and checks what the interfaces report: the preproces
 (nibabel: shape, TR, slice timing corrected from the sidecar), the brain mask, the confounds
 (trans_x ... rot_z, framewise_displacement, dvars; one row per volume), the shard (numpy:
 [mask voxels, T]). A second run must come from Nipype's cache. Then the workflow grows Train
-and Encode nodes fed by the shard alone (its .json sidecar must survive Nipype's clean-up), and
-Simulate + Preproc run on an HCP-layout dataset; every output an interface predicts must exist,
-or Nipype fails.
+and Encode nodes fed by the shard alone (its .json sidecar must survive Nipype's clean-up) and,
+when dcae-report is built, a Report node on the derivatives folder; Simulate + Preproc run on
+an HCP-layout dataset; every output an interface predicts must exist, or Nipype fails.
 
 Usage: nipype_workflow.py BIN_DIR       Exit 77 (skip) without nipype, nibabel or numpy.
 """
@@ -34,7 +34,7 @@ for exe in ("dcae-simulate", "dcae-preproc", "dcae-train", "dcae-encode"):
         sys.exit(f"FAIL: {bin_dir / exe} is not built")
 sys.path.insert(0, str(top / "plugins" / "nipype"))
 os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
-from dcae_nipype import Encode, Preproc, Simulate, Train  # noqa: E402
+from dcae_nipype import Encode, Preproc, Report, Simulate, Train  # noqa: E402
 
 GRID, VOXEL_MM, TR, VOLUMES = [16, 20, 14], [8.0, 8.0, 8.0], 2.0, 30
 CONFOUND_COLUMNS = ["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z",
@@ -111,6 +111,10 @@ with tempfile.TemporaryDirectory() as tmp:
     encode = Node(Encode(reconstructions=True, nthreads=2, quiet=True), name="encode")
     wf.connect([(preproc, train, [("shard", "shards")]), (preproc, encode, [("shard", "shards")]),
                 (train, encode, [("checkpoint", "checkpoint")])])
+    with_report = (bin_dir / "dcae-report").exists()
+    if with_report:
+        report = Node(Report(output_dir="report", quiet=True), name="report")
+        wf.connect(preproc, "out_dir", report, "derivatives_dir")
     graph = wf.run(plugin="Linear")
     nodes = {n.name: n for n in graph.nodes()}
     trained, encoded = nodes["train"].result.outputs, nodes["encode"].result.outputs
@@ -121,6 +125,15 @@ with tempfile.TemporaryDirectory() as tmp:
           f"features {features.shape}, reconstructions {recon.shape} for a shard {shard.shape}")
     print(f"ok   workflow grown by train → {pathlib.Path(trained.checkpoint).name} and encode → "
           f"features {features.shape}")
+    if with_report:
+        pages = nodes["report"].result.outputs
+        check([pathlib.Path(p).name for p in pages.participant_pages] == ["sub-01.html"]
+              and pathlib.Path(pages.group_page).parent == tmp / "work" / "dcae" / "report" / "report",
+              f"report pages {pages.participant_pages}, {pages.group_page}")
+        check("</html>" in pathlib.Path(pages.participant_pages[0]).read_text(), "sub-01.html is not a page")
+        print(f"ok   report node: {pages.participant_pages[0]}, group.html")
+    else:
+        print(f"skip report node: dcae-report is not built in {bin_dir}")
 
     # The HCP layout: two runs, preproc of the second without a shard.
     (tmp / "hcp").mkdir()

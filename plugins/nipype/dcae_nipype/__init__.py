@@ -6,11 +6,11 @@ but no hand-written outputs still gets an interface, whose outputs are its outpu
 The executables are found on PATH (or the `environ` input's PATH).
 """
 from .base import DcaeCommandLine, generic_interface
-from .interfaces import SPECS, Encode, Preproc, Simulate, Train
+from .interfaces import HAND_WRITTEN, SPECS, Encode, Preproc, Report, Simulate, Train
 
-__all__ = ["DcaeCommandLine", "Encode", "Preproc", "Simulate", "Train", "INTERFACES"]
+__all__ = ["DcaeCommandLine", "Encode", "Preproc", "Report", "Simulate", "Train", "INTERFACES"]
 
-INTERFACES = {cls._cmd: cls for cls in (Simulate, Preproc, Train, Encode)}
+INTERFACES = {cls._cmd: cls for cls in HAND_WRITTEN}
 """{executable: its interface class}, for every executable with a generated spec."""
 
 for _executable, _spec in SPECS.items():

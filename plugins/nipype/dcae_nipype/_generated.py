@@ -491,3 +491,98 @@ SPECS['dcae-encode'] = GeneratedSpec(
     outputs=('output_dir',),
 )
 # ---- end dcae-encode
+
+
+# ---- dcae-report (generated from `dcae-report --usage-json`, version 0.1.0)
+class ReportInputSpec(CommandLineInputSpec):
+    """Inputs of dcae-report: write the HTML reports (per participant and group) of a dcae derivatives folder."""
+
+    derivatives_dir = Directory(
+        exists=True,
+        argstr='%s',
+        position=0,
+        mandatory=True,
+        desc='the dcae derivatives folder',
+    )
+    output_dir = Directory(
+        argstr='--output-dir %s',
+        desc='where to write the pages (default: derivatives_dir)',
+    )
+    level = traits.Enum(
+        'participant',
+        'group',
+        'all',
+        argstr='--level %s',
+        desc='which pages to write (default: all)',
+    )
+    participant_label = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--participant-label %s',
+        desc='participants to report ("01" or "sub-01"; default: all)',
+    )
+    loss = File(
+        exists=True,
+        argstr='--loss %s',
+        desc='training loss log (default: <derivatives_dir>/model/loss.tsv)',
+    )
+    mask_slices = traits.Range(
+        low=1,
+        high=64,
+        argstr='--mask-slices %d',
+        desc='axial slices in a brain-mask mosaic (default: 12)',
+    )
+    map_slices = traits.Range(
+        low=1,
+        high=64,
+        argstr='--map-slices %d',
+        desc='axial slices in a spatial-map mosaic (default: 8)',
+    )
+    map_threshold = traits.Range(
+        low=0.0,
+        high=1.0,
+        argstr='--map-threshold %s',
+        desc="spatial maps show |value| >= this fraction of the map's peak (default: 0.25)",
+    )
+    quiet = traits.Bool(
+        argstr='--quiet',
+        desc='only warnings and errors on stderr; no progress',
+    )
+    verbose = traits.Bool(
+        argstr='--verbose',
+        desc='more log output (repeat for more)',
+    )
+    nthreads = traits.Range(
+        low=0,
+        argstr='--nthreads %d',
+        desc='worker threads (0 = all cores) (default: 0)',
+    )
+    config = File(
+        exists=True,
+        argstr='--config %s',
+        desc='YAML file of option values (keys = option names); the command line overrides it',
+    )
+
+
+SPECS['dcae-report'] = GeneratedSpec(
+    class_name='Report',
+    input_spec=ReportInputSpec,
+    version='0.1.0',
+    summary='write the HTML reports (per participant and group) of a dcae derivatives folder',
+    arguments={
+        'derivatives_dir': 'derivatives_dir',
+        'output_dir': 'output-dir',
+        'level': 'level',
+        'participant_label': 'participant-label',
+        'loss': 'loss',
+        'mask_slices': 'mask-slices',
+        'map_slices': 'map-slices',
+        'map_threshold': 'map-threshold',
+        'quiet': 'quiet',
+        'verbose': 'verbose',
+        'nthreads': 'nthreads',
+        'config': 'config',
+    },
+    outputs=('output_dir',),
+)
+# ---- end dcae-report

@@ -189,4 +189,41 @@ class Encode(DcaeCommandLine):
         return o
 
 
-HAND_WRITTEN = (Simulate, Preproc, Train, Encode)
+class ReportOutputSpec(TraitedSpec):
+    out_dir = Directory(exists=True, desc="the folder of the pages")
+    participant_pages = InputMultiObject(File(exists=True),
+                                         desc="sub-<label>.html of each participant reported")
+    group_page = File(exists=True, desc="group.html")
+
+
+class Report(DcaeCommandLine):
+    """dcae-report: HTML reports (per participant and group) of a derivatives folder. Without
+    output_dir the pages go into derivatives_dir; a relative output_dir ("report") keeps them in
+    the node's folder."""
+
+    _cmd = "dcae-report"
+    _spec = SPECS["dcae-report"]
+    input_spec = _spec.input_spec
+    output_spec = ReportOutputSpec
+
+    def _list_outputs(self):
+        p = self.parsed_values()
+        root = os.path.abspath(p["derivatives_dir"])
+        out = os.path.abspath(p.get("output_dir") or root)
+        labels = []
+        for label in p.get("participant_label") or []:
+            label = label[len("sub-"):] if label.startswith("sub-") else label
+            if label not in labels:
+                labels.append(label)
+        if not labels:
+            labels = sorted(e.name[len("sub-"):] for e in os.scandir(root)
+                            if e.is_dir() and e.name.startswith("sub-") and len(e.name) > 4)
+        o = {"out_dir": out}
+        if p["level"] != "group":
+            o["participant_pages"] = [os.path.join(out, f"sub-{label}.html") for label in labels]
+        if p["level"] != "participant":
+            o["group_page"] = os.path.join(out, "group.html")
+        return o
+
+
+HAND_WRITTEN = (Simulate, Preproc, Train, Encode, Report)
