@@ -8,7 +8,7 @@ namespace dcae::app {
 namespace {
 
 class ReportCommand final : public Command {
- public:
+public:
   Usage usage() const override {
     Usage u;
     u.name = "dcae-report";
@@ -21,10 +21,12 @@ class ReportCommand final : public Command {
         "decompositions) and group.html (participants, training loss curve, the score table\n"
         "raw-signal DL vs DCAE-feature DL, temporal atoms against the HRF-convolved design,\n"
         "spatial maps of the best atoms). A missing input leaves a note in its place.";
-    Argument& in = add_argument(u, "derivatives_dir", ArgKind::kInputDir, "the dcae derivatives folder");
+    Argument& in =
+        add_argument(u, "derivatives_dir", ArgKind::kInputDir, "the dcae derivatives folder");
     in.positional = true;
     in.required = true;
-    add_argument(u, "output-dir", ArgKind::kOutputDir, "where to write the pages (default: derivatives_dir)")
+    add_argument(u, "output-dir", ArgKind::kOutputDir,
+                 "where to write the pages (default: derivatives_dir)")
         .value_name = "DIR";
     auto& level = add_argument(u, "level", ArgKind::kChoice, "which pages to write");
     level.choices = {"participant", "group", "all"};
@@ -33,18 +35,22 @@ class ReportCommand final : public Command {
                               "participants to report (\"01\" or \"sub-01\"; default: all)");
     part.aliases = {"participant_label"};
     part.value_name = "LABEL";
-    add_argument(u, "loss", ArgKind::kInputFile, "training loss log (default: <derivatives_dir>/model/loss.tsv)")
+    add_argument(u, "loss", ArgKind::kInputFile,
+                 "training loss log (default: <derivatives_dir>/model/loss.tsv)")
         .value_name = "TSV";
-    auto& ms = add_argument(u, "mask-slices", ArgKind::kInt, "axial slices in a brain-mask mosaic", "Figures");
+    auto& ms = add_argument(u, "mask-slices", ArgKind::kInt, "axial slices in a brain-mask mosaic",
+                            "Figures");
     ms.default_value = "12";
     ms.min = 1;
     ms.max = 64;
-    auto& as = add_argument(u, "map-slices", ArgKind::kInt, "axial slices in a spatial-map mosaic", "Figures");
+    auto& as = add_argument(u, "map-slices", ArgKind::kInt, "axial slices in a spatial-map mosaic",
+                            "Figures");
     as.default_value = "8";
     as.min = 1;
     as.max = 64;
-    auto& th = add_argument(u, "map-threshold", ArgKind::kFloat,
-                            "spatial maps show |value| >= this fraction of the map's peak", "Figures");
+    auto& th =
+        add_argument(u, "map-threshold", ArgKind::kFloat,
+                     "spatial maps show |value| >= this fraction of the map's peak", "Figures");
     th.default_value = "0.25";
     th.min = 0;
     th.max = 1;
@@ -69,13 +75,16 @@ class ReportCommand final : public Command {
     const auto start = std::chrono::steady_clock::now();
     const auto pages = report::write_reports(o);
     log::info(pages.size(), " page(s) in ",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), " s");
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+              " s");
     return 0;
   }
 };
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<Command> make_report_command() { return std::make_unique<ReportCommand>(); }
+std::unique_ptr<Command> make_report_command() {
+  return std::make_unique<ReportCommand>();
+}
 
-}  // namespace dcae::app
+} // namespace dcae::app

@@ -10,13 +10,14 @@ namespace {
 
 std::vector<double> time_axis(std::size_t n, double tr_s) {
   std::vector<double> t(n);
-  for (std::size_t i = 0; i < n; ++i) t[i] = tr_s > 0 ? static_cast<double>(i) * tr_s : static_cast<double>(i);
+  for (std::size_t i = 0; i < n; ++i)
+    t[i] = tr_s > 0 ? static_cast<double>(i) * tr_s : static_cast<double>(i);
   return t;
 }
 
 constexpr const char* kXyz[3] = {"#1f77b4", "#2ca02c", "#d62728"};
 
-}  // namespace
+} // namespace
 
 std::vector<double> zscore(const std::vector<double>& x) {
   double s = 0, ss = 0;
@@ -46,7 +47,8 @@ std::vector<LinePlot> motion_plots(const Confounds& c, double tr_s) {
   plots[1].title = "Rotation";
   plots[1].y_label = "degrees";
   for (std::size_t a = 0; a < 6; ++a) {
-    static constexpr const char* kNames[6] = {"trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"};
+    static constexpr const char* kNames[6] = {"trans_x", "trans_y", "trans_z",
+                                              "rot_x",   "rot_y",   "rot_z"};
     plots[a / 3].series.push_back({kNames[a], t, c.motion[a], kXyz[a % 3]});
   }
   plots[2].title = "Framewise displacement";
@@ -80,7 +82,8 @@ LinePlot loss_plot(const LossLog& log) {
 const Score* best_score(const Decomposition& d, const std::string& condition) {
   const Score* best = nullptr;
   for (const Score& s : d.scores) {
-    if (s.condition == condition && (!best || std::fabs(s.r) > std::fabs(best->r))) best = &s;
+    if (s.condition == condition && (best == nullptr || std::fabs(s.r) > std::fabs(best->r)))
+      best = &s;
   }
   return best;
 }
@@ -92,8 +95,8 @@ std::string source_color(const Decomposition& d, std::size_t index) {
   return kPalette[index % 5];
 }
 
-LinePlot atom_plot(const std::string& condition, const std::vector<const Decomposition*>& decompositions,
-                   std::string* caption) {
+LinePlot atom_plot(const std::string& condition,
+                   const std::vector<const Decomposition*>& decompositions, std::string* caption) {
   LinePlot p;
   p.title = condition;
   p.y_label = "z";
@@ -103,8 +106,8 @@ LinePlot atom_plot(const std::string& condition, const std::vector<const Decompo
   for (std::size_t n = 0; n < decompositions.size(); ++n) {
     const Decomposition& d = *decompositions[n];
     const Score* s = best_score(d, condition);
-    const std::vector<double>* atom = s ? d.atom_series(s->column) : nullptr;
-    if (!atom) continue;
+    const std::vector<double>* atom = s != nullptr ? d.atom_series(s->column) : nullptr;
+    if (atom == nullptr) continue;
     const double tr = std::isfinite(d.tr_s) && d.tr_s > 0 ? d.tr_s : 0.0;
     const auto t = time_axis(atom->size(), tr);
     p.x_label = tr > 0 ? "time (s)" : "volume";
@@ -120,13 +123,14 @@ LinePlot atom_plot(const std::string& condition, const std::vector<const Decompo
     if (s->r < 0) {
       for (double& v : z) v = -v;
     }
-    p.series.push_back({d.label + " atom " + std::to_string(s->atom), t, std::move(z), source_color(d, n)});
+    p.series.push_back(
+        {d.label + " atom " + std::to_string(s->atom), t, std::move(z), source_color(d, n)});
     if (!cap.empty()) cap += "; ";
     cap += d.label + ": atom " + std::to_string(s->atom) + ", r = " + format_number(s->r, 3) +
            (s->r < 0 ? " (shown sign-flipped)" : "");
   }
-  if (caption) *caption = cap;
+  if (caption != nullptr) *caption = cap;
   return p;
 }
 
-}  // namespace dcae::report
+} // namespace dcae::report

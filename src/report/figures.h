@@ -30,8 +30,8 @@ LinePlot loss_plot(const LossLog& log);
 /// together), against time (s) when the decompositions give a TR, else volumes. Decompositions
 /// without a score, regressor or mixing column for the condition are left out; `caption`
 /// receives "label: atom N, r = …" parts. Returns a plot without series when nothing matches.
-LinePlot atom_plot(const std::string& condition, const std::vector<const Decomposition*>& decompositions,
-                   std::string* caption);
+LinePlot atom_plot(const std::string& condition,
+                   const std::vector<const Decomposition*>& decompositions, std::string* caption);
 
 /// The best score (largest |r|) of `condition` in `d`, or nullptr.
 const Score* best_score(const Decomposition& d, const std::string& condition);
@@ -39,4 +39,4 @@ const Score* best_score(const Decomposition& d, const std::string& condition);
 /// A colour per decomposition source: raw signals blue, features red, others from a palette.
 std::string source_color(const Decomposition& d, std::size_t index);
 
-}  // namespace dcae::report
+} // namespace dcae::report

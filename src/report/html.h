@@ -22,7 +22,7 @@ struct Table {
 
 /// A report page, built in order. Not thread-safe.
 class HtmlPage {
- public:
+public:
   explicit HtmlPage(std::string title);
 
   /// A section heading (h2) with an anchor `id` (letters, digits, '-', '_'), listed in the
@@ -45,10 +45,10 @@ class HtmlPage {
   /// The whole document.
   std::string render() const;
 
- private:
+private:
   std::string title_;
   std::vector<std::pair<std::string, std::string>> toc_;
   std::string body_;
 };
 
-}  // namespace dcae::report
+} // namespace dcae::report

@@ -19,9 +19,11 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string name_of(const fs::path& p) { return p.string(); }
+std::string name_of(const fs::path& p) {
+  return p.string();
+}
 
-}  // namespace
+} // namespace
 
 std::optional<std::size_t> TsvTable::column(const std::string& name) const {
   const auto it = std::find(header.begin(), header.end(), name);
@@ -31,7 +33,9 @@ std::optional<std::size_t> TsvTable::column(const std::string& name) const {
 
 std::vector<double> TsvTable::numbers(const std::string& name) const {
   const auto c = column(name);
-  if (!c) throw input_error(name_of(path) + ": no column '" + name + "' (columns: " + join(header, ", ") + ")");
+  if (!c)
+    throw input_error(name_of(path) + ": no column '" + name + "' (columns: " + join(header, ", ") +
+                      ")");
   std::vector<double> out;
   out.reserve(rows.size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -42,8 +46,8 @@ std::vector<double> TsvTable::numbers(const std::string& name) const {
     }
     const auto v = parse_double(cell);
     if (!v) {
-      throw input_error(name_of(path) + ":" + std::to_string(r + 2) + ": column '" + name + "': '" + cell +
-                        "' is not a number");
+      throw input_error(name_of(path) + ":" + std::to_string(r + 2) + ": column '" + name + "': '" +
+                        cell + "' is not a number");
     }
     out.push_back(*v);
   }
@@ -71,7 +75,8 @@ TsvTable read_tsv(const fs::path& path) {
     }
     if (fields.size() != t.header.size()) {
       throw input_error(name_of(path) + ":" + std::to_string(line_no) + ": expected " +
-                        std::to_string(t.header.size()) + " tab-separated fields (as the header), found " +
+                        std::to_string(t.header.size()) +
+                        " tab-separated fields (as the header), found " +
                         std::to_string(fields.size()));
     }
     t.rows.push_back(std::move(fields));
@@ -86,7 +91,7 @@ double Confounds::mean_fd() const {
   for (double v : fd) {
     if (std::isfinite(v)) s += v, ++n;
   }
-  return n ? s / static_cast<double>(n) : kNaN;
+  return n > 0 ? s / static_cast<double>(n) : kNaN;
 }
 
 double Confounds::max_fd() const {
@@ -105,8 +110,8 @@ Confounds read_confounds(const fs::path& path) {
     c.motion[a] = t.numbers(io::kMotionColumns[a]);
     for (std::size_t v = 0; v < c.motion[a].size(); ++v) {
       if (!std::isfinite(c.motion[a][v])) {
-        throw input_error(name_of(path) + ":" + std::to_string(v + 2) + ": column '" + io::kMotionColumns[a] +
-                          "' has no value");
+        throw input_error(name_of(path) + ":" + std::to_string(v + 2) + ": column '" +
+                          io::kMotionColumns[a] + "' has no value");
       }
     }
   }
@@ -135,7 +140,7 @@ std::vector<LossLog::EpochMean> LossLog::epoch_means() const {
       if (std::isfinite(loss[i])) s += loss[i], ++n;
       last_step = step[i];
     }
-    if (n) out.push_back({e, last_step, s / static_cast<double>(n)});
+    if (n > 0) out.push_back({e, last_step, s / static_cast<double>(n)});
   }
   return out;
 }
@@ -160,7 +165,8 @@ Decomposition read_decomposition(const fs::path& json_path) {
   const std::string fname = json_path.filename().string();
   const std::string tail = "_decomposition.json";
   const auto desc = fname.rfind("_desc-");
-  if (!ends_with(fname, tail) || desc == std::string::npos || desc + 6 >= fname.size() - tail.size()) {
+  if (!ends_with(fname, tail) || desc == std::string::npos ||
+      desc + 6 >= fname.size() - tail.size()) {
     throw input_error(file + ": expected a name <prefix>_desc-<label>_decomposition.json");
   }
   Decomposition d;
@@ -172,7 +178,6 @@ Decomposition read_decomposition(const fs::path& json_path) {
   }
   const std::string stem = d.prefix + "_desc-" + file_label;
   d.mixing_path = json_path.parent_path() / (stem + "_mixing.tsv");
-  d.components_path = json_path.parent_path() / (stem + "_components.nii.gz");
 
   const nlohmann::json j = io::read_json(json_path);
   auto bad = [&](const std::string& what) { return input_error(file + ": " + what); };
@@ -197,7 +202,8 @@ Decomposition read_decomposition(const fs::path& json_path) {
     const auto& des = j["Design"];
     if (!des.is_object() || !des.contains("Conditions") || !des["Conditions"].is_array() ||
         !des.contains("Regressors") || !des["Regressors"].is_array()) {
-      throw bad("\"Design\" must hold \"Conditions\" (strings) and \"Regressors\" (one list of numbers per condition)");
+      throw bad("\"Design\" must hold \"Conditions\" (strings) and \"Regressors\" (one list of "
+                "numbers per condition)");
     }
     for (const auto& c : des["Conditions"]) {
       if (!c.is_string()) throw bad("\"Design.Conditions\" must be strings");
@@ -217,52 +223,74 @@ Decomposition read_decomposition(const fs::path& json_path) {
                 std::to_string(d.regressors.size()) + " regressors");
     }
     for (const auto& r : d.regressors) {
-      if (r.size() != d.regressors.front().size()) throw bad("\"Design.Regressors\" differ in length");
+      if (r.size() != d.regressors.front().size())
+        throw bad("\"Design.Regressors\" differ in length");
     }
   }
-  if (j.contains("Scores")) {
-    if (!j["Scores"].is_array()) throw bad("\"Scores\" must be a list");
-    for (const auto& s : j["Scores"]) {
-      if (!s.is_object() || !s.contains("Condition") || !s["Condition"].is_string() || !s.contains("r") ||
-          !s["r"].is_number() || (!s.contains("Atom") && !s.contains("Column"))) {
-        throw bad("each of \"Scores\" needs \"Condition\" (string), \"r\" (number) and \"Atom\" or \"Column\"");
+  auto parse_scores = [&](const char* key, const std::string& label, std::vector<Score>& out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_array()) throw bad(std::string("\"") + key + "\" must be a list");
+    for (const auto& s : j[key]) {
+      if (!s.is_object() || !s.contains("Condition") || !s["Condition"].is_string() ||
+          !s.contains("r") || !s["r"].is_number() ||
+          (!s.contains("Atom") && !s.contains("Column"))) {
+        throw bad(std::string("each of \"") + key +
+                  "\" needs \"Condition\" (string), \"r\" (number) and \"Atom\" or \"Column\"");
       }
       Score sc;
       sc.condition = s["Condition"].get<std::string>();
       sc.r = s["r"].get<double>();
       if (s.contains("Atom")) {
         if (!s["Atom"].is_number_integer() || s["Atom"].get<long long>() < 0) {
-          throw bad("\"Scores\": \"Atom\" must be a non-negative integer");
+          throw bad(std::string("\"") + key + "\": \"Atom\" must be a non-negative integer");
         }
         sc.atom = s["Atom"].get<int>();
       }
       if (s.contains("Column")) {
-        if (!s["Column"].is_string()) throw bad("\"Scores\": \"Column\" must be a string");
+        if (!s["Column"].is_string())
+          throw bad(std::string("\"") + key + "\": \"Column\" must be a string");
         sc.column = s["Column"].get<std::string>();
         if (!s.contains("Atom")) {
           const auto us = sc.column.rfind('_');
           const auto n = parse_int(us == std::string::npos ? sc.column : sc.column.substr(us + 1));
-          if (!n || *n < 0) throw bad("\"Scores\": cannot tell the atom of column '" + sc.column + "'");
+          if (!n || *n < 0)
+            throw bad(std::string("\"") + key + "\": cannot tell the atom of column '" + sc.column +
+                      "'");
           sc.atom = static_cast<int>(*n);
         }
       } else {
         char buf[32];
         std::snprintf(buf, sizeof buf, "_%03d", sc.atom);
-        sc.column = d.label + buf;
+        sc.column = label + buf;
       }
-      d.scores.push_back(std::move(sc));
+      out.push_back(std::move(sc));
     }
+  };
+  parse_scores("Scores", d.label, d.scores);
+  parse_scores("DecoderScores", d.label + "decoder", d.decoder_scores);
+  if (j.contains("Components")) {
+    if (!j["Components"].is_array()) throw bad("\"Components\" must be a list of file names");
+    for (const auto& c : j["Components"]) {
+      if (!c.is_string()) throw bad("\"Components\" must be a list of file names");
+      d.components.push_back(json_path.parent_path() / c.get<std::string>());
+    }
+  }
+  if (d.components.empty())
+    d.components.push_back(json_path.parent_path() / (stem + "_components.nii.gz"));
+  if (j.contains("DecoderMixing")) {
+    if (!j["DecoderMixing"].is_string()) throw bad("\"DecoderMixing\" must be a file name");
+    d.decoder_mixing_path = json_path.parent_path() / j["DecoderMixing"].get<std::string>();
   }
   if (fs::exists(d.mixing_path)) {
     const TsvTable t = read_tsv(d.mixing_path);
     const std::string mfile = name_of(d.mixing_path);
     if (d.k > 0 && static_cast<int>(t.header.size()) != d.k) {
-      throw input_error(mfile + ": expected K = " + std::to_string(d.k) + " columns (as " + fname + " says), found " +
-                        std::to_string(t.header.size()));
+      throw input_error(mfile + ": expected K = " + std::to_string(d.k) + " columns (as " + fname +
+                        " says), found " + std::to_string(t.header.size()));
     }
     if (!d.regressors.empty() && t.rows.size() != d.regressors.front().size()) {
-      throw input_error(mfile + ": " + std::to_string(t.rows.size()) + " rows but the design in " + fname + " has " +
-                        std::to_string(d.regressors.front().size()) + " volumes");
+      throw input_error(mfile + ": " + std::to_string(t.rows.size()) + " rows but the design in " +
+                        fname + " has " + std::to_string(d.regressors.front().size()) + " volumes");
     }
     d.columns = t.header;
     for (const auto& c : t.header) d.atoms.push_back(t.numbers(c));
@@ -271,17 +299,44 @@ Decomposition read_decomposition(const fs::path& json_path) {
   return d;
 }
 
+std::optional<Decomposition> Decomposition::decoder_view() const {
+  if (decoder_mixing_path.empty() || via_decoder) return std::nullopt;
+  Decomposition v = *this;
+  v.via_decoder = true;
+  v.label = label + "decoder";
+  v.method = method + " (temporal atoms through the decoder)";
+  v.mixing_path = decoder_mixing_path;
+  v.scores = decoder_scores;
+  v.decoder_scores.clear();
+  v.decoder_mixing_path.clear();
+  v.columns.clear();
+  v.atoms.clear();
+  if (fs::exists(v.mixing_path)) {
+    const TsvTable t = read_tsv(v.mixing_path);
+    if (!atoms.empty() && !atoms.front().empty() && t.rows.size() != atoms.front().size()) {
+      throw input_error(v.mixing_path.string() + ": " + std::to_string(t.rows.size()) +
+                        " rows but " + mixing_path.filename().string() + " has " +
+                        std::to_string(atoms.front().size()));
+    }
+    v.columns = t.header;
+    for (const auto& c : t.header) v.atoms.push_back(t.numbers(c));
+  }
+  return v;
+}
+
 std::vector<fs::path> find_decompositions(const fs::path& root) {
   std::vector<fs::path> out;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+  for (auto it = fs::recursive_directory_iterator(
+           root, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (it->is_directory() && starts_with(name, ".")) {
       it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file() && ends_with(name, "_decomposition.json") && !starts_with(name, ".")) {
+    if (it->is_regular_file() && ends_with(name, "_decomposition.json") &&
+        !starts_with(name, ".")) {
       out.push_back(it->path());
     }
   }
@@ -289,4 +344,4 @@ std::vector<fs::path> find_decompositions(const fs::path& root) {
   return out;
 }
 
-}  // namespace dcae::report
+} // namespace dcae::report

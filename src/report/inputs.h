@@ -16,7 +16,7 @@ namespace dcae::report {
 struct TsvTable {
   std::filesystem::path path;
   std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;  ///< each as long as the header
+  std::vector<std::vector<std::string>> rows; ///< each as long as the header
 
   /// Index of column `name`, or nullopt.
   std::optional<std::size_t> column(const std::string& name) const;
@@ -60,30 +60,42 @@ LossLog read_loss_log(const std::filesystem::path& path);
 /// One row of a decomposition's score table: the best atom for a task condition.
 struct Score {
   std::string condition;
-  int atom = 0;          ///< 0-based atom index (volume of the components image)
-  std::string column;    ///< column of the mixing table
-  double r = 0;          ///< Pearson correlation of the atom with the HRF-convolved regressor
+  int atom = 0;       ///< 0-based atom index (volume of the components image)
+  std::string column; ///< column of the mixing table
+  double r = 0;       ///< Pearson correlation of the atom with the HRF-convolved regressor
 };
 
 /// A decomposition written by dcae-dictlearn: `<prefix>_desc-<label>_decomposition.json`,
-/// `_mixing.tsv` (temporal atoms, one row per volume) and `_components.nii.gz` (spatial maps).
+/// `_mixing.tsv` (temporal atoms, one row per volume) and spatial maps (one volume per atom):
+/// `<prefix>_desc-<label>_components.nii.gz` beside the JSON, or one file per input run as the
+/// JSON's "Components" lists them (paths relative to the JSON's folder). Feature
+/// decompositions may also carry atoms brought back through the decoder ("DecoderMixing",
+/// "DecoderScores"), seen through decoder_view().
 struct Decomposition {
-  std::filesystem::path json_path, mixing_path, components_path;
+  std::filesystem::path json_path, mixing_path;
+  /// Spatial-map files: "Components" resolved, else the one beside the JSON (may not exist).
+  std::vector<std::filesystem::path> components;
   std::string prefix;  ///< "sub-01_task-motor" or "task-motor"
   std::string subject; ///< the prefix's sub- label, empty for group decompositions
   std::string method, label, source;
   int k = 0;
   double lambda = 0, tr_s = 0;
   std::vector<std::string> conditions;
-  std::vector<std::vector<double>> regressors;  ///< [condition][volume]
+  std::vector<std::vector<double>> regressors; ///< [condition][volume]
   std::vector<Score> scores;
-  std::vector<std::string> columns;             ///< of the mixing table
-  std::vector<std::vector<double>> atoms;       ///< [atom][volume]; empty if mixing.tsv is missing
+  std::vector<std::string> columns;          ///< of the mixing table
+  std::vector<std::vector<double>> atoms;    ///< [atom][volume]; empty if mixing.tsv is missing
+  bool via_decoder = false;                  ///< a decoder_view()
+  std::filesystem::path decoder_mixing_path; ///< empty when there is none
+  std::vector<Score> decoder_scores;
 
   /// The temporal atom of column `column` (nullptr if absent).
   const std::vector<double>* atom_series(const std::string& column) const;
   /// True when the source is raw signals ("raw").
   bool raw() const { return source == "raw"; }
+  /// The same decomposition with the decoder's temporal atoms and scores, labelled
+  /// "<label>decoder"; nullopt when it has none. Reads the decoder mixing table.
+  std::optional<Decomposition> decoder_view() const;
 };
 
 /// Reads a decomposition's JSON and its mixing table (when present). Throws input_error
@@ -94,4 +106,4 @@ Decomposition read_decomposition(const std::filesystem::path& json_path);
 /// Every `*_decomposition.json` under `root`, recursively, sorted.
 std::vector<std::filesystem::path> find_decompositions(const std::filesystem::path& root);
 
-}  // namespace dcae::report
+} // namespace dcae::report

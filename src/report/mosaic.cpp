@@ -9,7 +9,8 @@ namespace dcae::report {
 namespace {
 
 void check_same_grid(const Volume3& a, const Volume3& b, const char* what) {
-  if (a.dim != b.dim) throw runtime_error(std::string("mosaic: ") + what + " is not on the grid of the background");
+  if (a.dim != b.dim)
+    throw runtime_error(std::string("mosaic: ") + what + " is not on the grid of the background");
 }
 
 std::uint8_t grey(float v, std::pair<float, float> w) {
@@ -19,7 +20,8 @@ std::uint8_t grey(float v, std::pair<float, float> w) {
 }
 
 /// Fills the zoom × zoom block of voxel (i, j) of slice n.
-void paint(Raster& r, const MosaicLayout& l, int n, std::int64_t i, std::int64_t j, std::array<std::uint8_t, 3> rgb) {
+void paint(Raster& r, const MosaicLayout& l, int n, std::int64_t i, std::int64_t j,
+           std::array<std::uint8_t, 3> rgb) {
   const auto [x0, y0] = l.pixel(n, i, j);
   for (int dy = 0; dy < l.zoom; ++dy) {
     for (int dx = 0; dx < l.zoom; ++dx) {
@@ -36,11 +38,12 @@ void check_slices(const Volume3& v, const std::vector<std::int64_t>& slices) {
     throw runtime_error("mosaic: the volume's data do not match its grid");
   }
   for (std::int64_t k : slices) {
-    if (k < 0 || k >= v.dim[2]) throw runtime_error("mosaic: slice " + std::to_string(k) + " outside the volume");
+    if (k < 0 || k >= v.dim[2])
+      throw runtime_error("mosaic: slice " + std::to_string(k) + " outside the volume");
   }
 }
 
-}  // namespace
+} // namespace
 
 std::optional<std::pair<std::int64_t, std::int64_t>> occupied_slices(const Volume3& v) {
   std::optional<std::pair<std::int64_t, std::int64_t>> r;
@@ -64,7 +67,8 @@ std::vector<std::int64_t> pick_slices(std::int64_t first, std::int64_t last, int
     return out;
   }
   for (int n = 0; n < count; ++n) {
-    const auto k = first + static_cast<std::int64_t>(std::floor((n + 0.5) * static_cast<double>(span) / count));
+    const auto k = first + static_cast<std::int64_t>(
+                               std::floor((n + 0.5) * static_cast<double>(span) / count));
     if (out.empty() || out.back() != k) out.push_back(k);
   }
   return out;
@@ -76,9 +80,12 @@ std::pair<int, int> MosaicLayout::pixel(int n, std::int64_t i, std::int64_t j) c
           row * (cell_height + gap) + static_cast<int>(ny - 1 - j) * zoom};
 }
 
-MosaicLayout mosaic_layout(const std::array<std::int64_t, 3>& dim, int slices, const MosaicOptions& opt) {
+MosaicLayout mosaic_layout(const std::array<std::int64_t, 3>& dim, int slices,
+                           const MosaicOptions& opt) {
   MosaicLayout l;
-  l.zoom = std::max(1, static_cast<int>(std::lround(static_cast<double>(opt.slice_px) / static_cast<double>(std::max<std::int64_t>(1, dim[0])))));
+  l.zoom = std::max(
+      1, static_cast<int>(std::lround(static_cast<double>(opt.slice_px) /
+                                      static_cast<double>(std::max<std::int64_t>(1, dim[0])))));
   l.columns = std::max(1, std::min(opt.columns, slices));
   l.rows = std::max(1, (slices + l.columns - 1) / l.columns);
   l.cell_width = static_cast<int>(dim[0]) * l.zoom;
@@ -105,8 +112,8 @@ std::pair<float, float> intensity_window(const Volume3& v) {
   return hi > lo ? std::make_pair(lo, hi) : std::make_pair(lo, lo + 1.0f);
 }
 
-Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask, const std::vector<std::int64_t>& slices,
-                           const MosaicOptions& opt) {
+Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask,
+                           const std::vector<std::int64_t>& slices, const MosaicOptions& opt) {
   check_same_grid(background, mask, "the mask");
   check_slices(background, slices);
   check_slices(mask, slices);
@@ -124,7 +131,8 @@ Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask, const
         const bool edge = inside(i, j, k) && (!inside(i - 1, j, k) || !inside(i + 1, j, k) ||
                                               !inside(i, j - 1, k) || !inside(i, j + 1, k));
         const std::uint8_t g = grey(background.at(i, j, k), w);
-        paint(r, l, static_cast<int>(n), i, j, edge ? std::array<std::uint8_t, 3>{255, 0, 0} : std::array<std::uint8_t, 3>{g, g, g});
+        paint(r, l, static_cast<int>(n), i, j,
+              edge ? std::array<std::uint8_t, 3>{255, 0, 0} : std::array<std::uint8_t, 3>{g, g, g});
       }
     }
   }
@@ -154,11 +162,14 @@ Raster map_mosaic(const Volume3* background, const Volume3& map, double threshol
         if (std::isfinite(v) && std::fabs(v) >= threshold) {
           const double t = peak > threshold ? (std::fabs(v) - threshold) / (peak - threshold) : 1.0;
           const auto ramp = static_cast<std::uint8_t>(std::lround(255.0 * std::clamp(t, 0.0, 1.0)));
-          rgb = v > 0 ? std::array<std::uint8_t, 3>{255, ramp, 0} : std::array<std::uint8_t, 3>{0, ramp, 255};
+          rgb = v > 0 ? std::array<std::uint8_t, 3>{255, ramp, 0}
+                      : std::array<std::uint8_t, 3>{0, ramp, 255};
         } else {
           // Without a background the map's own support (nonzero voxels) shows the brain's extent.
-          const std::uint8_t g = has_bg ? static_cast<std::uint8_t>(grey(background->at(i, j, k), w) * 3 / 4)
-                                 : (std::isfinite(v) && v != 0.0f) ? 70 : 25;
+          const std::uint8_t g =
+              has_bg ? static_cast<std::uint8_t>(grey(background->at(i, j, k), w) * 3 / 4)
+              : (std::isfinite(v) && v != 0.0f) ? 70
+                                                : 25;
           rgb = {g, g, g};
         }
         paint(r, l, static_cast<int>(n), i, j, rgb);
@@ -168,4 +179,4 @@ Raster map_mosaic(const Volume3* background, const Volume3& map, double threshol
   return r;
 }
 
-}  // namespace dcae::report
+} // namespace dcae::report

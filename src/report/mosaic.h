@@ -15,8 +15,8 @@ namespace dcae::report {
 
 /// A 3-D scalar volume in NIfTI order (x fastest, then y, then z).
 struct Volume3 {
-  std::array<std::int64_t, 3> dim{0, 0, 0};  ///< nx, ny, nz (voxels)
-  std::vector<float> data;                    ///< nx · ny · nz values
+  std::array<std::int64_t, 3> dim{0, 0, 0}; ///< nx, ny, nz (voxels)
+  std::vector<float> data;                  ///< nx · ny · nz values
 
   float at(std::int64_t i, std::int64_t j, std::int64_t k) const {
     return data[static_cast<std::size_t>(i + dim[0] * (j + dim[1] * k))];
@@ -35,21 +35,22 @@ std::vector<std::int64_t> pick_slices(std::int64_t first, std::int64_t last, int
 
 /// How a mosaic is laid out.
 struct MosaicOptions {
-  int columns = 6;      ///< slices per row
-  int slice_px = 120;   ///< wanted width of one slice (px); zoom = max(1, round(slice_px / nx))
-  int gap = 2;          ///< black pixels between slices
+  int columns = 6;    ///< slices per row
+  int slice_px = 120; ///< wanted width of one slice (px); zoom = max(1, round(slice_px / nx))
+  int gap = 2;        ///< black pixels between slices
 };
 
 /// The geometry of a mosaic of `slices` slices of an nx × ny grid: slices fill rows left to
 /// right; within a slice, i runs rightwards and j upwards; each voxel is zoom × zoom pixels.
 struct MosaicLayout {
   int zoom = 1, columns = 1, rows = 1, cell_width = 0, cell_height = 0, gap = 0;
-  int width = 0, height = 0;  ///< of the whole mosaic (px)
+  int width = 0, height = 0; ///< of the whole mosaic (px)
   std::int64_t ny = 0;
   /// Top-left pixel (x, y) of voxel (i, j) in the n-th slice shown.
   std::pair<int, int> pixel(int n, std::int64_t i, std::int64_t j) const;
 };
-MosaicLayout mosaic_layout(const std::array<std::int64_t, 3>& dim, int slices, const MosaicOptions& opt);
+MosaicLayout mosaic_layout(const std::array<std::int64_t, 3>& dim, int slices,
+                           const MosaicOptions& opt);
 
 /// Grey-level window: the 2nd and 98th percentiles of the finite nonzero values (0, 1 if none).
 std::pair<float, float> intensity_window(const Volume3& v);
@@ -57,8 +58,8 @@ std::pair<float, float> intensity_window(const Volume3& v);
 /// Axial slices of `background` (grey, windowed by intensity_window) with the outline of
 /// `mask` (voxels > 0 with an in-plane 4-neighbour outside the mask) in red. Both volumes on
 /// the same grid (else runtime_error).
-Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask, const std::vector<std::int64_t>& slices,
-                           const MosaicOptions& opt = {});
+Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask,
+                           const std::vector<std::int64_t>& slices, const MosaicOptions& opt = {});
 
 /// Axial slices of a spatial map: voxels with |value| ≥ `threshold` coloured by
 /// |value| / max|value| (positive: red to yellow, negative: blue to cyan) over `background`
@@ -67,4 +68,4 @@ Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask, const
 Raster map_mosaic(const Volume3* background, const Volume3& map, double threshold,
                   const std::vector<std::int64_t>& slices, const MosaicOptions& opt = {});
 
-}  // namespace dcae::report
+} // namespace dcae::report

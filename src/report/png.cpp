@@ -1,9 +1,9 @@
 #include "report/png.h"
 
-#include <zlib.h>
-
 #include <array>
 #include <cstdlib>
+
+#include <zlib.h>
 
 #include "core/error.h"
 
@@ -33,18 +33,22 @@ int paeth(int a, int b, int c) {
   return pb <= pc ? b : c;
 }
 
-}  // namespace
+} // namespace
 
 Raster::Raster(int w, int h, int c, std::uint8_t fill)
     : width(w), height(h), channels(c),
-      pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * static_cast<std::size_t>(c), fill) {}
+      pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) *
+                 static_cast<std::size_t>(c),
+             fill) {}
 
 std::string encode_png(const Raster& image) {
   if (image.width <= 0 || image.height <= 0 || (image.channels != 1 && image.channels != 3) ||
-      image.pixels.size() != static_cast<std::size_t>(image.width) * static_cast<std::size_t>(image.height) *
+      image.pixels.size() != static_cast<std::size_t>(image.width) *
+                                 static_cast<std::size_t>(image.height) *
                                  static_cast<std::size_t>(image.channels)) {
-    throw runtime_error("PNG encoder: empty or inconsistent raster (" + std::to_string(image.width) + "x" +
-                        std::to_string(image.height) + "x" + std::to_string(image.channels) + ")");
+    throw runtime_error("PNG encoder: empty or inconsistent raster (" +
+                        std::to_string(image.width) + "x" + std::to_string(image.height) + "x" +
+                        std::to_string(image.channels) + ")");
   }
   const std::size_t bpp = static_cast<std::size_t>(image.channels);
   const std::size_t row = static_cast<std::size_t>(image.width) * bpp;
@@ -57,14 +61,18 @@ std::string encode_png(const Raster& image) {
   const std::vector<std::uint8_t> zero(row, 0);
   for (int y = 0; y < image.height; ++y) {
     const std::uint8_t* cur = image.pixels.data() + static_cast<std::size_t>(y) * row;
-    const std::uint8_t* up = y ? cur - row : zero.data();
+    const std::uint8_t* up = y > 0 ? cur - row : zero.data();
     long best_cost = -1;
     int best = 0;
     for (int f = 0; f < 5; ++f) {
       long cost = 0;
       for (std::size_t i = 0; i < row; ++i) {
         const int a = i >= bpp ? cur[i - bpp] : 0, b = up[i], c = i >= bpp ? up[i - bpp] : 0;
-        const int pred = f == 0 ? 0 : f == 1 ? a : f == 2 ? b : f == 3 ? (a + b) / 2 : paeth(a, b, c);
+        const int pred = f == 0   ? 0
+                         : f == 1 ? a
+                         : f == 2 ? b
+                         : f == 3 ? (a + b) / 2
+                                  : paeth(a, b, c);
         const auto r = static_cast<std::uint8_t>(cur[i] - pred);
         cand[static_cast<std::size_t>(f)][i] = static_cast<char>(r);
         cost += r < 128 ? r : 256 - r;
@@ -79,8 +87,9 @@ std::string encode_png(const Raster& image) {
   }
   uLongf zsize = compressBound(static_cast<uLong>(raw.size()));
   std::string z(zsize, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(z.data()), &zsize, reinterpret_cast<const Bytef*>(raw.data()),
-                static_cast<uLong>(raw.size()), 6) != Z_OK) {
+  if (compress2(reinterpret_cast<Bytef*>(z.data()), &zsize,
+                reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
+                6) != Z_OK) {
     throw runtime_error("PNG encoder: zlib compression failed");
   }
   z.resize(zsize);
@@ -90,7 +99,7 @@ std::string encode_png(const Raster& image) {
   put_u32(ihdr, static_cast<std::uint32_t>(image.width));
   put_u32(ihdr, static_cast<std::uint32_t>(image.height));
   ihdr += static_cast<char>(8);                           // bit depth
-  ihdr += static_cast<char>(image.channels == 3 ? 2 : 0);  // colour type: RGB or grey
+  ihdr += static_cast<char>(image.channels == 3 ? 2 : 0); // colour type: RGB or grey
   ihdr += std::string(3, '\0');                           // deflate, adaptive filter, no interlace
   put_chunk(out, "IHDR", ihdr);
   put_chunk(out, "IDAT", z);
@@ -99,12 +108,14 @@ std::string encode_png(const Raster& image) {
 }
 
 std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    const std::uint32_t v = (static_cast<std::uint8_t>(bytes[i]) << 16) | (static_cast<std::uint8_t>(bytes[i + 1]) << 8) |
+    const std::uint32_t v = (static_cast<std::uint8_t>(bytes[i]) << 16) |
+                            (static_cast<std::uint8_t>(bytes[i + 1]) << 8) |
                             static_cast<std::uint8_t>(bytes[i + 2]);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
@@ -113,7 +124,8 @@ std::string base64(std::string_view bytes) {
   }
   if (i < bytes.size()) {
     std::uint32_t v = static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[i]) << 16);
-    if (i + 1 < bytes.size()) v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[i + 1]) << 8);
+    if (i + 1 < bytes.size())
+      v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[i + 1]) << 8);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
@@ -122,6 +134,8 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-std::string png_data_uri(const Raster& image) { return "data:image/png;base64," + base64(encode_png(image)); }
+std::string png_data_uri(const Raster& image) {
+  return "data:image/png;base64," + base64(encode_png(image));
+}
 
-}  // namespace dcae::report
+} // namespace dcae::report

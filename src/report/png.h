@@ -14,17 +14,21 @@ struct Raster {
   int width = 0;
   int height = 0;
   int channels = 3;
-  std::vector<std::uint8_t> pixels;  ///< height · width · channels bytes
+  std::vector<std::uint8_t> pixels; ///< height · width · channels bytes
 
   Raster() = default;
   /// A raster filled with `fill` in every channel.
   Raster(int w, int h, int c, std::uint8_t fill = 0);
   /// The first channel of pixel (x, y); the others follow it.
   std::uint8_t* at(int x, int y) {
-    return pixels.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)) * static_cast<std::size_t>(channels);
+    return pixels.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                            static_cast<std::size_t>(x)) *
+                               static_cast<std::size_t>(channels);
   }
   const std::uint8_t* at(int x, int y) const {
-    return pixels.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)) * static_cast<std::size_t>(channels);
+    return pixels.data() + (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                            static_cast<std::size_t>(x)) *
+                               static_cast<std::size_t>(channels);
   }
 };
 
@@ -38,4 +42,4 @@ std::string base64(std::string_view bytes);
 /// "data:image/png;base64,..." for an <img src>.
 std::string png_data_uri(const Raster& image);
 
-}  // namespace dcae::report
+} // namespace dcae::report

@@ -53,7 +53,8 @@ std::vector<std::size_t> decimate(const Series& s, const PlotFrame& f, double ma
   while (i < n) {
     const long column = std::lround(f.px(s.x[i]));
     std::size_t first = i, lo = i, hi = i, last = i;
-    while (i < n && std::lround(f.px(s.x[i])) == column && std::isfinite(s.y[i]) == std::isfinite(s.y[first])) {
+    while (i < n && std::lround(f.px(s.x[i])) == column &&
+           std::isfinite(s.y[i]) == std::isfinite(s.y[first])) {
       if (s.y[i] < s.y[lo]) lo = i;
       if (s.y[i] > s.y[hi]) hi = i;
       last = i++;
@@ -66,19 +67,30 @@ std::vector<std::size_t> decimate(const Series& s, const PlotFrame& f, double ma
   return keep;
 }
 
-}  // namespace
+} // namespace
 
 std::string xml_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
     }
   }
   return out;
@@ -128,7 +140,8 @@ PlotFrame plot_frame(const LinePlot& plot) {
   f.right = plot.width - kRight;
   f.top = kTop;
   f.bottom = plot.height - kBottom;
-  auto axis = [&](std::pair<double, double> given, bool y, double& lo, double& hi, std::vector<double>& ticks, int target) {
+  auto axis = [&](std::pair<double, double> given, bool y, double& lo, double& hi,
+                  std::vector<double>& ticks, int target) {
     if (given.first < given.second) {
       lo = given.first;
       hi = given.second;
@@ -152,59 +165,66 @@ PlotFrame plot_frame(const LinePlot& plot) {
 std::string render_svg(const LinePlot& plot) {
   const PlotFrame f = plot_frame(plot);
   std::ostringstream s;
-  s << "<svg class=\"plot\" width=\"" << plot.width << "\" height=\"" << plot.height << "\" viewBox=\"0 0 "
-    << plot.width << ' ' << plot.height << "\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">";
+  s << "<svg class=\"plot\" width=\"" << plot.width << "\" height=\"" << plot.height
+    << "\" viewBox=\"0 0 " << plot.width << ' ' << plot.height
+    << "\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">";
   if (!plot.title.empty()) s << "<title>" << xml_escape(plot.title) << "</title>";
-  s << "<rect x=\"0\" y=\"0\" width=\"" << plot.width << "\" height=\"" << plot.height << "\" fill=\"#ffffff\"/>";
+  s << "<rect x=\"0\" y=\"0\" width=\"" << plot.width << "\" height=\"" << plot.height
+    << "\" fill=\"#ffffff\"/>";
   // Grid and ticks.
   s << "<g class=\"grid\" stroke=\"#e4e4e4\" stroke-width=\"1\">";
   for (double t : f.y_ticks) {
-    s << "<line x1=\"" << coord(f.left) << "\" y1=\"" << coord(f.py(t)) << "\" x2=\"" << coord(f.right) << "\" y2=\""
-      << coord(f.py(t)) << "\"/>";
+    s << "<line x1=\"" << coord(f.left) << "\" y1=\"" << coord(f.py(t)) << "\" x2=\""
+      << coord(f.right) << "\" y2=\"" << coord(f.py(t)) << "\"/>";
   }
   for (double t : f.x_ticks) {
-    s << "<line x1=\"" << coord(f.px(t)) << "\" y1=\"" << coord(f.top) << "\" x2=\"" << coord(f.px(t)) << "\" y2=\""
-      << coord(f.bottom) << "\"/>";
+    s << "<line x1=\"" << coord(f.px(t)) << "\" y1=\"" << coord(f.top) << "\" x2=\""
+      << coord(f.px(t)) << "\" y2=\"" << coord(f.bottom) << "\"/>";
   }
   s << "</g><g class=\"ticks\" fill=\"#333333\">";
   for (double t : f.y_ticks) {
-    s << "<text x=\"" << coord(f.left - 6) << "\" y=\"" << coord(f.py(t) + 4) << "\" text-anchor=\"end\">"
-      << xml_escape(format_number(t)) << "</text>";
+    s << "<text x=\"" << coord(f.left - 6) << "\" y=\"" << coord(f.py(t) + 4)
+      << "\" text-anchor=\"end\">" << xml_escape(format_number(t)) << "</text>";
   }
   for (double t : f.x_ticks) {
-    s << "<text x=\"" << coord(f.px(t)) << "\" y=\"" << coord(f.bottom + 15) << "\" text-anchor=\"middle\">"
-      << xml_escape(format_number(t)) << "</text>";
+    s << "<text x=\"" << coord(f.px(t)) << "\" y=\"" << coord(f.bottom + 15)
+      << "\" text-anchor=\"middle\">" << xml_escape(format_number(t)) << "</text>";
   }
   s << "</g>";
   s << "<rect class=\"frame\" x=\"" << coord(f.left) << "\" y=\"" << coord(f.top) << "\" width=\""
     << coord(f.right - f.left) << "\" height=\"" << coord(f.bottom - f.top)
     << "\" fill=\"none\" stroke=\"#888888\" stroke-width=\"1\"/>";
   if (!plot.title.empty()) {
-    s << "<text class=\"title\" x=\"" << coord(f.left) << "\" y=\"17\" font-size=\"13\" font-weight=\"bold\">"
-      << xml_escape(plot.title) << "</text>";
+    s << "<text class=\"title\" x=\"" << coord(f.left)
+      << "\" y=\"17\" font-size=\"13\" font-weight=\"bold\">" << xml_escape(plot.title)
+      << "</text>";
   }
   if (!plot.x_label.empty()) {
-    s << "<text class=\"xlabel\" x=\"" << coord((f.left + f.right) / 2) << "\" y=\"" << coord(plot.height - 6.0)
-      << "\" text-anchor=\"middle\">" << xml_escape(plot.x_label) << "</text>";
+    s << "<text class=\"xlabel\" x=\"" << coord((f.left + f.right) / 2) << "\" y=\""
+      << coord(plot.height - 6.0) << "\" text-anchor=\"middle\">" << xml_escape(plot.x_label)
+      << "</text>";
   }
   if (!plot.y_label.empty()) {
     const double cy = (f.top + f.bottom) / 2;
-    s << "<text class=\"ylabel\" x=\"14\" y=\"" << coord(cy) << "\" text-anchor=\"middle\" transform=\"rotate(-90 14 "
-      << coord(cy) << ")\">" << xml_escape(plot.y_label) << "</text>";
+    s << "<text class=\"ylabel\" x=\"14\" y=\"" << coord(cy)
+      << "\" text-anchor=\"middle\" transform=\"rotate(-90 14 " << coord(cy) << ")\">"
+      << xml_escape(plot.y_label) << "</text>";
   }
   // Series, clipped to the plot area.
   static std::atomic<int> clip_counter{0};
   const std::string clip = "clip" + std::to_string(++clip_counter);
-  s << "<defs><clipPath id=\"" << clip << "\"><rect x=\"" << coord(f.left) << "\" y=\"" << coord(f.top)
-    << "\" width=\"" << coord(f.right - f.left) << "\" height=\"" << coord(f.bottom - f.top)
-    << "\"/></clipPath></defs><g class=\"series\" clip-path=\"url(#" << clip << ")\" fill=\"none\">";
+  s << "<defs><clipPath id=\"" << clip << "\"><rect x=\"" << coord(f.left) << "\" y=\""
+    << coord(f.top) << "\" width=\"" << coord(f.right - f.left) << "\" height=\""
+    << coord(f.bottom - f.top) << "\"/></clipPath></defs><g class=\"series\" clip-path=\"url(#"
+    << clip << ")\" fill=\"none\">";
   for (const Series& ser : plot.series) {
     const auto idx = decimate(ser, f, 2.0 * plot.width);
     std::string points;
     auto flush = [&]() {
       if (points.empty()) return;
-      s << "<polyline class=\"line\" stroke=\"" << xml_escape(ser.color) << "\" stroke-width=\"" << format_number(ser.width)
-        << "\"" << (ser.dashed ? " stroke-dasharray=\"5 3\"" : "") << " points=\"" << points << "\"/>";
+      s << "<polyline class=\"line\" stroke=\"" << xml_escape(ser.color) << "\" stroke-width=\""
+        << format_number(ser.width) << "\"" << (ser.dashed ? " stroke-dasharray=\"5 3\"" : "")
+        << " points=\"" << points << "\"/>";
       points.clear();
     };
     for (std::size_t i : idx) {
@@ -226,13 +246,14 @@ std::string render_svg(const LinePlot& plot) {
     x -= 30 + 6.5 * static_cast<double>(it->label.size());
     items.emplace_back(x, &*it);
   }
-  std::reverse(items.begin(), items.end());  // in the series' order
+  std::reverse(items.begin(), items.end()); // in the series' order
   if (!items.empty()) {
     s << "<g class=\"legend\">";
     for (const auto& [lx, ser] : items) {
-      s << "<line x1=\"" << coord(lx) << "\" y1=\"13\" x2=\"" << coord(lx + 18) << "\" y2=\"13\" stroke=\""
-        << xml_escape(ser->color) << "\" stroke-width=\"2\"" << (ser->dashed ? " stroke-dasharray=\"5 3\"" : "")
-        << "/><text x=\"" << coord(lx + 22) << "\" y=\"17\">" << xml_escape(ser->label) << "</text>";
+      s << "<line x1=\"" << coord(lx) << "\" y1=\"13\" x2=\"" << coord(lx + 18)
+        << "\" y2=\"13\" stroke=\"" << xml_escape(ser->color) << "\" stroke-width=\"2\""
+        << (ser->dashed ? " stroke-dasharray=\"5 3\"" : "") << "/><text x=\"" << coord(lx + 22)
+        << "\" y=\"17\">" << xml_escape(ser->label) << "</text>";
     }
     s << "</g>";
   }
@@ -240,4 +261,4 @@ std::string render_svg(const LinePlot& plot) {
   return s.str();
 }
 
-}  // namespace dcae::report
+} // namespace dcae::report

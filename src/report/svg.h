@@ -22,12 +22,12 @@ std::vector<double> nice_ticks(double lo, double hi, int target = 5);
 
 /// One data series drawn as a polyline; a NaN/Inf y breaks the line.
 struct Series {
-  std::string label;          ///< legend text (empty: not in the legend)
+  std::string label; ///< legend text (empty: not in the legend)
   std::vector<double> x;
-  std::vector<double> y;      ///< same length as x
+  std::vector<double> y; ///< same length as x
   std::string color = "#1f77b4";
   bool dashed = false;
-  double width = 1.5;         ///< stroke width (px)
+  double width = 1.5; ///< stroke width (px)
 };
 
 /// A line plot: axes with ticks, labels, a legend and the series.
@@ -35,19 +35,19 @@ struct LinePlot {
   std::string title;
   std::string x_label;
   std::string y_label;
-  int width = 720;                        ///< px
-  int height = 220;                       ///< px
+  int width = 720;  ///< px
+  int height = 220; ///< px
   std::vector<Series> series;
   /// Data range shown; when unset (lo > hi), from the data rounded out to ticks.
   std::pair<double, double> x_range{1, 0};
   std::pair<double, double> y_range{1, 0};
-  bool y_include_zero = false;            ///< extend a data-derived y range to 0
+  bool y_include_zero = false; ///< extend a data-derived y range to 0
 };
 
 /// Where a plot's data land: the plot area in pixels (origin top-left) and the data range it
 /// spans. Margins: left 64, right 16, top 28, bottom 40 px.
 struct PlotFrame {
-  double left = 0, top = 0, right = 0, bottom = 0;  ///< px
+  double left = 0, top = 0, right = 0, bottom = 0; ///< px
   double x_min = 0, x_max = 1, y_min = 0, y_max = 1;
   std::vector<double> x_ticks, y_ticks;
   /// Data x → pixel column.
@@ -64,4 +64,4 @@ PlotFrame plot_frame(const LinePlot& plot);
 /// width are reduced to each pixel column's first, minimum, maximum and last values.
 std::string render_svg(const LinePlot& plot);
 
-}  // namespace dcae::report
+} // namespace dcae::report

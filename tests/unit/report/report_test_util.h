@@ -1,20 +1,24 @@
 #pragma once
 // Helpers of the report tests: run a Python script with Debian's interpreter on files.
 
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include <sys/wait.h>
+
 namespace dcae::report::test_util {
 
 /// True when /usr/bin/python3 is there.
-inline bool have_python() { return std::system("/usr/bin/python3 -c 'import zlib, xml.etree.ElementTree' >/dev/null 2>&1") == 0; }
+inline bool have_python() {
+  return std::system("/usr/bin/python3 -c 'import zlib, xml.etree.ElementTree' >/dev/null 2>&1") ==
+         0;
+}
 
 /// Writes `script` to `dir`/check.py and runs it with the arguments; returns its exit status.
-inline int run_python(const std::filesystem::path& dir, const std::string& script, const std::string& args) {
+inline int run_python(const std::filesystem::path& dir, const std::string& script,
+                      const std::string& args) {
   const auto file = dir / "check.py";
   std::ofstream(file) << script;
   const std::string cmd = "/usr/bin/python3 '" + file.string() + "' " + args;
@@ -37,4 +41,4 @@ inline void write_text(const std::filesystem::path& p, const std::string& text) 
   std::ofstream(p, std::ios::binary) << text;
 }
 
-}  // namespace dcae::report::test_util
+} // namespace dcae::report::test_util

@@ -1,8 +1,7 @@
-#include "report/html.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "report/html.h"
 #include "report/png.h"
 #include "report/svg.h"
 #include "report_test_util.h"
@@ -44,7 +43,8 @@ TEST(Html, SelfContained) {
 
 TEST(Html, RefusesExternalLinksAndBadIds) {
   HtmlPage page("x");
-  test::expect_error([&] { page.link("https://example.org/x.js", "x"); }, ExitCode::kRuntime, {"within the report"});
+  test::expect_error([&] { page.link("https://example.org/x.js", "x"); }, ExitCode::kRuntime,
+                     {"within the report"});
   test::expect_error([&] { page.section("a b", "x"); }, ExitCode::kRuntime, {"section id"});
 }
 
@@ -62,5 +62,5 @@ assert [td.text for td in root.iter('td')] == ['sub-01_task-motor', '0.1234']
   EXPECT_EQ(test_util::run_python(dir.path(), script, (dir / "page.html").string()), 0);
 }
 
-}  // namespace
-}  // namespace dcae::report
+} // namespace
+} // namespace dcae::report

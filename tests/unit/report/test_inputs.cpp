@@ -1,11 +1,10 @@
-#include "report/inputs.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include "core/error.h"
 #include "io/motion_params.h"
+#include "report/inputs.h"
 #include "report_test_util.h"
 #include "test_data.h"
 
@@ -23,11 +22,13 @@ TEST(Inputs, TsvWithAWrongColumnCountNamesFileAndLine) {
   const TsvTable t = read_tsv(dir / "b.tsv");
   EXPECT_EQ(t.rows.size(), 2u);
   EXPECT_EQ(t.numbers("x"), (std::vector<double>{1, 4}));
-  test::expect_error([&] { t.numbers("y"); }, ExitCode::kBadInput, {"b.tsv:3", "'abc' is not a number"});
+  test::expect_error([&] { t.numbers("y"); }, ExitCode::kBadInput,
+                     {"b.tsv:3", "'abc' is not a number"});
   test::expect_error([&] { t.numbers("z"); }, ExitCode::kBadInput, {"b.tsv", "no column 'z'"});
   test::expect_error([&] { read_tsv(dir / "missing.tsv"); }, ExitCode::kBadInput, {"missing.tsv"});
   write_text(dir / "empty.tsv", "");
-  test::expect_error([&] { read_tsv(dir / "empty.tsv"); }, ExitCode::kBadInput, {"empty.tsv", "no header"});
+  test::expect_error([&] { read_tsv(dir / "empty.tsv"); }, ExitCode::kBadInput,
+                     {"empty.tsv", "no header"});
 }
 
 TEST(Inputs, ConfoundsGiveMotionAndFd) {
@@ -44,11 +45,14 @@ TEST(Inputs, ConfoundsGiveMotionAndFd) {
   EXPECT_DOUBLE_EQ(c.max_fd(), 0.5);
   EXPECT_DOUBLE_EQ(c.motion[1][2], 0.2);
   // Without the FD column it is computed from the motion (50 mm sphere).
-  write_text(dir / "d.tsv", "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\n0\t0\t0\t0\t0\t0\n0\t0\t0\t1\t0\t0\n");
+  write_text(
+      dir / "d.tsv",
+      "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\n0\t0\t0\t0\t0\t0\n0\t0\t0\t1\t0\t0\n");
   const Confounds d = read_confounds(dir / "d.tsv");
   EXPECT_NEAR(d.fd[1], 50.0 * M_PI / 180.0, 1e-12);
   write_text(dir / "e.tsv", "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\n0\t0\t0\t0\t0\n");
-  test::expect_error([&] { read_confounds(dir / "e.tsv"); }, ExitCode::kBadInput, {"e.tsv", "no column 'rot_z'"});
+  test::expect_error([&] { read_confounds(dir / "e.tsv"); }, ExitCode::kBadInput,
+                     {"e.tsv", "no column 'rot_z'"});
 }
 
 TEST(Inputs, LossLogAndEpochMeans) {
@@ -62,17 +66,20 @@ TEST(Inputs, LossLogAndEpochMeans) {
   EXPECT_DOUBLE_EQ(m[0].step, 2.0);
   EXPECT_DOUBLE_EQ(m[1].loss, 0.75);
   write_text(dir / "bad.tsv", "step\tloss\n1\t4\n");
-  test::expect_error([&] { read_loss_log(dir / "bad.tsv"); }, ExitCode::kBadInput, {"bad.tsv", "no column 'epoch'"});
+  test::expect_error([&] { read_loss_log(dir / "bad.tsv"); }, ExitCode::kBadInput,
+                     {"bad.tsv", "no column 'epoch'"});
 }
 
 TEST(Inputs, DecompositionFollowsTheContract) {
   test::TempDir dir;
-  write_text(dir / "task-motor_desc-rawodl_decomposition.json", R"({"Method": "ODL", "Label": "rawodl", "K": 2,
+  write_text(dir / "task-motor_desc-rawodl_decomposition.json",
+             R"({"Method": "ODL", "Label": "rawodl", "K": 2,
     "Lambda": 0.1, "Source": "raw", "TR": 2.0,
     "Design": {"Conditions": ["lf", "rh"], "Regressors": [[0, 1, 0], [1, 0, 0]]},
     "Scores": [{"Condition": "lf", "Atom": 1, "Column": "rawodl_001", "r": 0.8},
                {"Condition": "rh", "Atom": 0, "r": -0.6}]})");
-  write_text(dir / "task-motor_desc-rawodl_mixing.tsv", "rawodl_000\trawodl_001\n1\t0\n0\t1\n0\t0\n");
+  write_text(dir / "task-motor_desc-rawodl_mixing.tsv",
+             "rawodl_000\trawodl_001\n1\t0\n0\t1\n0\t0\n");
   const Decomposition d = read_decomposition(dir / "task-motor_desc-rawodl_decomposition.json");
   EXPECT_EQ(d.prefix, "task-motor");
   EXPECT_EQ(d.subject, "");
@@ -82,23 +89,28 @@ TEST(Inputs, DecompositionFollowsTheContract) {
   EXPECT_EQ(d.scores[1].column, "rawodl_000");
   ASSERT_NE(d.atom_series("rawodl_001"), nullptr);
   EXPECT_EQ(*d.atom_series("rawodl_001"), (std::vector<double>{0, 1, 0}));
-  EXPECT_EQ(d.components_path.filename(), "task-motor_desc-rawodl_components.nii.gz");
+  ASSERT_EQ(d.components.size(), 1u);
+  EXPECT_EQ(d.components[0].filename(), "task-motor_desc-rawodl_components.nii.gz");
 
   // A mixing table whose columns disagree with K, or whose length disagrees with the design.
-  write_text(dir / "sub-01_task-motor_desc-dcaeodl_decomposition.json", R"({"Label": "dcaeodl", "K": 3,
+  write_text(dir / "sub-01_task-motor_desc-dcaeodl_decomposition.json",
+             R"({"Label": "dcaeodl", "K": 3,
     "Source": "features", "Design": {"Conditions": ["lf"], "Regressors": [[0, 1, 0]]}, "Scores": []})");
-  write_text(dir / "sub-01_task-motor_desc-dcaeodl_mixing.tsv", "dcaeodl_000\tdcaeodl_001\n1\t0\n0\t1\n0\t0\n");
-  test::expect_error([&] { read_decomposition(dir / "sub-01_task-motor_desc-dcaeodl_decomposition.json"); },
-                     ExitCode::kBadInput, {"sub-01_task-motor_desc-dcaeodl_mixing.tsv", "expected K = 3 columns"});
+  write_text(dir / "sub-01_task-motor_desc-dcaeodl_mixing.tsv",
+             "dcaeodl_000\tdcaeodl_001\n1\t0\n0\t1\n0\t0\n");
+  test::expect_error(
+      [&] { read_decomposition(dir / "sub-01_task-motor_desc-dcaeodl_decomposition.json"); },
+      ExitCode::kBadInput, {"sub-01_task-motor_desc-dcaeodl_mixing.tsv", "expected K = 3 columns"});
   write_text(dir / "sub-01_task-motor_desc-dcaeodl_mixing.tsv", "a\tb\tc\n1\t0\t0\n");
-  test::expect_error([&] { read_decomposition(dir / "sub-01_task-motor_desc-dcaeodl_decomposition.json"); },
-                     ExitCode::kBadInput, {"1 rows but the design", "3 volumes"});
+  test::expect_error(
+      [&] { read_decomposition(dir / "sub-01_task-motor_desc-dcaeodl_decomposition.json"); },
+      ExitCode::kBadInput, {"1 rows but the design", "3 volumes"});
   write_text(dir / "task-x_desc-y_decomposition.json", R"({"Scores": [{"Condition": "lf"}]})");
-  test::expect_error([&] { read_decomposition(dir / "task-x_desc-y_decomposition.json"); }, ExitCode::kBadInput,
-                     {"task-x_desc-y_decomposition.json", "\"Scores\""});
+  test::expect_error([&] { read_decomposition(dir / "task-x_desc-y_decomposition.json"); },
+                     ExitCode::kBadInput, {"task-x_desc-y_decomposition.json", "\"Scores\""});
   write_text(dir / "task-x_desc-z_decomposition.json", "{\"K\": ");
-  test::expect_error([&] { read_decomposition(dir / "task-x_desc-z_decomposition.json"); }, ExitCode::kBadInput,
-                     {"task-x_desc-z_decomposition.json"});
+  test::expect_error([&] { read_decomposition(dir / "task-x_desc-z_decomposition.json"); },
+                     ExitCode::kBadInput, {"task-x_desc-z_decomposition.json"});
 }
 
 TEST(Inputs, FindsDecompositionsRecursively) {
@@ -113,5 +125,5 @@ TEST(Inputs, FindsDecompositionsRecursively) {
   EXPECT_EQ(found[1].filename(), "sub-01_task-motor_desc-rawodl_decomposition.json");
 }
 
-}  // namespace
-}  // namespace dcae::report
+} // namespace
+} // namespace dcae::report

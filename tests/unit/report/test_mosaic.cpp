@@ -1,8 +1,7 @@
-#include "report/mosaic.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "report/mosaic.h"
 #include "test_data.h"
 
 namespace dcae::report {
@@ -27,14 +26,14 @@ std::array<int, 3> rgb(const Raster& r, int x, int y) {
 TEST(Mosaic, PicksSlicesFromBinCentres) {
   EXPECT_EQ(pick_slices(0, 9, 5), (std::vector<std::int64_t>{1, 3, 5, 7, 9}));
   EXPECT_EQ(pick_slices(10, 21, 3), (std::vector<std::int64_t>{12, 16, 20}));
-  EXPECT_EQ(pick_slices(4, 6, 12), (std::vector<std::int64_t>{4, 5, 6}));  // fewer slices than asked
+  EXPECT_EQ(pick_slices(4, 6, 12), (std::vector<std::int64_t>{4, 5, 6})); // fewer slices than asked
   EXPECT_EQ(pick_slices(5, 5, 1), (std::vector<std::int64_t>{5}));
   EXPECT_TRUE(pick_slices(3, 2, 4).empty());
   EXPECT_TRUE(pick_slices(0, 9, 0).empty());
   const auto many = pick_slices(0, 99, 12);
   ASSERT_EQ(many.size(), 12u);
   for (std::size_t n = 1; n < many.size(); ++n) EXPECT_GT(many[n], many[n - 1]);
-  EXPECT_GT(many.front(), 0);  // the thin end slices are left out
+  EXPECT_GT(many.front(), 0); // the thin end slices are left out
   EXPECT_LT(many.back(), 99);
 }
 
@@ -56,9 +55,10 @@ TEST(Mosaic, LayoutPlacesVoxelsWithJUpwards) {
   EXPECT_EQ(l.rows, 2);
   EXPECT_EQ(l.width, 3 * 30 + 2 * 2);
   EXPECT_EQ(l.height, 2 * 24 + 2);
-  EXPECT_EQ(l.pixel(0, 0, 7), (std::pair<int, int>{0, 0}));    // top row of the grid is j = ny-1
+  EXPECT_EQ(l.pixel(0, 0, 7), (std::pair<int, int>{0, 0})); // top row of the grid is j = ny-1
   EXPECT_EQ(l.pixel(0, 0, 0), (std::pair<int, int>{0, 21}));
-  EXPECT_EQ(l.pixel(4, 2, 7), (std::pair<int, int>{32 + 6, 26}));  // slice 4: second row, second column
+  EXPECT_EQ(l.pixel(4, 2, 7),
+            (std::pair<int, int>{32 + 6, 26})); // slice 4: second row, second column
 }
 
 TEST(Mosaic, OutlineIsRedOnTheMaskBorderOnly) {
@@ -76,12 +76,12 @@ TEST(Mosaic, OutlineIsRedOnTheMaskBorderOnly) {
     const auto [x, y] = l.pixel(0, i, j);
     return rgb(r, x, y);
   };
-  EXPECT_EQ(px(2, 4), (std::array<int, 3>{255, 0, 0}));  // border
+  EXPECT_EQ(px(2, 4), (std::array<int, 3>{255, 0, 0})); // border
   EXPECT_EQ(px(4, 6), (std::array<int, 3>{255, 0, 0}));
   const auto inner = px(4, 4);
-  EXPECT_EQ(inner[0], inner[1]);                          // grey inside
+  EXPECT_EQ(inner[0], inner[1]); // grey inside
   EXPECT_EQ(inner[1], inner[2]);
-  EXPECT_LT(px(1, 4)[0], px(7, 4)[0]);                   // background ramp kept outside
+  EXPECT_LT(px(1, 4)[0], px(7, 4)[0]); // background ramp kept outside
   Volume3 small = volume(8, 9, 3);
   test::expect_error([&] { mask_outline_mosaic(bg, small, {1}); }, ExitCode::kRuntime, {"grid"});
   test::expect_error([&] { mask_outline_mosaic(bg, mask, {3}); }, ExitCode::kRuntime, {"slice 3"});
@@ -89,19 +89,19 @@ TEST(Mosaic, OutlineIsRedOnTheMaskBorderOnly) {
 
 TEST(Mosaic, MapColoursBySignAboveThreshold) {
   Volume3 map = volume(6, 6, 2);
-  at(map, 1, 1, 0) = 4;     // peak, positive
-  at(map, 2, 1, 0) = -4;    // peak, negative
-  at(map, 3, 1, 0) = 0.5;   // below threshold 1
+  at(map, 1, 1, 0) = 4;   // peak, positive
+  at(map, 2, 1, 0) = -4;  // peak, negative
+  at(map, 3, 1, 0) = 0.5; // below threshold 1
   const Raster r = map_mosaic(nullptr, map, 1.0, {0}, {6, 6, 0});
   const MosaicLayout l = mosaic_layout(map.dim, 1, {6, 6, 0});
   auto px = [&](std::int64_t i, std::int64_t j) {
     const auto [x, y] = l.pixel(0, i, j);
     return rgb(r, x, y);
   };
-  EXPECT_EQ(px(1, 1), (std::array<int, 3>{255, 255, 0}));  // yellow at the positive peak
-  EXPECT_EQ(px(2, 1), (std::array<int, 3>{0, 255, 255}));  // cyan at the negative peak
-  EXPECT_EQ(px(3, 1), (std::array<int, 3>{70, 70, 70}));   // support, below threshold
-  EXPECT_EQ(px(4, 4), (std::array<int, 3>{25, 25, 25}));   // outside
+  EXPECT_EQ(px(1, 1), (std::array<int, 3>{255, 255, 0})); // yellow at the positive peak
+  EXPECT_EQ(px(2, 1), (std::array<int, 3>{0, 255, 255})); // cyan at the negative peak
+  EXPECT_EQ(px(3, 1), (std::array<int, 3>{70, 70, 70}));  // support, below threshold
+  EXPECT_EQ(px(4, 4), (std::array<int, 3>{25, 25, 25}));  // outside
 }
 
 TEST(Mosaic, IntensityWindowIgnoresZeros) {
@@ -113,5 +113,5 @@ TEST(Mosaic, IntensityWindowIgnoresZeros) {
   EXPECT_LT(w.first, w.second);
 }
 
-}  // namespace
-}  // namespace dcae::report
+} // namespace
+} // namespace dcae::report

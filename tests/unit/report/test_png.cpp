@@ -1,10 +1,9 @@
-#include "report/png.h"
+#include <fstream>
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "core/error.h"
+#include "report/png.h"
 #include "report_test_util.h"
 #include "test_data.h"
 
@@ -54,7 +53,9 @@ Raster pattern(int w, int h, int channels) {
       std::uint8_t* p = r.at(x, y);
       for (int c = 0; c < channels; ++c) {
         // Smooth ramps, a sharp edge and noise-like bits exercise every filter.
-        p[c] = static_cast<std::uint8_t>(c == 0 ? x * 7 + y : c == 1 ? (x > w / 2 ? 250 : 3) : (x * 31 + y * 17 + c) % 251);
+        p[c] = static_cast<std::uint8_t>(c == 0   ? x * 7 + y
+                                         : c == 1 ? (x > w / 2 ? 250 : 3)
+                                                  : (x * 31 + y * 17 + c) % 251);
       }
     }
   }
@@ -74,8 +75,8 @@ TEST(Png, StartsWithTheSignatureAndHeader) {
   ASSERT_GT(png.size(), 33u);
   EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   EXPECT_EQ(png.substr(12, 4), "IHDR");
-  EXPECT_EQ(static_cast<unsigned char>(png[19]), 5u);  // width, big-endian
-  EXPECT_EQ(static_cast<unsigned char>(png[23]), 3u);  // height
+  EXPECT_EQ(static_cast<unsigned char>(png[19]), 5u); // width, big-endian
+  EXPECT_EQ(static_cast<unsigned char>(png[23]), 3u); // height
   EXPECT_EQ(png.substr(png.size() - 8, 4), "IEND");
   EXPECT_EQ(png_data_uri(pattern(2, 2, 1)).rfind("data:image/png;base64,", 0), 0u);
 }
@@ -94,7 +95,8 @@ TEST(Png, DecodesBackToTheSamePixels) {
     const Raster r = pattern(37, 23, channels);
     test_util::write_text(dir / "a.png", encode_png(r));
     test_util::write_text(dir / "a.raw", std::string(r.pixels.begin(), r.pixels.end()));
-    const std::string args = (dir / "a.png").string() + " " + (dir / "a.raw").string() + " 37 23 " + std::to_string(channels);
+    const std::string args = (dir / "a.png").string() + " " + (dir / "a.raw").string() + " 37 23 " +
+                             std::to_string(channels);
     EXPECT_EQ(test_util::run_python(dir.path(), kPngCheck, args), 0) << channels << " channel(s)";
     // The check can fail: other pixels are told apart.
     Raster other = r;
@@ -104,5 +106,5 @@ TEST(Png, DecodesBackToTheSamePixels) {
   }
 }
 
-}  // namespace
-}  // namespace dcae::report
+} // namespace
+} // namespace dcae::report

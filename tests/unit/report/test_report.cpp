@@ -1,15 +1,14 @@
-#include "report/report.h"
-
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <regex>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "app/commands.h"
 #include "core/atomic_file.h"
 #include "io/motion_params.h"
 #include "io/nifti.h"
+#include "report/report.h"
 #include "report/svg.h"
 #include "report_test_util.h"
 #include "test_data.h"
@@ -58,7 +57,8 @@ double make_derivatives(const fs::path& root) {
       for (std::int64_t i = 0; i < kNx; ++i) {
         const bool in = i >= 2 && i <= 5 && j >= 2 && j <= 5 && k >= 1 && k <= 4;
         mask.at(i, j, k) = in ? 1.0f : 0.0f;
-        for (std::int64_t t = 0; t < kT; ++t) bold.at(i, j, k, t) = in ? static_cast<float>(100 + i + t) : 5.0f;
+        for (std::int64_t t = 0; t < kT; ++t)
+          bold.at(i, j, k, t) = in ? static_cast<float>(100 + i + t) : 5.0f;
       }
     }
   }
@@ -68,10 +68,13 @@ double make_derivatives(const fs::path& root) {
 
   std::vector<io::MotionParams> motion(kT);
   for (std::int64_t t = 0; t < kT; ++t) {
-    for (std::size_t a = 0; a < 6; ++a) motion[static_cast<std::size_t>(t)][a] = 0.1 * std::sin(0.7 * static_cast<double>(t) + static_cast<double>(a));
+    for (std::size_t a = 0; a < 6; ++a)
+      motion[static_cast<std::size_t>(t)][a] =
+          0.1 * std::sin(0.7 * static_cast<double>(t) + static_cast<double>(a));
   }
   const auto fd = io::framewise_displacement(motion);
-  std::string tsv = "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\tframewise_displacement\tdvars\n";
+  std::string tsv =
+      "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\tframewise_displacement\tdvars\n";
   double fd_sum = 0;
   for (std::size_t t = 0; t < motion.size(); ++t) {
     for (double v : motion[t]) tsv += tsv_number(v) + "\t";
@@ -85,45 +88,64 @@ double make_derivatives(const fs::path& root) {
 
   // Decompositions: design of two conditions; atoms follow them.
   std::string design = R"("Design": {"Conditions": ["lf", "rh"], "Regressors": [[)";
-  std::string mixing_raw = "rawodl_000\trawodl_001\trawodl_002\n", mixing_dcae = "dcaeodl_000\tdcaeodl_001\tdcaeodl_002\n";
+  std::string mixing_raw = "rawodl_000\trawodl_001\trawodl_002\n",
+              mixing_dcae = "dcaeodl_000\tdcaeodl_001\tdcaeodl_002\n";
   std::vector<double> lf(kT), rh(kT);
   for (std::int64_t t = 0; t < kT; ++t) {
     lf[static_cast<std::size_t>(t)] = (t / 2) % 2;
     rh[static_cast<std::size_t>(t)] = 1 - (t / 2) % 2;
   }
-  for (std::int64_t t = 0; t < kT; ++t) design += (t ? ", " : "") + tsv_number(lf[static_cast<std::size_t>(t)]);
+  for (std::int64_t t = 0; t < kT; ++t)
+    design += (t ? ", " : "") + tsv_number(lf[static_cast<std::size_t>(t)]);
   design += "], [";
-  for (std::int64_t t = 0; t < kT; ++t) design += (t ? ", " : "") + tsv_number(rh[static_cast<std::size_t>(t)]);
+  for (std::int64_t t = 0; t < kT; ++t)
+    design += (t ? ", " : "") + tsv_number(rh[static_cast<std::size_t>(t)]);
   design += "]]}";
   for (std::int64_t t = 0; t < kT; ++t) {
     const auto u = static_cast<std::size_t>(t);
-    mixing_raw += tsv_number(0.3) + "\t" + tsv_number(lf[u] + 0.1 * t) + "\t" + tsv_number(-rh[u]) + "\n";
-    mixing_dcae += tsv_number(lf[u]) + "\t" + tsv_number(rh[u]) + "\t" + tsv_number(0.01 * t) + "\n";
+    mixing_raw +=
+        tsv_number(0.3) + "\t" + tsv_number(lf[u] + 0.1 * t) + "\t" + tsv_number(-rh[u]) + "\n";
+    mixing_dcae +=
+        tsv_number(lf[u]) + "\t" + tsv_number(rh[u]) + "\t" + tsv_number(0.01 * t) + "\n";
   }
   const fs::path group = root / "group";
-  write_text(group / "task-motor_desc-rawodl_decomposition.json",
-             R"({"Method": "OnlineDictionaryLearning", "Label": "rawodl", "K": 3, "Lambda": 0.1, "Source": "raw", "TR": 2.0, )" +
-                 design + R"(, "Scores": [{"Condition": "lf", "Atom": 1, "Column": "rawodl_001", "r": 0.812},
+  write_text(
+      group / "task-motor_desc-rawodl_decomposition.json",
+      R"({"Method": "OnlineDictionaryLearning", "Label": "rawodl", "K": 3, "Lambda": 0.1, "Source": "raw", "TR": 2.0, )" +
+          design +
+          R"(, "Scores": [{"Condition": "lf", "Atom": 1, "Column": "rawodl_001", "r": 0.812},
                  {"Condition": "rh", "Atom": 2, "Column": "rawodl_002", "r": -0.705}]})");
   write_text(group / "task-motor_desc-rawodl_mixing.tsv", mixing_raw);
-  write_text(group / "task-motor_desc-dcaeodl_decomposition.json",
-             R"({"Method": "OnlineDictionaryLearning", "Label": "dcaeodl", "K": 3, "Lambda": 0.1, "Source": "features", "TR": 2.0, )" +
-                 design + R"(, "Scores": [{"Condition": "lf", "Atom": 0, "Column": "dcaeodl_000", "r": 0.934},
-                 {"Condition": "rh", "Atom": 1, "Column": "dcaeodl_001", "r": 0.901}]})");
+  // The feature decomposition as dcae-dictlearn writes one over several runs: maps per run,
+  // listed in "Components"; atoms also through the decoder.
+  write_text(
+      group / "task-motor_desc-dcaeodl_decomposition.json",
+      R"({"Method": "OnlineDictionaryLearning", "Label": "dcaeodl", "K": 3, "Lambda": 0.1, "Source": "features", "TR": 2.0, )" +
+          design +
+          R"(, "Scores": [{"Condition": "lf", "Atom": 0, "Column": "dcaeodl_000", "r": 0.934},
+                 {"Condition": "rh", "Atom": 1, "Column": "dcaeodl_001", "r": 0.901}],
+                 "Components": ["../sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz"],
+                 "DecoderMixing": "task-motor_desc-dcaeodldecoder_mixing.tsv",
+                 "DecoderScores": [{"Condition": "lf", "Atom": 2, "Column": "dcaeodldecoder_002", "r": 0.95},
+                 {"Condition": "rh", "Atom": 1, "Column": "dcaeodldecoder_001", "r": 0.88}]})");
   write_text(group / "task-motor_desc-dcaeodl_mixing.tsv", mixing_dcae);
-  for (const char* label : {"rawodl", "dcaeodl"}) {
-    io::Image comp = image(3);
-    for (std::int64_t a = 0; a < 3; ++a) {
-      comp.at(3, 3, 2, a) = 2.0f + static_cast<float>(a);
-      comp.at(4, 4, 3, a) = -1.0f;
-    }
-    comp.write(group / (std::string("task-motor_desc-") + label + "_components.nii.gz"));
+  std::string decoder_mixing = mixing_dcae;
+  decoder_mixing.replace(0, decoder_mixing.find('\n'),
+                         "dcaeodldecoder_000\tdcaeodldecoder_001\tdcaeodldecoder_002");
+  write_text(group / "task-motor_desc-dcaeodldecoder_mixing.tsv", decoder_mixing);
+  io::Image comp = image(3);
+  for (std::int64_t a = 0; a < 3; ++a) {
+    comp.at(3, 3, 2, a) = 2.0f + static_cast<float>(a);
+    comp.at(4, 4, 3, a) = -1.0f;
   }
+  comp.write(group / "task-motor_desc-rawodl_components.nii.gz");
+  comp.write(func / "sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz");
   write_text(func / "sub-01_task-motor_desc-dcaeodl_decomposition.json",
              R"({"Label": "dcaeodl", "K": 3, "Source": "features", "TR": 2.0, )" + design +
                  R"(, "Scores": [{"Condition": "lf", "Atom": 0, "r": 0.5}]})");
   write_text(func / "sub-01_task-motor_desc-dcaeodl_mixing.tsv", mixing_dcae);
-  write_text(root / "model" / "loss.tsv", "step\tepoch\tloss\n1\t0\t2\n2\t0\t1\n3\t1\t0.5\n4\t1\t0.25\n");
+  write_text(root / "model" / "loss.tsv",
+             "step\tepoch\tloss\n1\t0\t2\n2\t0\t1\n3\t1\t0.5\n4\t1\t0.25\n");
   return fd_sum / static_cast<double>(kT - 1);
 }
 
@@ -134,7 +156,8 @@ std::size_t count(const std::string& text, const std::string& what) {
 }
 
 void expect_self_contained(const std::string& html, const std::string& name) {
-  for (const char* banned : {"<script", "http:", "https:", "://", "@import", "<link", "<iframe", "<object"}) {
+  for (const char* banned :
+       {"<script", "http:", "https:", "://", "@import", "<link", "<iframe", "<object"}) {
     EXPECT_EQ(html.find(banned), std::string::npos) << name << " has " << banned;
   }
 }
@@ -167,8 +190,9 @@ TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   expect_self_contained(g, "group.html");
 
   // Summary table: volumes, TR, mean FD as computed here, mask voxels (4 × 4 × 4).
-  const std::regex row(R"(<tr><td>sub-01_task-motor_run-01</td><td class="num">(\d+)</td><td class="num">([^<]*)</td>)"
-                       R"(<td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">(\d+)</td></tr>)");
+  const std::regex row(
+      R"(<tr><td>sub-01_task-motor_run-01</td><td class="num">(\d+)</td><td class="num">([^<]*)</td>)"
+      R"(<td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="num">(\d+)</td></tr>)");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(s1, m, row)) << s1.substr(0, 3000);
   EXPECT_EQ(m[1], "10");
@@ -176,35 +200,54 @@ TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   EXPECT_NEAR(std::stod(m[3]), mean_fd, 5e-4 * mean_fd);
   EXPECT_EQ(m[3], format_number(mean_fd, 4));
   EXPECT_EQ(m[5], "64");
-  // Figures: 3 motion plots + the one scored condition's atom plot; one mask mosaic; the
-  // unscored condition and the missing maps noted.
+  // Figures: 3 motion plots + the one scored condition's atom plot; one mask mosaic and the
+  // group feature decomposition's maps of this participant (2 conditions); the unscored
+  // condition and the missing maps of the participant's own decomposition noted.
   EXPECT_EQ(count(s1, "<svg "), 4u);
   EXPECT_NE(s1.find("rh: no scored atom to show."), std::string::npos);
-  EXPECT_EQ(count(s1, "<img "), 1u);
-  EXPECT_NE(s1.find("Spatial maps missing: sub-01_task-motor_desc-dcaeodl_components.nii.gz not found."), std::string::npos);
+  EXPECT_EQ(count(s1, "<img "), 3u);
+  EXPECT_NE(s1.find("task-motor (group decomposition): this participant&#39;s spatial maps"),
+            std::string::npos);
+  EXPECT_NE(s1.find("sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz; |value|"),
+            std::string::npos);
+  EXPECT_NE(
+      s1.find("Spatial maps missing: sub-01_task-motor_desc-dcaeodl_components.nii.gz not found."),
+      std::string::npos);
   // sub-02: motion only; the mask figure is replaced by a note.
   EXPECT_EQ(count(s2, "<svg "), 3u);
   EXPECT_EQ(count(s2, "<img "), 0u);
   EXPECT_NE(s2.find("Mask figure missing"), std::string::npos);
-  EXPECT_NE(s2.find("<td class=\"num\">0.1</td>"), std::string::npos);  // mean FD (0.2 + 0) / 2
+  EXPECT_NE(s2.find("<td class=\"num\">0.1</td>"), std::string::npos); // mean FD (0.2 + 0) / 2
 
   // Group: loss curve + one plot per condition; a map per label and condition; the score table.
   EXPECT_EQ(count(g, "<svg "), 3u);
   EXPECT_EQ(count(g, "<img "), 4u);
   EXPECT_NE(g.find("4 steps, 2 epoch(s)"), std::string::npos);
-  EXPECT_NE(g.find("<th>rawodl r</th><th>dcaeodl atom</th><th>dcaeodl r</th>"), std::string::npos);
-  EXPECT_NE(g.find("<td>task-motor</td><td>lf</td><td class=\"num\">1</td><td class=\"num\">0.812</td>"
-                   "<td class=\"num\">0</td><td class=\"num\">0.934</td><td class=\"num\">0.122</td>"),
+  EXPECT_NE(
+      g.find("<th>rawodl r</th><th>dcaeodl atom</th><th>dcaeodl r</th><th>dcaeodldecoder atom</th>"
+             "<th>dcaeodldecoder r</th><th>|r| dcaeodl − rawodl</th><th>|r| dcaeodldecoder − "
+             "rawodl</th>"),
+      std::string::npos);
+  const std::string num = "<td class=\"num\">";
+  EXPECT_NE(g.find("<td>task-motor</td><td>lf</td>" + num + "1</td>" + num + "0.812</td>" + num +
+                   "0</td>" + num + "0.934</td>" + num + "2</td>" + num + "0.95</td>" + num +
+                   "0.122</td>" + num + "0.138</td>"),
             std::string::npos);
-  EXPECT_NE(g.find("<td>task-motor</td><td>rh</td><td class=\"num\">2</td><td class=\"num\">-0.705</td>"
-                   "<td class=\"num\">1</td><td class=\"num\">0.901</td><td class=\"num\">0.196</td>"),
+  EXPECT_NE(g.find("<td>task-motor</td><td>rh</td>" + num + "2</td>" + num + "-0.705</td>" + num +
+                   "1</td>" + num + "0.901</td>" + num + "1</td>" + num + "0.88</td>" + num +
+                   "0.196</td>" + num + "0.175</td>"),
+            std::string::npos);
+  EXPECT_NE(g.find("<td>task-motor</td><td>mean |r|</td>" + num + "</td>" + num +
+                   format_number((0.812 + 0.705) / 2, 3) + "</td>" + num + "</td>" + num +
+                   format_number((0.934 + 0.901) / 2, 3) + "</td>"),
             std::string::npos);
   EXPECT_NE(g.find("<a href=\"sub-01.html\">"), std::string::npos);
   EXPECT_NE(g.find("rawodl: atom 2, r = -0.705 (shown sign-flipped)"), std::string::npos);
 
   if (test_util::have_python()) {
-    const std::string pages = (dir / "deriv" / "sub-01.html").string() + " " + (dir / "deriv" / "sub-02.html").string() +
-                              " " + (dir / "deriv" / "group.html").string();
+    const std::string pages = (dir / "deriv" / "sub-01.html").string() + " " +
+                              (dir / "deriv" / "sub-02.html").string() + " " +
+                              (dir / "deriv" / "group.html").string();
     EXPECT_EQ(test_util::run_python(dir.path(), kPageCheck, pages), 0);
   }
 }
@@ -214,7 +257,9 @@ TEST(ReportCommand, MissingPiecesLeaveNotes) {
   make_derivatives(dir / "deriv");
   fs::remove_all(dir / "deriv" / "group");
   fs::remove_all(dir / "deriv" / "model");
-  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group", "--output-dir", (dir / "html").string()}), 0);
+  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
+                  (dir / "html").string()}),
+            0);
   EXPECT_FALSE(fs::exists(dir / "html" / "sub-01.html"));
   const std::string g = read_file(dir / "html" / "group.html");
   EXPECT_NE(g.find("Training loss missing"), std::string::npos);
@@ -222,8 +267,8 @@ TEST(ReportCommand, MissingPiecesLeaveNotes) {
   EXPECT_EQ(count(g, "<svg "), 0u);
   // The explicit loss log is used.
   write_text(dir / "elsewhere" / "loss.tsv", "step\tepoch\tloss\n1\t0\t3\n2\t0\t2\n3\t0\t1\n");
-  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group", "--output-dir", (dir / "html").string(),
-                  "--loss", (dir / "elsewhere" / "loss.tsv").string()}),
+  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
+                  (dir / "html").string(), "--loss", (dir / "elsewhere" / "loss.tsv").string()}),
             0);
   EXPECT_NE(read_file(dir / "html" / "group.html").find("3 steps, 1 epoch(s)"), std::string::npos);
 }
@@ -231,17 +276,23 @@ TEST(ReportCommand, MissingPiecesLeaveNotes) {
 TEST(ReportCommand, MalformedInputsFailNamingTheFile) {
   test::TempDir dir;
   make_derivatives(dir / "deriv");
-  const fs::path conf = dir / "deriv" / "sub-02" / "func" / "sub-02_task-motor_desc-confounds_timeseries.tsv";
-  write_text(conf, "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\n0\t0\t0\t0\t0\t0\n0\t0\t0\t0\t0\n");
+  const fs::path conf =
+      dir / "deriv" / "sub-02" / "func" / "sub-02_task-motor_desc-confounds_timeseries.tsv";
+  write_text(conf,
+             "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\n0\t0\t0\t0\t0\t0\n0\t0\t0\t0\t0\n");
   testing::internal::CaptureStderr();
   EXPECT_EQ(call({(dir / "deriv").string(), "-q"}), 1);
   std::string err = testing::internal::GetCapturedStderr();
-  EXPECT_NE(err.find("sub-02_task-motor_desc-confounds_timeseries.tsv:3: expected 6 tab-separated fields"), std::string::npos)
+  EXPECT_NE(
+      err.find(
+          "sub-02_task-motor_desc-confounds_timeseries.tsv:3: expected 6 tab-separated fields"),
+      std::string::npos)
       << err;
   EXPECT_FALSE(fs::exists(dir / "deriv" / "group.html"));
 
   fs::remove(conf);
-  write_text(dir / "deriv" / "sub-01" / "func" / "sub-01_task-motor_run-01_desc-brain_mask.nii.gz", "not a NIfTI file");
+  write_text(dir / "deriv" / "sub-01" / "func" / "sub-01_task-motor_run-01_desc-brain_mask.nii.gz",
+             "not a NIfTI file");
   testing::internal::CaptureStderr();
   EXPECT_EQ(call({(dir / "deriv").string(), "-q", "--participant-label", "sub-01"}), 1);
   err = testing::internal::GetCapturedStderr();
@@ -276,5 +327,5 @@ TEST(ReportDiscovery, PrefersNativeSpaceAndPairsTheMask) {
   EXPECT_TRUE(runs[1].bold.empty());
 }
 
-}  // namespace
-}  // namespace dcae::report
+} // namespace
+} // namespace dcae::report

@@ -1,10 +1,9 @@
-#include "report/svg.h"
-
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <regex>
 
+#include <gtest/gtest.h>
+
+#include "report/svg.h"
 #include "report_test_util.h"
 #include "test_data.h"
 
@@ -14,7 +13,8 @@ namespace {
 std::vector<std::string> polylines(const std::string& svg) {
   std::vector<std::string> out;
   const std::regex re("<polyline[^>]*points=\"([^\"]*)\"");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), re); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), re); it != std::sregex_iterator();
+       ++it) {
     out.push_back((*it)[1]);
   }
   return out;
@@ -30,7 +30,9 @@ TEST(Svg, FormatsNumbersCompactly) {
   EXPECT_EQ(format_number(1.5e-7, 3), "1.5e-07");
 }
 
-TEST(Svg, EscapesMarkup) { EXPECT_EQ(xml_escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;"); }
+TEST(Svg, EscapesMarkup) {
+  EXPECT_EQ(xml_escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;");
+}
 
 TEST(Svg, NiceTicksCoverTheRange) {
   const auto t = nice_ticks(0.23, 1.37, 5);
@@ -126,5 +128,5 @@ assert legend == ['trans_x', 'rot_x'], legend
   EXPECT_NE(test_util::run_python(dir.path(), test_util::kXmlCheck, (dir / "bad.svg").string()), 0);
 }
 
-}  // namespace
-}  // namespace dcae::report
+} // namespace
+} // namespace dcae::report
