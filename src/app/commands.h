@@ -15,5 +15,6 @@ std::unique_ptr<Command> make_preproc_command();
 std::unique_ptr<Command> make_train_command();
 std::unique_ptr<Command> make_encode_command();
 std::unique_ptr<Command> make_report_command();
+std::unique_ptr<Command> make_dictlearn_command();
 
 }  // namespace dcae::app

@@ -47,7 +47,6 @@ AutoencoderImpl::Encoded AutoencoderImpl::run_encoder(torch::Tensor x) {
   Encoded e;
   for (const auto& m : *enc_convs_) {
     x = torch::relu(m->as<torch::nn::Conv1d>()->forward(x));
-    e.lengths.push_back(x.size(2));
     auto [pooled, idx] = torch::max_pool1d_with_indices(x, {config_.pool}, {config_.pool});
     e.switches.push_back(idx);
     x = pooled;
@@ -62,19 +61,30 @@ AutoencoderOutput AutoencoderImpl::forward(torch::Tensor x) {
   Encoded e = run_encoder(std::move(x));
   AutoencoderOutput out;
   out.features = e.h;
-  auto y = torch::relu(dec_fc_->forward(e.h)).view({e.h.size(0), config_.channels.back(), bottom_len_});
-  out.bottom = y;
+  out.reconstruction = decode(e.h, e.switches, &out.bottom);
+  out.switches = std::move(e.switches);
+  return out;
+}
+
+torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h, const std::vector<torch::Tensor>& switches,
+                                      torch::Tensor* bottom) {
   const std::size_t layers = dec_convs_->size();
+  if (switches.size() != layers)
+    throw usage_error("model: decoding needs " + std::to_string(layers) + " switch tensors, got " +
+                      std::to_string(switches.size()));
+  auto y = torch::relu(dec_fc_->forward(h)).view({h.size(0), config_.channels.back(), bottom_len_});
+  if (bottom) *bottom = y;
   for (std::size_t l = 0; l < layers; ++l) {
     const std::size_t enc_layer = layers - 1 - l;
-    y = unpool1d(y, e.switches[enc_layer], e.lengths[enc_layer]);
+    // The conv output before pooling layer `enc_layer` had t_pad_ / pool^enc_layer samples.
+    std::int64_t length = t_pad_;
+    for (std::size_t q = 0; q < enc_layer; ++q) length /= config_.pool;
+    y = unpool1d(y, switches[enc_layer], length);
     y = dec_convs_[l]->as<torch::nn::Conv1d>()->forward(y);
     if (l + 1 < layers) y = torch::relu(y);
   }
   if (t_pad_ != t_) y = y.narrow(2, 0, t_);
-  out.reconstruction = y;
-  out.switches = std::move(e.switches);
-  return out;
+  return y;
 }
 
 torch::Tensor unpool1d(const torch::Tensor& y, const torch::Tensor& switches, std::int64_t length) {

@@ -36,6 +36,10 @@ class AutoencoderImpl : public torch::nn::Module {
   AutoencoderOutput forward(torch::Tensor x);
   /// H only (no decoder), for encoding.
   torch::Tensor encode(torch::Tensor x);
+  /// The decoder alone: features H [B, F] and the encoder's switches (from forward() of
+  /// some input) → reconstruction [B, 1, T]. Used to bring feature-space atoms back to time.
+  torch::Tensor decode(const torch::Tensor& h, const std::vector<torch::Tensor>& switches,
+                       torch::Tensor* bottom = nullptr);
 
   std::int64_t input_length() const { return t_; }
   std::int64_t padded_length() const { return t_pad_; }
@@ -45,7 +49,6 @@ class AutoencoderImpl : public torch::nn::Module {
   struct Encoded {
     torch::Tensor h;
     std::vector<torch::Tensor> switches;
-    std::vector<std::int64_t> lengths;  ///< input length of each pooling
   };
   Encoded run_encoder(torch::Tensor x);
 

@@ -1,0 +1,84 @@
+#include "dict/decomposition.h"
+
+#include <cmath>
+
+#include <Eigen/Cholesky>
+
+#include "core/error.h"
+
+namespace dcae::dict {
+
+Eigen::MatrixXf least_squares_atoms(const Eigen::Ref<const Eigen::MatrixXf>& signals,
+                                    const Eigen::Ref<const Eigen::MatrixXf>& codes) {
+  if (signals.cols() != codes.cols())
+    throw usage_error("least-squares atoms: " + std::to_string(signals.cols()) + " signals but " +
+                      std::to_string(codes.cols()) + " codes");
+  const Eigen::MatrixXd c = codes.cast<double>();
+  Eigen::MatrixXd cct = c * c.transpose();
+  const double ridge = 1e-8 * std::max(1.0, cct.diagonal().maxCoeff());
+  cct.diagonal().array() += ridge;
+  const Eigen::MatrixXd xct = signals.cast<double>() * c.transpose();  // T × K
+  // M (CCᵀ) = X Cᵀ  ⇔  (CCᵀ) Mᵀ = (X Cᵀ)ᵀ
+  const Eigen::MatrixXd mt = cct.ldlt().solve(xct.transpose());
+  return mt.transpose().cast<float>();
+}
+
+double pearson(const Eigen::Ref<const Eigen::VectorXd>& a, const Eigen::Ref<const Eigen::VectorXd>& b) {
+  if (a.size() != b.size() || a.size() < 2) throw usage_error("pearson: series of different or too short length");
+  const Eigen::VectorXd da = a.array() - a.mean(), db = b.array() - b.mean();
+  const double den = da.norm() * db.norm();
+  return den > 0.0 ? da.dot(db) / den : 0.0;
+}
+
+Eigen::MatrixXd atom_correlations(const Eigen::Ref<const Eigen::MatrixXf>& atoms,
+                                  const std::vector<std::vector<double>>& regressors) {
+  Eigen::MatrixXd r(atoms.cols(), static_cast<Eigen::Index>(regressors.size()));
+  for (std::size_t q = 0; q < regressors.size(); ++q) {
+    if (static_cast<Eigen::Index>(regressors[q].size()) != atoms.rows())
+      throw input_error("scoring: the design has " + std::to_string(regressors[q].size()) +
+                        " volumes but the atoms have " + std::to_string(atoms.rows()));
+    const Eigen::Map<const Eigen::VectorXd> reg(regressors[q].data(), static_cast<Eigen::Index>(regressors[q].size()));
+    for (Eigen::Index k = 0; k < atoms.cols(); ++k)
+      r(k, static_cast<Eigen::Index>(q)) = pearson(atoms.col(k).cast<double>(), reg);
+  }
+  return r;
+}
+
+std::vector<int> orient_atoms(Eigen::Ref<Eigen::MatrixXf> atoms, Eigen::Ref<Eigen::MatrixXf> codes,
+                              const std::vector<std::vector<double>>& regressors) {
+  std::vector<int> flipped;
+  if (regressors.empty()) return flipped;
+  const Eigen::MatrixXd r = atom_correlations(atoms, regressors);
+  for (Eigen::Index k = 0; k < atoms.cols(); ++k) {
+    Eigen::Index best = 0;
+    r.row(k).cwiseAbs().maxCoeff(&best);
+    if (r(k, best) < 0.0) {
+      atoms.col(k) *= -1.0f;
+      if (codes.rows() == atoms.cols()) codes.row(k) *= -1.0f;
+      flipped.push_back(static_cast<int>(k));
+    }
+  }
+  return flipped;
+}
+
+std::vector<ConditionScore> best_matching_atoms(const Eigen::Ref<const Eigen::MatrixXf>& atoms,
+                                                const std::vector<std::string>& conditions,
+                                                const std::vector<std::vector<double>>& regressors) {
+  if (conditions.size() != regressors.size()) throw usage_error("scoring: one name per regressor is needed");
+  const Eigen::MatrixXd r = atom_correlations(atoms, regressors);
+  std::vector<ConditionScore> out;
+  for (std::size_t q = 0; q < conditions.size(); ++q) {
+    ConditionScore s;
+    s.condition = conditions[q];
+    if (r.rows() > 0) {
+      Eigen::Index best = 0;
+      r.col(static_cast<Eigen::Index>(q)).cwiseAbs().maxCoeff(&best);
+      s.atom = static_cast<int>(best);
+      s.r = r(best, static_cast<Eigen::Index>(q));
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace dcae::dict
