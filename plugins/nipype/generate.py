@@ -24,6 +24,7 @@ EXECUTABLES = [
     ("dcae-encode", "Encode", ("shards",)),
     ("dcae-dictlearn", "DictLearn", ()),
     ("dcae-report", "Report", ()),
+    ("dcae-bids-app", "BidsApp", ()),
     ("dcae-ps", "ParameterServer", ()),
     ("dcae-worker", "Worker", ()),
 ]
@@ -53,6 +54,8 @@ SPECS = {}
 
 def trait_name(arg):
     name = arg["name"].replace("-", "_")
+    if keyword.iskeyword(name):  # "--lambda" → input "lambda_" (PEP 8's convention)
+        name += "_"
     if not name.isidentifier() or keyword.iskeyword(name) or name in RESERVED:
         raise SystemExit(f"argument '{arg['name']}' cannot be a Nipype input name")
     return name

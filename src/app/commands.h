@@ -16,5 +16,6 @@ std::unique_ptr<Command> make_train_command();
 std::unique_ptr<Command> make_encode_command();
 std::unique_ptr<Command> make_report_command();
 std::unique_ptr<Command> make_dictlearn_command();
+std::unique_ptr<Command> make_bids_app_command();
 
 }  // namespace dcae::app

@@ -259,9 +259,10 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& deco
     }
     std::map<std::string, std::string> ent = run_entities[i];
     ent["desc"] = label;
-    const fs::path dir = o.prefix.empty() ? folder_for(o.output_dir, run_entities[i]) : o.output_dir;
+    const bool named_by_prefix = signal_infos.size() == 1 && !o.prefix.empty();
+    const fs::path dir = named_by_prefix ? group_dir : folder_for(o.output_dir, run_entities[i]);
     fs::create_directories(dir);
-    const fs::path path = signal_infos.size() == 1 && !o.prefix.empty()
+    const fs::path path = named_by_prefix
                               ? dir / (prefix + "_desc-" + label + "_components.nii.gz")
                               : dir / io::bids_filename(ent, "components", ".nii.gz");
     maps.write(path);

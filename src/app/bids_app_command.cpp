@@ -1,0 +1,338 @@
+// The BIDS-App: `dcae-bids-app bids_dir output_dir {participant,group}` runs dcae's stages as
+// a BIDS-App does (fMRIPrep conventions). Each stage is the stage's own executable, run from
+// the folder of this one, so every step is also reproducible by hand from the log.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "app/commands.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/process.h"
+#include "core/strings.h"
+#include "dcae/version.h"
+#include "io/bids_layout.h"
+#include "io/derivatives.h"
+#include "io/json.h"
+
+namespace fs = std::filesystem;
+
+namespace dcae::app {
+namespace {
+
+/// True when `inner` is `outer` or lies inside it (both made absolute and normalised).
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  const fs::path a = fs::weakly_canonical(fs::absolute(inner)), b = fs::weakly_canonical(fs::absolute(outer));
+  auto ai = a.begin(), bi = b.begin();
+  for (; bi != b.end() && !bi->empty(); ++ai, ++bi)
+    if (ai == a.end() || *ai != *bi) return false;
+  return true;
+}
+
+/// "16GB", "512 MB", "2G", "1024" (MB) → megabytes.
+long long parse_memory_mb(const std::string& text) {
+  std::size_t pos = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    throw usage_error("--mem: '" + text + "' is not a memory size (e.g. 16GB, 512MB)");
+  }
+  std::string unit = text.substr(pos);
+  unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::toupper(c); });
+  double mb = value;
+  if (unit == "" || unit == "M" || unit == "MB" || unit == "MIB") mb = value;
+  else if (unit == "G" || unit == "GB" || unit == "GIB") mb = value * 1024;
+  else if (unit == "T" || unit == "TB" || unit == "TIB") mb = value * 1024 * 1024;
+  else if (unit == "K" || unit == "KB" || unit == "KIB") mb = value / 1024;
+  else throw usage_error("--mem: unknown unit '" + unit + "' in '" + text + "' (use MB, GB or TB)");
+  if (!(mb >= 1)) throw usage_error("--mem: '" + text + "' is less than 1 MB");
+  return static_cast<long long>(mb);
+}
+
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+/// The shard dcae-preproc writes for a run: <entities>_desc-preproc_timeseries.npy.
+std::string shard_stem(const io::BoldRun& r) {
+  const std::string name = io::bids_filename(r.entities, "bold", "");
+  return name.substr(0, name.size() - 5);
+}
+
+std::string timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::ostringstream s;
+  s << std::put_time(&tm, "%Y%m%dT%H%M%SZ");
+  return s.str();
+}
+
+/// Runs the BIDS validator when it is installed; a clear warning when it is not.
+void validate_dataset(const fs::path& bids, const fs::path& log_file) {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("DCAE_BIDS_VALIDATOR")) candidates.emplace_back(env);
+  const char* home = std::getenv("HOME");
+  const char* cache = std::getenv("DCAE_TOOLS_CACHE");
+  const fs::path cache_dir = cache ? fs::path(cache) : fs::path(home ? home : "/tmp") / ".cache" / "dcae";
+  candidates.push_back(cache_dir / "bids-validator" / "node_modules" / ".bin" / "bids-validator");
+  candidates.emplace_back("/usr/local/bin/bids-validator");
+  candidates.emplace_back("/usr/bin/bids-validator");
+  for (const auto& c : candidates) {
+    if (!fs::exists(c)) continue;
+    log::info("validating ", bids.string(), " with ", c.string());
+    const int rc = run_process({c.string(), bids.string(), "--ignoreWarnings", "--ignoreNiftiHeaders"}, log_file);
+    if (rc != 0)
+      throw input_error(bids.string() + ": the BIDS validator found errors (see above; --skip-bids-validation to go on anyway)");
+    return;
+  }
+  log::warn("the BIDS validator is not installed (containers/install-bids-validator.sh installs it): ",
+            bids.string(), " was not validated");
+}
+
+class BidsAppCommand final : public Command {
+ public:
+  Usage usage() const override {
+    Usage u;
+    u.name = "dcae-bids-app";
+    u.summary = "BIDS-App: functional networks of task fMRI with a distributed deep convolutional autoencoder";
+    u.description =
+        "participant: validates the dataset (the official bids-validator when installed),\n"
+        "preprocesses every selected run (dcae-preproc) and writes the participant report.\n"
+        "group: trains the autoencoder on every participant's time-series shards (dcae-train,\n"
+        "distributed with --workers), encodes every voxel (dcae-encode), learns dictionaries on\n"
+        "the raw signals and on the features (dcae-dictlearn), scores their atoms against the\n"
+        "task, and writes the reports (dcae-report). Outputs form a BIDS-Derivatives dataset;\n"
+        "completed runs are skipped on a re-run (--clean-workdir starts over); logs and the\n"
+        "exact configuration go to <output_dir>/logs.";
+    auto& bids = add_argument(u, "bids_dir", ArgKind::kInputDir, "the BIDS dataset");
+    bids.positional = bids.required = true;
+    auto& out = add_argument(u, "output_dir", ArgKind::kOutputDir, "the derivatives folder");
+    out.positional = out.required = true;
+    auto& level = add_argument(u, "analysis_level", ArgKind::kChoice, "participant or group");
+    level.positional = level.required = true;
+    level.choices = {"participant", "group"};
+    auto& part = add_argument(u, "participant-label", ArgKind::kStringList, "participants to analyse (sub- optional; default all)", "Selection");
+    part.aliases = {"participant_label"};
+    add_argument(u, "session-label", ArgKind::kStringList, "sessions to analyse (ses- optional; default all)", "Selection")
+        .aliases = {"session_label"};
+    add_argument(u, "task", ArgKind::kStringList, "tasks to analyse (default: every task with events)", "Selection");
+    auto& w = add_argument(u, "work-dir", ArgKind::kOutputDir, "intermediate files (default: <output_dir>/work)", "Resources");
+    w.short_flag = "w";
+    w.aliases = {"work_dir"};
+    add_argument(u, "mem", ArgKind::kString, "memory for the training's shard cache, with units (e.g. 8GB)", "Resources")
+        .value_name = "SIZE";
+    add_argument(u, "skip-bids-validation", ArgKind::kFlag, "do not run the BIDS validator").aliases = {"skip_bids_validation"};
+    add_argument(u, "clean-workdir", ArgKind::kFlag, "remove the work dir first and recompute everything").aliases = {"clean_workdir"};
+    add_argument(u, "model-config", ArgKind::kInputFile, "YAML of the autoencoder and its training (see dcae-train)", "Training")
+        .value_name = "YAML";
+    add_argument(u, "train-steps", ArgKind::kInt, "training steps (default: the model YAML's)", "Training").min = 1;
+    auto& workers = add_argument(u, "workers", ArgKind::kInt, "train with N worker processes (Downpour SGD); 0: one process", "Training");
+    workers.default_value = "0";
+    workers.min = 0;
+    auto& launcher = add_argument(u, "launcher", ArgKind::kChoice, "how workers and servers start (see dcae-train)", "Training");
+    launcher.choices = {"local", "manual"};
+    launcher.default_value = "local";
+    auto& k = add_argument(u, "atoms", ArgKind::kInt, "dictionary atoms K", "Dictionary learning");
+    k.default_value = "100";
+    k.min = 1;
+    add_argument(u, "lambda", ArgKind::kFloat, "l1 weight of the sparse codes (default 1.2/sqrt(length))", "Dictionary learning").min = 0;
+    auto& passes = add_argument(u, "dl-passes", ArgKind::kFloat, "passes over the data", "Dictionary learning");
+    passes.default_value = "1";
+    passes.min = 0;
+    u.examples = {"dcae-bids-app /data/bids /data/derivatives/dcae participant --participant-label 01 02",
+                  "dcae-bids-app /data/bids /data/derivatives/dcae group --workers 2"};
+    return u;
+  }
+
+  int run(const ParsedArgs& a) override {
+    args_ = &a;
+    bids_ = fs::absolute(a.string("bids_dir")).lexically_normal();
+    out_ = fs::absolute(a.string("output_dir")).lexically_normal();
+    work_ = a.has("work-dir") ? fs::absolute(a.string("work-dir")).lexically_normal() : out_ / "work";
+    if (is_within(out_, bids_))
+      throw usage_error("output_dir " + out_.string() + " is the input dataset or inside it; choose a folder outside " + bids_.string());
+    if (is_within(work_, bids_))
+      throw usage_error("--work-dir " + work_.string() + " is inside the input dataset " + bids_.string());
+    if (a.has("mem")) mem_mb_ = parse_memory_mb(a.string("mem"));
+
+    const io::BidsLayout layout = io::BidsLayout::open(bids_);
+    const std::vector<io::BoldRun> runs = select_runs(layout);
+
+    if (a.flag("clean-workdir") && fs::exists(work_)) {
+      log::info("removing the work dir ", work_.string());
+      fs::remove_all(work_);
+    }
+    fs::create_directories(out_ / "logs");
+    fs::create_directories(work_);
+    const std::string level = a.string("analysis_level");
+    log_ = out_ / "logs" / ("dcae-" + level + "-" + timestamp() + ".log");
+    nlohmann::json config = {{"Command", "dcae-bids-app"}, {"Version", kVersion}, {"Arguments", a.to_json()},
+                             {"BidsDir", bids_.string()}, {"WorkDir", work_.string()}};
+    io::write_json(out_ / "logs" / ("dcae-" + level + "-" + timestamp() + "_config.json"), config);
+    write_dataset_description();
+
+    if (level == "participant") participant(runs);
+    else group(runs);
+    return 0;
+  }
+
+ private:
+  std::vector<io::BoldRun> select_runs(const io::BidsLayout& layout) const {
+    io::RunFilter f;
+    const auto subjects = layout.subjects();
+    if (args_->has("participant-label"))
+      for (const auto& p : args_->strings("participant-label")) {
+        const std::string label = io::strip_prefix(p, "sub-");
+        if (std::find(subjects.begin(), subjects.end(), label) == subjects.end())
+          throw usage_error("--participant-label: no participant '" + label + "' in " + bids_.string() +
+                            " (participants: " + join(subjects, ", ") + ")");
+        f.participants.push_back(label);
+      }
+    if (args_->has("session-label"))
+      for (const auto& s : args_->strings("session-label")) f.sessions.push_back(io::strip_prefix(s, "ses-"));
+    std::vector<std::string> with_events;
+    for (const auto& r : layout.runs())
+      if (r.events && std::find(with_events.begin(), with_events.end(), r.task) == with_events.end())
+        with_events.push_back(r.task);
+    if (args_->has("task")) {
+      const auto all = layout.tasks();
+      for (const auto& t : args_->strings("task")) {
+        const std::string label = io::strip_prefix(t, "task-");
+        if (std::find(all.begin(), all.end(), label) == all.end())
+          throw usage_error("--task: no task '" + label + "' in " + bids_.string() + " (tasks: " + join(all, ", ") + ")");
+        f.tasks.push_back(label);
+      }
+    } else {
+      f.tasks = with_events;
+      if (f.tasks.empty()) throw input_error(bids_.string() + ": no task run has an events.tsv (give --task to choose one)");
+    }
+    auto runs = layout.select(f);
+    if (runs.empty()) throw input_error(bids_.string() + ": no BOLD run matches the selection");
+    return runs;
+  }
+
+  std::vector<std::string> common_args() const {
+    std::vector<std::string> c;
+    if (args_->nthreads > 0) c.insert(c.end(), {"--nthreads", std::to_string(args_->nthreads)});  // --nprocs
+    if (args_->verbosity > 0) c.emplace_back("-v");
+    if (args_->quiet) c.emplace_back("-q");
+    return c;
+  }
+
+  void step(std::vector<std::string> argv, const std::string& what) {
+    argv[0] = (executable_dir() / argv[0]).string();
+    for (const auto& c : common_args()) argv.push_back(c);
+    ++step_;
+    log::info("[", step_, "] ", what);
+    const int rc = run_process(argv, log_);
+    if (rc != 0)
+      throw Error(what + " failed (" + fs::path(argv[0]).filename().string() + " exit status " + std::to_string(rc) +
+                      "; log: " + log_.string() + ")",
+                  rc == 1 ? ExitCode::kBadInput : ExitCode::kRuntime);
+  }
+
+  void write_dataset_description() const {
+    const fs::path dd = out_ / "dataset_description.json";
+    if (!fs::exists(dd)) {
+      const char* container = std::getenv("DCAE_CONTAINER_IMAGE");
+      io::write_json(dd, io::derivative_description("dcae", {bids_.string()}, container ? container : ""));
+    }
+    // Derivative and report files the raw-data validator does not know (as fMRIPrep does).
+    const fs::path ignore = out_ / ".bidsignore";
+    if (!fs::exists(ignore))
+      write_file_atomic(ignore, "logs/\nwork/\nmodel/\nshards/\nfeatures/\n*.html\n*_timeseries.npy\n*_decomposition.json\n"
+                                "*_mixing.tsv\n*_components.nii.gz\n*_desc-*\n");
+  }
+
+  void participant(const std::vector<io::BoldRun>& runs) {
+    if (!args_->flag("skip-bids-validation")) validate_dataset(bids_, log_);
+    std::set<std::string> subjects;
+    for (const auto& r : runs) {
+      std::vector<std::string> argv = {"dcae-preproc", r.bold.string(), out_.string()};
+      if (args_->flag("clean-workdir")) argv.emplace_back("--force");
+      step(argv, "preprocessing " + r.bold.filename().string());
+      subjects.insert(r.subject);
+    }
+    for (const auto& s : subjects)
+      step({"dcae-report", out_.string(), "--level", "participant", "--participant-label", s},
+           "report of sub-" + s);
+    for (const auto& s : subjects) std::cout << "report: " << (out_ / ("sub-" + s + ".html")).string() << '\n';
+  }
+
+  void group(const std::vector<io::BoldRun>& runs) {
+    std::map<std::string, std::vector<const io::BoldRun*>> by_task;
+    for (const auto& r : runs) by_task[r.task].push_back(&r);
+    std::vector<std::string> shards;
+    for (const auto& r : runs) {
+      const fs::path shard = out_ / "shards" / (shard_stem(r) + "_desc-preproc_timeseries.npy");
+      if (!fs::exists(shard))
+        throw input_error(shard.string() + ": missing; run the participant level for sub-" + r.subject + " first");
+      shards.push_back(shard.string());
+    }
+    // One model for every selected run (all tasks): the autoencoder learns the signal, not the task.
+    const fs::path model = out_ / "model";
+    std::vector<std::string> train = {"dcae-train", "-o", model.string(), "--resume"};
+    if (args_->has("model-config")) train.insert(train.end(), {"--model-config", args_->string("model-config")});
+    if (args_->has("train-steps")) train.insert(train.end(), {"--max-steps", std::to_string(args_->integer("train-steps"))});
+    if (args_->integer("workers") > 0)
+      train.insert(train.end(), {"--workers", std::to_string(args_->integer("workers")), "--launcher", args_->string("launcher")});
+    if (mem_mb_ > 0) log::info("--mem ", mem_mb_, " MB: the training's shard cache is bounded by the model YAML's train.cache_mb");
+    train.insert(train.end(), shards.begin(), shards.end());
+    step(train, "training the autoencoder on " + std::to_string(shards.size()) + " runs");
+    const fs::path features = work_ / "features";
+    std::vector<std::string> encode = {"dcae-encode", "-m", (model / "model.pt").string(), "-o", features.string()};
+    encode.insert(encode.end(), shards.begin(), shards.end());
+    step(encode, "encoding every voxel");
+
+    for (const auto& [task, task_runs] : by_task) {
+      std::vector<std::string> raw, feat;
+      for (const auto* r : task_runs) {
+        raw.push_back((out_ / "shards" / (shard_stem(*r) + "_desc-preproc_timeseries.npy")).string());
+        feat.push_back((features / (shard_stem(*r) + "_desc-features_timeseries.npy")).string());
+      }
+      const io::BoldRun* first = task_runs.front();
+      if (!first->events) throw input_error(first->bold.string() + ": no events.tsv, so atoms cannot be scored");
+      std::vector<std::string> dl = {"--events", first->events->string(), "--atoms", std::to_string(args_->integer("atoms")),
+                                     "--passes", format_number(args_->number("dl-passes")), "--prefix", "task-" + task,
+                                     "-o", out_.string()};
+      if (args_->has("lambda")) dl.insert(dl.end(), {"--lambda", format_number(args_->number("lambda"))});
+      std::vector<std::string> a = {"dcae-dictlearn", "--label", "rawodl"};
+      a.insert(a.end(), dl.begin(), dl.end());
+      a.insert(a.end(), raw.begin(), raw.end());
+      step(a, "dictionary learning on the raw signals of task " + task);
+      std::vector<std::string> b = {"dcae-dictlearn", "--label", "dcaeodl", "--checkpoint", (model / "model.pt").string(),
+                                    "--signals"};
+      b.insert(b.end(), raw.begin(), raw.end());
+      b.insert(b.end(), dl.begin(), dl.end());
+      b.insert(b.end(), feat.begin(), feat.end());
+      step(b, "dictionary learning on the DCAE features of task " + task);
+    }
+    step({"dcae-report", out_.string(), "--level", "all"}, "reports");
+    std::cout << "report: " << (out_ / "group.html").string() << '\n';
+  }
+
+  const ParsedArgs* args_ = nullptr;
+  fs::path bids_, out_, work_, log_;
+  long long mem_mb_ = 0;
+  int step_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_bids_app_command() { return std::make_unique<BidsAppCommand>(); }
+
+}  // namespace dcae::app

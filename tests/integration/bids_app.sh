@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The BIDS-App end to end at small size: simulate 2 participants, participant level (with the
+# official validator when it is installed), group level (training, encoding, dictionary
+# learning on raw signals and features, reports); then every output name under sub-*/ is
+# checked against the BIDS-Derivatives rules, and the guards are exercised: output inside
+# the input, an unknown participant or task, a re-run that skips completed runs.
+set -euo pipefail
+bin=${1:?usage: bids_app.sh BIN_DIR}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$bin/dcae-simulate" -q --subjects 2 --grid 24 28 22 --voxel-size 6 6 6 --tr 2 --volumes 80 \
+  --slice-timing interleaved "$work/bids"
+app="$bin/dcae-bids-app"
+"$app" "$work/bids" "$work/out" participant --nprocs 2 > "$work/participant.txt" 2> "$work/participant.err" ||
+  { cat "$work/participant.err"; fail "participant level"; }
+grep -q "report: $work/out/sub-01.html" "$work/participant.txt" || fail "no participant report announced"
+"$app" "$work/bids" "$work/out" group --train-steps 40 --atoms 16 > "$work/group.txt" 2> "$work/group.err" ||
+  { cat "$work/group.err"; fail "group level"; }
+grep -q "report: $work/out/group.html" "$work/group.txt" || fail "no group report announced"
+
+for f in dataset_description.json group.html sub-01.html sub-02.html model/model.pt model/loss.tsv \
+         task-motor_desc-rawodl_mixing.tsv task-motor_desc-rawodl_decomposition.json \
+         task-motor_desc-dcaeodl_mixing.tsv task-motor_desc-dcaeodl_decomposition.json \
+         task-motor_desc-dcaeodldecoder_mixing.tsv \
+         sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz \
+         sub-02/func/sub-02_task-motor_run-01_desc-rawodl_components.nii.gz \
+         sub-02/func/sub-02_task-motor_run-01_desc-dcaeodl_components.nii.gz; do
+  [[ -s "$work/out/$f" ]] || fail "missing output $f"
+done
+grep -q '"DatasetType": "derivative"' "$work/out/dataset_description.json" || fail "dataset_description is not a derivative's"
+ls "$work/out/logs/"*_config.json > /dev/null || fail "no configuration log"
+/usr/bin/python3 "$here/check_derivative_names.py" "$work/out" || fail "derivative names"
+if /usr/bin/python3 -c 'import nibabel' 2>/dev/null; then
+  /usr/bin/python3 -c "import nibabel as nb, sys; img = nb.load(sys.argv[1]); assert img.shape[3] == 16, img.shape" \
+    "$work/out/sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz" || fail "components are not 16 maps"
+fi
+
+# Guards.
+set +e
+"$app" "$work/bids" "$work/bids/derivatives/dcae" participant --skip-bids-validation 2> "$work/e1"; rc1=$?
+"$app" "$work/bids" "$work/out" participant --participant-label 07 2> "$work/e2"; rc2=$?
+"$app" "$work/bids" "$work/out" participant --task rest 2> "$work/e3"; rc3=$?
+set -e
+[[ $rc1 -eq 2 ]] && grep -q "inside" "$work/e1" || { cat "$work/e1"; fail "output inside the input was not refused (exit $rc1)"; }
+[[ $rc2 -eq 2 ]] && grep -q "participants: 01, 02" "$work/e2" || { cat "$work/e2"; fail "unknown participant (exit $rc2)"; }
+[[ $rc3 -eq 2 ]] && grep -q "tasks: motor" "$work/e3" || { cat "$work/e3"; fail "unknown task (exit $rc3)"; }
+[[ ! -e "$work/bids/derivatives/dcae" ]] || fail "something was written inside the input"
+
+# A re-run skips the completed runs.
+before=$(stat -c %Y "$work/out/sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz")
+"$app" "$work/bids" "$work/out" participant --skip-bids-validation --participant_label sub-01 > /dev/null 2> "$work/rerun.err" ||
+  fail "re-run"
+after=$(stat -c %Y "$work/out/sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz")
+[[ "$before" == "$after" ]] || fail "the re-run recomputed a completed run"
+echo "PASS: BIDS-App participant + group, names, guards, re-run"
