@@ -1,31 +1,29 @@
 #!/usr/bin/env bash
 # The quickstart: installs what is missing, builds, and runs dcae end to end on the embedded
-# simulated dataset. Today that is: simulate a BIDS dataset with ground truth (2 participants,
-# HCP-MOTOR-like task), preprocess every run (dcae-preproc: motion correction, slice timing,
-# brain mask, smoothing, scaling, high-pass, time-series shards), train the autoencoder on all
-# runs' shards (dcae-train, a short run) and encode every voxel (dcae-encode). Later stages
-# (distributed training, dictionary learning, report) join here as they land.
+# simulated dataset through the BIDS-App: simulate a BIDS dataset with ground truth
+# (2 participants, HCP-MOTOR-like task), then `participant` (validation, preprocessing of
+# every run: motion correction, slice timing, brain mask, smoothing, scaling, high-pass,
+# time-series shards; participant reports) and `group` (autoencoder training on every run,
+# encoding, dictionary learning on the raw signals and on the features, scores against the
+# task, reports). Prints where the reports are.
 # Usage: bids-app/quickstart.sh [OUTPUT_DIR]   (default: ./quickstart)
+#        WORKERS=2 bids-app/quickstart.sh      trains with 2 Downpour SGD workers on loopback
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$(realpath -m "${1:-$PWD/quickstart}")
 bash "$top/containers/build.sh" release
 bin="$top/build/bin"
+start=$SECONDS
 echo "== simulating the embedded dataset into $out/bids" >&2
 "$bin/dcae-simulate" --overwrite --subjects 2 --runs 1 --tr 2 --volumes 120 \
   --slice-timing interleaved "$out/bids"
-for bold in "$out"/bids/sub-*/func/*_bold.nii.gz; do
-  echo "== preprocessing $(basename "$bold")" >&2
-  "$bin/dcae-preproc" "$bold" "$out/derivatives"
-done
-echo "== training the autoencoder on every run's shards" >&2
-"$bin/dcae-train" --max-steps 300 -o "$out/model" "$out"/derivatives/shards/*_timeseries.npy
-echo "== encoding every voxel" >&2
-"$bin/dcae-encode" -m "$out/model/model.pt" -o "$out/features" "$out"/derivatives/shards/*_timeseries.npy
-echo "== done" >&2
-echo "BIDS dataset:   $out/bids"
-echo "ground truth:   $out/bids/derivatives/groundtruth"
-echo "preprocessed:   $out/derivatives (sub-*/func/*_desc-preproc_bold.nii.gz, confounds, masks)"
-echo "shards:         $out/derivatives/shards"
-echo "model:          $out/model (model.pt, model.yaml, loss.tsv)"
-echo "features:       $out/features"
+echo "== BIDS-App, participant level" >&2
+"$top/bids-app/run" "$out/bids" "$out/derivatives" participant
+echo "== BIDS-App, group level" >&2
+"$top/bids-app/run" "$out/bids" "$out/derivatives" group --train-steps 300 --atoms 50 --workers "${WORKERS:-0}"
+echo "== done in $((SECONDS - start)) s" >&2
+echo "BIDS dataset:   $out/bids (ground truth: $out/bids/derivatives/groundtruth)"
+echo "derivatives:    $out/derivatives (sub-*/func: preprocessed runs, masks, confounds, spatial maps)"
+echo "decompositions: $out/derivatives/task-motor_desc-{rawodl,dcaeodl}_{mixing.tsv,decomposition.json}"
+echo "model:          $out/derivatives/model (model.pt, model.yaml, loss.tsv)"
+echo "reports:        $out/derivatives/group.html and $out/derivatives/sub-*.html"
