@@ -1,5 +1,7 @@
 #include "dict/online_dictionary.h"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,6 +16,18 @@
 
 namespace dcae::dict {
 namespace {
+
+/// Our threads parallelise the LARS solves, which dominate; OpenBLAS's own (OpenMP) threads
+/// would spin between the small products and take the cores from them (measured: 2 threads
+/// 4x slower than 1). So BLAS runs single-threaded here, when the BLAS is OpenBLAS.
+void single_threaded_blas() {
+  static const bool done = [] {
+    using SetThreads = void (*)(int);
+    if (auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+    return true;
+  }();
+  (void)done;
+}
 
 /// LARS workspace of the calling thread, for K atoms.
 LassoLars& thread_solver(int k) {
@@ -66,6 +80,7 @@ void centre_and_normalise_columns(Eigen::Ref<Eigen::MatrixXf> x) {
 LearnedDictionary learn_dictionary(const Eigen::Ref<const Eigen::MatrixXf>& x,
                                    const DictionaryOptions& o, const DictionaryProgress& progress) {
   check_options(x, o);
+  single_threaded_blas();
   const auto start = std::chrono::steady_clock::now();
   const Eigen::Index m = x.rows(), n = x.cols();
   const int k = o.n_atoms;
@@ -158,6 +173,7 @@ Eigen::MatrixXf sparse_encode(const Eigen::Ref<const Eigen::MatrixXf>& atoms,
   if (atoms.rows() != x.rows())
     throw usage_error("sparse coding: atoms of length " + std::to_string(atoms.rows()) +
                       " but signals of length " + std::to_string(x.rows()));
+  single_threaded_blas();
   const Eigen::MatrixXd d = atoms.cast<double>();
   const Eigen::MatrixXd gram = d.transpose() * d;
   const LarsOptions lars{lambda, positive, 0};

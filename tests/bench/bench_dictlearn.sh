@@ -22,13 +22,13 @@ bench="$build/tests/bench/dcae_bench_dictlearn"
 [[ -x "$bench" ]] || { echo "bench_dictlearn: build the target dcae_bench_dictlearn first" >&2; exit 0; }
 "$python" -c "import sklearn" 2>/dev/null || { echo "bench_dictlearn: $python lacks sklearn (apt-get install python3-sklearn)" >&2; exit 0; }
 
-shard="$work/derivatives/sub-01/func/sub-01_task-motor_run-01_desc-preproc_timeseries.npy"
+shard="$work/derivatives/shards/sub-01_task-motor_run-01_desc-preproc_timeseries.npy"
 if [[ ! -f "$shard" ]]; then
   mkdir -p "$work"
   "$build/bin/dcae-simulate" -q --subjects 1 --grid 53 64 48 --voxel-size 3 3 3 --motion 0 --rotation 0 \
     --spikes 0 --overwrite "$work/bids" || exit 0
-  "$build/bin/dcae-preproc" -q --no-motion-correction -o "$work/derivatives" \
-    "$work/bids/sub-01/func/sub-01_task-motor_run-01_bold.nii.gz" || exit 0
+  "$build/bin/dcae-preproc" -q --no-motion-correction \
+    "$work/bids/sub-01/func/sub-01_task-motor_run-01_bold.nii.gz" "$work/derivatives" || exit 0
 fi
 voxels=$("$python" -c "import numpy; print(numpy.load('$shard', mmap_mode='r').shape)")
 echo "data: $shard $voxels; K $k, lambda $lambda, batch $batch, passes $passes"
