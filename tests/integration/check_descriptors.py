@@ -54,6 +54,8 @@ with tempfile.TemporaryDirectory() as tmp:
                 value = None
             elif "default-value" in i:
                 value = i["default-value"]
+            elif "value-choices" in i:
+                value = i["value-choices"][0]
             elif i["type"] == "File":
                 sample = str(tmp) if i["name"] in input_dirs else str(sample_file)
                 value = [sample] if i.get("list") else sample
