@@ -36,9 +36,10 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 # LibTorch links whatever libblas.so.3 resolves to; make it OpenBLAS (OpenMP build),
 # the reference BLAS is ~9x slower for training.
+# (dpkg-architecture comes with dpkg-dev, absent from the runtime image: fall back to uname.)
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo "$(uname -m)-linux-gnu")
 for alt in libblas.so.3 liblapack.so.3; do
-  cand=$(update-alternatives --list "${alt}-$(dpkg-architecture -qDEB_HOST_MULTIARCH)" 2>/dev/null \
-         | grep openblas-openmp | head -n1 || true)
-  [ -n "$cand" ] && $SUDO update-alternatives --set "${alt}-$(dpkg-architecture -qDEB_HOST_MULTIARCH)" "$cand" >/dev/null
+  cand=$(update-alternatives --list "${alt}-${multiarch}" 2>/dev/null | grep openblas-openmp | head -n1 || true)
+  [ -n "$cand" ] && $SUDO update-alternatives --set "${alt}-${multiarch}" "$cand" >/dev/null
 done
 echo "install-deps.sh: done" >&2
