@@ -146,6 +146,8 @@ class BidsAppCommand final : public Command {
     auto& launcher = add_argument(u, "launcher", ArgKind::kChoice, "how workers and servers start (see dcae-train)", "Training");
     launcher.choices = {"local", "manual"};
     launcher.default_value = "local";
+    auto& device = add_argument(u, "device", ArgKind::kString, "cpu or cuda:N for training, encoding and decoding (a LibTorch with CUDA)", "Training");
+    device.default_value = "cpu";
     auto& k = add_argument(u, "atoms", ArgKind::kInt, "dictionary atoms K", "Dictionary learning");
     k.default_value = "100";
     k.min = 1;
@@ -287,6 +289,7 @@ class BidsAppCommand final : public Command {
     const fs::path model = out_ / "model";
     std::vector<std::string> train = {"dcae-train", "-o", model.string(), "--resume"};
     if (args_->has("model-config")) train.insert(train.end(), {"--model-config", args_->string("model-config")});
+    train.insert(train.end(), {"--device", args_->string("device")});
     if (args_->has("train-steps")) train.insert(train.end(), {"--max-steps", std::to_string(args_->integer("train-steps"))});
     if (args_->integer("workers") > 0)
       train.insert(train.end(), {"--workers", std::to_string(args_->integer("workers")), "--launcher", args_->string("launcher")});
@@ -294,7 +297,8 @@ class BidsAppCommand final : public Command {
     train.insert(train.end(), shards.begin(), shards.end());
     step(train, "training the autoencoder on " + std::to_string(shards.size()) + " runs");
     const fs::path features = work_ / "features";
-    std::vector<std::string> encode = {"dcae-encode", "-m", (model / "model.pt").string(), "-o", features.string()};
+    std::vector<std::string> encode = {"dcae-encode", "-m", (model / "model.pt").string(), "-o", features.string(),
+                                       "--device", args_->string("device")};
     encode.insert(encode.end(), shards.begin(), shards.end());
     step(encode, "encoding every voxel");
 
@@ -315,7 +319,7 @@ class BidsAppCommand final : public Command {
       a.insert(a.end(), raw.begin(), raw.end());
       step(a, "dictionary learning on the raw signals of task " + task);
       std::vector<std::string> b = {"dcae-dictlearn", "--label", "dcaeodl", "--checkpoint", (model / "model.pt").string(),
-                                    "--signals"};
+                                    "--device", args_->string("device"), "--signals"};
       b.insert(b.end(), raw.begin(), raw.end());
       b.insert(b.end(), dl.begin(), dl.end());
       b.insert(b.end(), feat.begin(), feat.end());
