@@ -1,6 +1,10 @@
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <iostream>
+
 #include "app/commands.h"
+#include "app/dist_launcher.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -20,6 +24,45 @@ void add_device(Usage& u) {
 
 /// LibTorch starts with one thread here: use --nthreads (default: all cores).
 void set_torch_threads() { torch::set_num_threads(thread_count()); }
+
+void add_distributed_options(Usage& u) {
+  const std::string g = "Distributed training (Downpour SGD)";
+  auto& w = add_argument(u, "workers", ArgKind::kInt, "train with N worker processes and parameter servers (0: this process alone)", g);
+  w.default_value = "0";
+  w.min = 0;
+  auto& l = add_argument(u, "launcher", ArgKind::kChoice, "local: servers and workers on this machine over loopback; "
+                                                           "manual: print the dcae-ps/dcae-worker commands to start by hand", g);
+  l.choices = {"local", "manual"};
+  l.default_value = "local";
+  auto& s = add_argument(u, "servers", ArgKind::kInt, "parameter-server processes", g);
+  s.default_value = "1";
+  s.min = 1;
+  auto& sh = add_argument(u, "ps-shards", ArgKind::kInt, "parameter shards over the servers (0: one per server)", g);
+  sh.default_value = "0";
+  sh.min = 0;
+  auto& nf = add_argument(u, "n-fetch", ArgKind::kInt, "steps between a worker's fetches of the parameters", g);
+  nf.default_value = "1";
+  nf.min = 1;
+  auto& np = add_argument(u, "n-push", ArgKind::kInt, "steps between a worker's pushes of its accumulated gradient", g);
+  np.default_value = "1";
+  np.min = 1;
+  auto& wu = add_argument(u, "warmup-steps", ArgKind::kInt, "steps the first worker trains alone before the others join", g);
+  wu.default_value = "0";
+  wu.min = 0;
+  auto& ms = add_argument(u, "max-staleness", ArgKind::kInt, "drop pushes more than this many updates old (-1: never)", g);
+  ms.default_value = "-1";
+  ms.min = -1;
+  auto& br = add_argument(u, "block-rows", ArgKind::kInt, "voxels per data partition (partitions = runs x voxel blocks)", g);
+  br.default_value = "2048";
+  br.min = 1;
+  auto& lt = add_argument(u, "lease-timeout", ArgKind::kFloat, "seconds without a heartbeat after which a worker's partition goes to another", g);
+  lt.default_value = "10";
+  lt.min = 0.5;
+  auto& ce = add_argument(u, "ps-checkpoint-every", ArgKind::kFloat, "seconds between the servers' checkpoints", g);
+  ce.default_value = "5";
+  ce.min = 0;
+  add_argument(u, "fp16", ArgKind::kFlag, "transfer parameters and gradients as fp16", g);
+}
 
 class TrainCommand final : public Command {
  public:
@@ -45,7 +88,9 @@ class TrainCommand final : public Command {
     add_argument(u, "target-loss", ArgKind::kFloat, "override train.target_loss").min = 0;
     add_argument(u, "resume", ArgKind::kFlag, "continue from output-dir/model.pt if it exists");
     add_device(u);
+    add_distributed_options(u);
     u.examples = {"dcae-train -o model/ out/shards/*.npy",
+                  "dcae-train --workers 4 --nthreads 1 -o model/ out/shards/*.npy",
                   "dcae-train --model-config model.yaml --max-steps 2000 --nthreads 2 -o model/ shards/*.npy"};
     return u;
   }
@@ -61,6 +106,7 @@ class TrainCommand final : public Command {
     for (const auto& s : a.strings("shards")) shards.emplace_back(s);
     const fs::path out = a.string("output-dir");
     fs::create_directories(out);
+    if (a.integer("workers") > 0) return run_distributed(a, c, shards, out);
     model::TrainOptions o;
     o.checkpoint = out / "model.pt";
     o.loss_log = out / "loss.tsv";
@@ -72,7 +118,43 @@ class TrainCommand final : public Command {
               r.last_loss, "; checkpoint ", o.checkpoint.string());
     return 0;
   }
+
+ private:
+  int run_distributed(const ParsedArgs& a, const model::ModelConfig& c, const std::vector<fs::path>& shards,
+                      const fs::path& out);
 };
+
+int TrainCommand::run_distributed(const ParsedArgs& a, const model::ModelConfig& c, const std::vector<fs::path>& shards,
+                                  const fs::path& out) {
+  if (a.flag("resume")) throw usage_error("--resume applies to single-process training; a distributed job resumes through its servers' checkpoints");
+  DistJob job;
+  job.shards = shards;
+  job.output_dir = out;
+  job.workers = static_cast<int>(a.integer("workers"));
+  job.servers = static_cast<int>(a.integer("servers"));
+  job.num_shards = static_cast<int>(a.integer("ps-shards"));
+  job.n_fetch = a.integer("n-fetch");
+  job.n_push = a.integer("n-push");
+  job.warmup_steps = a.integer("warmup-steps");
+  job.max_staleness = a.integer("max-staleness");
+  job.block_rows = a.integer("block-rows");
+  job.lease_timeout_s = a.number("lease-timeout");
+  job.ps_checkpoint_every_s = a.number("ps-checkpoint-every");
+  job.fp16 = a.flag("fp16");
+  job.device = a.string("device");
+  job.worker_threads = std::max(1, thread_count() / job.workers);
+  if (a.string("launcher") == "manual") {
+    const fs::path yaml = out / "model.yaml";
+    write_file_atomic(yaml, model::to_yaml(c));
+    std::cout << "# Start these on their machines (servers first; give each the job's token in the file\n"
+                 "# named by --token-file or in DCAE_PS_TOKEN; replace 127.0.0.1 by the servers' addresses\n"
+                 "# and add --listen 0.0.0.0:PORT with TLS across machines):\n";
+    for (const auto& line : manual_commands(c, job, yaml, out / "dist" / "token")) std::cout << line << '\n';
+    return 0;
+  }
+  train_distributed_local(c, job);
+  return 0;
+}
 
 class EncodeCommand final : public Command {
  public:

@@ -231,6 +231,7 @@ void PsClient::connect() {
   for (std::size_t i = 0; i < m.opt.servers.size(); ++i) {
     pb::RegisterRequest req;
     req.set_worker_name(m.opt.worker_name);
+    req.set_observer(m.opt.observer);
     pb::RegisterReply rep;
     m.call(m.opt.servers[i], "register", [&](grpc::ClientContext& ctx) { return m.control[i]->Register(&ctx, req, &rep); });
     if (m.num_shards == 0) {

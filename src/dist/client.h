@@ -33,6 +33,7 @@ struct ClientOptions {
   double call_timeout_s = 120.0;     ///< deadline of one call (s)
   std::int64_t chunk_values = 65536; ///< values per pushed chunk (256 kB as float32)
   std::string worker_name;           ///< for the servers' logs
+  bool observer = false;             ///< a monitor, not a worker (registers without a worker id)
 };
 
 /// A server's Status, as plain values.

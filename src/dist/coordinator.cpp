@@ -112,6 +112,18 @@ LeaseAnswer Coordinator::lease(std::int64_t worker, std::int64_t steps, Clock::t
     }
     if (worker != warmup_worker_) return a;  // wait
   }
+  // A worker trains one partition at a time: one it still holds when it asks for the next was
+  // never completed (e.g. its lease came back with a restarted coordinator after the worker
+  // had finished it): it goes back to the queue.
+  std::vector<std::int64_t> held;
+  for (const auto& [lid, l] : leases_) {
+    if (l.worker == worker) held.push_back(lid);
+  }
+  for (auto it = held.rbegin(); it != held.rend(); ++it) {
+    const Lease& l = leases_.at(*it);
+    queue_.push_front({l.epoch, l.index, l.previous_worker});
+    leases_.erase(*it);
+  }
   if (queue_.empty()) open_next_epoch();
   if (queue_.empty()) return a;  // every remaining partition is leased: wait
   const Pending p = queue_.front();

@@ -73,7 +73,8 @@ class Coordinator {
   std::int64_t register_worker(Clock::time_point now);
   /// Records that `worker` is alive and has trained `steps` steps.
   void heartbeat(std::int64_t worker, std::int64_t steps, Clock::time_point now);
-  /// The next partition for `worker`, or wait, or done.
+  /// The next partition for `worker`, or wait, or done. A worker holds one partition at a time:
+  /// a partition it still holds goes back to the front of the queue.
   LeaseAnswer lease(std::int64_t worker, std::int64_t steps, Clock::time_point now);
   /// `worker` finished the partition of lease `lease_id` with mean loss `mean_loss`. Returns
   /// false (and changes nothing) when that lease is no longer held by `worker` (it expired).

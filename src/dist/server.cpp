@@ -225,13 +225,13 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
 
   GStatus Register(ServerContext* ctx, const pb::RegisterRequest* req, pb::RegisterReply* rep) override {
     return guarded(ctx, [&] {
-      rep->set_worker_id(hosts_coordinator ? next_worker++ : 0);
+      rep->set_worker_id(hosts_coordinator && !req->observer() ? next_worker++ : 0);
       for (auto& sh : shards) rep->add_shards(sh->index);
       rep->set_num_shards(opt.num_shards);
       rep->set_initialized(initialized);
       rep->set_total_size(initialized ? total_size : 0);
       rep->set_coordinator(hosts_coordinator);
-      if (hosts_coordinator) log::debug("worker ", rep->worker_id(), " registered (", req->worker_name(), ")");
+      if (hosts_coordinator && !req->observer()) log::debug("worker ", rep->worker_id(), " registered (", req->worker_name(), ")");
       return GStatus::OK;
     });
   }

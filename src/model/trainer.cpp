@@ -225,6 +225,28 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
   return res;
 }
 
+void save_model_checkpoint(const fs::path& path, const ModelConfig& cfg, std::int64_t input_length, Autoencoder& model,
+                           const std::vector<torch::Tensor>& adagrad_sums, std::int64_t step, double last_epoch_loss) {
+  auto params = model->parameters();
+  if (!adagrad_sums.empty() && adagrad_sums.size() != params.size()) {
+    throw runtime_error("save_model_checkpoint: " + std::to_string(adagrad_sums.size()) + " accumulators for " +
+                        std::to_string(params.size()) + " parameters");
+  }
+  torch::optim::Adagrad optimizer(params, torch::optim::AdagradOptions(cfg.learning_rate)
+                                              .initial_accumulator_value(cfg.initial_accumulator)
+                                              .eps(cfg.eps));
+  for (std::size_t i = 0; i < adagrad_sums.size(); ++i) {
+    auto& state = static_cast<torch::optim::AdagradParamState&>(
+        *optimizer.state().at(c10::guts::to_string(params[i].unsafeGetTensorImpl())));
+    state.sum(adagrad_sums[i].detach().clone().reshape(params[i].sizes()).to(params[i].device()));
+    state.step(step);
+  }
+  State st;
+  st.step = step;
+  st.last_epoch_loss = last_epoch_loss;
+  save_checkpoint(path, cfg, input_length, model, optimizer, st);
+}
+
 Checkpoint load_checkpoint(const fs::path& path, const std::string& device) {
   auto ar = open_archive(path);
   Checkpoint c;

@@ -47,6 +47,14 @@ torch::Device parse_device(const std::string& name);
 TrainResult train(const ModelConfig& config, const std::vector<std::filesystem::path>& shards,
                   const TrainOptions& options);
 
+/// Writes `model` as a checkpoint in the format train() writes (dcae-encode and --resume read
+/// it), atomically: `adagrad_sums` are Adagrad's accumulators, one per tensor of
+/// model->parameters() in order (empty: the initial value), `step` the steps trained. Used for
+/// the model that distributed training assembles from its parameter servers.
+void save_model_checkpoint(const std::filesystem::path& path, const ModelConfig& config, std::int64_t input_length,
+                           Autoencoder& model, const std::vector<torch::Tensor>& adagrad_sums, std::int64_t step,
+                           double last_epoch_loss);
+
 /// A loaded checkpoint.
 struct Checkpoint {
   ModelConfig config;

@@ -28,7 +28,7 @@ TEST(Coordinator, PartitionsAreRunsTimesVoxelBlocks) {
   std::int64_t rows = 0;
   std::set<std::pair<std::int64_t, std::int64_t>> seen;
   for (int i = 0; i < 4; ++i) {
-    const auto a = c.lease(w, 0, t);
+    const auto a = c.lease(c.register_worker(t), 0, t);
     ASSERT_EQ(a.kind, Kind::kPartition);
     EXPECT_EQ(a.task.epoch, 0);
     rows += a.task.rows;
@@ -38,6 +38,7 @@ TEST(Coordinator, PartitionsAreRunsTimesVoxelBlocks) {
   EXPECT_EQ(seen.size(), 4U);
   EXPECT_TRUE(seen.count({0, 200}));
   // Epoch 1 opens while epoch 0's partitions are still leased.
+  EXPECT_EQ(c.lease(w, 0, t).task.epoch, 1);
   EXPECT_EQ(c.lease(w, 0, t).task.epoch, 1);
 }
 
@@ -97,9 +98,41 @@ TEST(Coordinator, ASilentWorkerLosesItsLeaseToAnother) {
 TEST(Coordinator, WaitsWhileEveryRemainingPartitionIsLeased) {
   Coordinator c(plan(1), 5.0);
   const auto t = Clock::now();
+  std::vector<std::int64_t> leases;
+  for (int i = 0; i < 4; ++i) {
+    const auto l = c.lease(c.register_worker(t), 0, t);
+    ASSERT_EQ(l.kind, Kind::kPartition);
+    leases.push_back(l.task.lease_id);
+  }
+  const auto idle = c.register_worker(t);
+  EXPECT_EQ(c.lease(idle, 0, t).kind, Kind::kWait) << "every partition of the only epoch is leased";
+  EXPECT_TRUE(c.complete(0, leases[0], 0.5, 1, t));
+  EXPECT_EQ(c.lease(idle, 0, t).kind, Kind::kWait);
+  for (std::int64_t w = 1; w < 4; ++w) EXPECT_TRUE(c.complete(w, leases[static_cast<std::size_t>(w)], 0.5, 1, t));
+  EXPECT_EQ(c.lease(idle, 0, t).kind, Kind::kDone);
+}
+
+TEST(Coordinator, APartitionStillHeldWhenAskingForTheNextGoesBackToTheQueue) {
+  // After a coordinator restart, a restored lease may name a partition its worker finished
+  // after the checkpoint: the worker asks for more work and that partition must not be lost.
+  Coordinator c(plan(1), 5.0);
+  const auto t = Clock::now();
   const auto a = c.register_worker(t);
-  for (int i = 0; i < 4; ++i) ASSERT_EQ(c.lease(a, 0, t).kind, Kind::kPartition);
-  EXPECT_EQ(c.lease(a, 0, t).kind, Kind::kWait);
+  const auto first = c.lease(a, 0, t);
+  const auto second = c.lease(a, 0, t);
+  ASSERT_EQ(second.kind, Kind::kPartition);
+  EXPECT_EQ(second.task.index, first.task.index) << "the held partition comes back first";
+  EXPECT_FALSE(c.complete(a, first.task.lease_id, 0.5, 1, t));
+  std::set<std::int64_t> done;
+  EXPECT_TRUE(c.complete(a, second.task.lease_id, 0.5, 1, t));
+  done.insert(second.task.index);
+  while (!c.finished()) {
+    const auto l = c.lease(a, 0, t);
+    ASSERT_EQ(l.kind, Kind::kPartition);
+    EXPECT_TRUE(c.complete(a, l.task.lease_id, 0.5, 1, t));
+    done.insert(l.task.index);
+  }
+  EXPECT_EQ(done.size(), 4U);
 }
 
 TEST(Coordinator, WarmUpLetsOneWorkerTrainAlone) {
@@ -154,13 +187,14 @@ TEST(Coordinator, StateRoundTripsThroughJson) {
   Coordinator c(plan(2), 5.0);
   const auto t = Clock::now();
   const auto a = c.register_worker(t);
+  const auto b = c.register_worker(t);
   const auto l1 = c.lease(a, 0, t);
-  const auto l2 = c.lease(a, 0, t);
+  const auto l2 = c.lease(b, 0, t);
   c.complete(a, l1.task.lease_id, 0.7, 5, t);
   Coordinator d(plan_from_json(c.to_json()["plan"]), 5.0);
   d.restore(c.to_json(), t);
   EXPECT_EQ(d.status().partitions_completed, 1);
-  EXPECT_TRUE(d.complete(a, l2.task.lease_id, 0.7, 5, t)) << "a lease held before the restart completes after it";
+  EXPECT_TRUE(d.complete(b, l2.task.lease_id, 0.7, 5, t)) << "a lease held before the restart completes after it";
   const auto l3 = d.lease(a, 0, t);
   const auto l3c = c.lease(a, 0, t);
   EXPECT_EQ(l3.task.index, l3c.task.index);

@@ -1,0 +1,213 @@
+#include "app/dist_worker.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <random>
+#include <thread>
+
+#include "app/dist_model.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "io/shard.h"
+#include "model/autoencoder.h"
+#include "model/shard_sampler.h"
+#include "model/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace dcae::app {
+namespace {
+
+/// Keeps the worker's lease alive from a background thread.
+class Heartbeat {
+ public:
+  Heartbeat(dist::PsClient& client, double period_s, const std::atomic<std::int64_t>& steps)
+      : client_(client), steps_(steps), thread_([this, period_s] { loop(period_s); }) {}
+  ~Heartbeat() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+
+ private:
+  void loop(double period_s) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stop_) {
+      cv_.wait_for(lock, std::chrono::duration<double>(period_s));
+      if (stop_) break;
+      lock.unlock();
+      try {
+        client_.heartbeat(steps_.load());
+      } catch (const std::exception& e) {
+        log::warn("heartbeat failed: ", e.what());
+      }
+      lock.lock();
+    }
+  }
+  dist::PsClient& client_;
+  const std::atomic<std::int64_t>& steps_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+/// Whether row `row` of run `run` is in the seeded voxel subset (train.voxel_fraction).
+bool keep_row(std::uint64_t seed, std::int64_t run, std::int64_t row, double fraction) {
+  if (fraction >= 1.0) return true;
+  std::uint64_t x = seed * 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(run) << 40) ^ static_cast<std::uint64_t>(row);
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return static_cast<double>(x >> 11) / 9007199254740992.0 < fraction;
+}
+
+}  // namespace
+
+dist::PartitionPlan partition_plan(const model::ModelConfig& c, const std::vector<fs::path>& shards, std::int64_t block_rows,
+                                   std::int64_t warmup_steps) {
+  dist::PartitionPlan p;
+  for (const auto& s : shards) p.run_rows.push_back(io::read_shard_info(s).n_voxels);
+  p.block_rows = block_rows;
+  p.epochs = c.epochs;
+  p.target_loss = c.target_loss;
+  p.seed = c.seed;
+  p.warmup_steps = warmup_steps;
+  if (p.epochs == 0 && p.target_loss <= 0) {
+    throw usage_error("distributed training needs a stop: train.epochs or train.target_loss (train.max_steps is not used)");
+  }
+  return p;
+}
+
+WorkerSummary run_worker(const WorkerSettings& s) {
+  if (s.n_fetch < 1 || s.n_push < 1) throw usage_error("--n-fetch and --n-push must be ≥ 1");
+  if (s.shards.empty()) throw usage_error("no shards to train on");
+  const model::ModelConfig& cfg = s.config;
+  const torch::Device device = model::parse_device(s.device);
+  model::configure_allocator();
+  model::ShardSampler data(s.shards, 1.0, cfg.seed, cfg.cache_mb);
+  const std::int64_t t = data.length();
+  model::validate(cfg, t);
+  const dist::PartitionPlan plan = partition_plan(cfg, s.shards, s.block_rows, s.warmup_steps);
+
+  torch::manual_seed(cfg.seed);  // every worker builds the same initial model
+  model::Autoencoder net(cfg, t);
+  net->to(device);
+  net->train();
+  ModelBinding binding(net);
+  const auto n = static_cast<std::size_t>(binding.size());
+
+  dist::PsClient client(s.client);
+  client.connect();
+  if (client.num_shards() > binding.size()) throw usage_error("more shards than parameters");
+  std::vector<float> params(n), grad(n, 0.0f);
+  if (!client.initialized()) {
+    binding.read_parameters(params.data());
+    client.initialize(params, dist::AdagradSettings{cfg.learning_rate, cfg.initial_accumulator, cfg.eps}, plan);
+  } else if (client.total_size() != binding.size()) {
+    throw usage_error("the servers hold " + std::to_string(client.total_size()) + " parameters, this model has " +
+                      std::to_string(binding.size()) + " (another model configuration or input length?)");
+  }
+  log::info("worker ", client.worker_id(), ": ", binding.size(), " parameters over ", client.num_shards(), " shard(s), T = ", t);
+
+  std::atomic<std::int64_t> steps{0};
+  WorkerSummary sum;
+  double loss_total = 0.0;
+  std::vector<float> batch(static_cast<std::size_t>(cfg.batch_size * t));
+  std::vector<std::int64_t> versions;
+  std::int64_t since_fetch = s.n_fetch;  // fetch before the first step
+  std::int64_t pending = 0;              // gradients accumulated since the last push
+  Heartbeat heartbeat(client, 1.0, steps);
+  bool waiting_logged = false;
+
+  auto push = [&] {
+    if (pending == 0) return;
+    const float scale = 1.0f / static_cast<float>(pending);
+    for (auto& g : grad) g *= scale;
+    const auto out = client.push(grad.data(), versions);
+    ++sum.pushes;
+    sum.stale_pushes += out.stale;
+    std::fill(grad.begin(), grad.end(), 0.0f);
+    pending = 0;
+  };
+
+  while (true) {
+    const dist::LeaseAnswer a = client.lease(steps.load());
+    if (a.kind == dist::LeaseAnswer::Kind::kDone) break;
+    if (a.kind == dist::LeaseAnswer::Kind::kWait) {
+      if (!waiting_logged) log::info("waiting (warm-up, or every remaining partition is leased)");
+      waiting_logged = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    waiting_logged = false;
+    const dist::PartitionTask& task = a.task;
+    if (task.run < 0 || task.run >= static_cast<std::int64_t>(s.shards.size()) || task.first_row < 0 ||
+        task.first_row + task.rows > data.rows(static_cast<std::int32_t>(task.run))) {
+      throw runtime_error("the coordinator handed out partition " + std::to_string(task.index) +
+                          " outside the shards given to this worker (run " + std::to_string(task.run) + ")");
+    }
+    std::vector<model::SampleRef> refs;
+    for (std::int64_t r = task.first_row; r < task.first_row + task.rows; ++r) {
+      if (keep_row(cfg.seed, task.run, r, cfg.voxel_fraction)) refs.push_back({static_cast<std::int32_t>(task.run), r});
+    }
+    std::mt19937_64 rng(cfg.seed ^ (static_cast<std::uint64_t>(task.epoch) << 32) ^ static_cast<std::uint64_t>(task.index));
+    std::shuffle(refs.begin(), refs.end(), rng);
+    double part_loss = 0.0;
+    std::int64_t part_steps = 0;
+    for (std::size_t first = 0; first < refs.size(); first += static_cast<std::size_t>(cfg.batch_size)) {
+      const auto count = static_cast<std::int64_t>(std::min<std::size_t>(static_cast<std::size_t>(cfg.batch_size), refs.size() - first));
+      if (since_fetch >= s.n_fetch) {
+        push();  // gradients are pushed with the version they were computed from
+        versions = client.fetch(params.data());
+        binding.write_parameters(params.data());
+        since_fetch = 0;
+      }
+      std::vector<model::SampleRef> b(refs.begin() + static_cast<std::ptrdiff_t>(first),
+                                      refs.begin() + static_cast<std::ptrdiff_t>(first) + count);
+      data.fill(b, batch.data());
+      auto x = torch::from_blob(batch.data(), {count, 1, t}, torch::kFloat32).to(device);
+      net->zero_grad();
+      auto out = net->forward(x);
+      auto loss = model::autoencoder_loss(out, x, cfg.l1_lambda);
+      loss.backward();
+      const double l = loss.item<double>();
+      if (!std::isfinite(l)) throw runtime_error("training diverged: the loss is not finite at step " + std::to_string(steps.load()));
+      binding.add_gradients(grad.data());
+      ++pending;
+      ++since_fetch;
+      part_loss += l;
+      ++part_steps;
+      loss_total += l;
+      ++steps;
+      if (pending >= s.n_push) push();
+    }
+    push();
+    const double mean = part_steps > 0 ? part_loss / static_cast<double>(part_steps) : 0.0;
+    if (client.complete(task.lease_id, mean, part_steps)) {
+      ++sum.partitions;
+      log::debug("partition ", task.index, " of epoch ", task.epoch, " (run ", task.run, ", rows ", task.first_row, "+",
+                 task.rows, "): mean loss ", mean);
+    } else {
+      log::warn("partition ", task.index, " of epoch ", task.epoch, ": lease had expired, another worker trains it");
+    }
+  }
+  sum.steps = steps.load();
+  sum.mean_loss = sum.steps > 0 ? loss_total / static_cast<double>(sum.steps) : 0.0;
+  log::info("worker ", client.worker_id(), " done: ", sum.steps, " steps, ", sum.partitions, " partitions, ", sum.pushes,
+            " pushes (", sum.stale_pushes, " stale), mean loss ", sum.mean_loss);
+  return sum;
+}
+
+}  // namespace dcae::app

@@ -1,0 +1,93 @@
+// dcae-worker: the worker role of distributed training (links LibTorch).
+#include <torch/torch.h>
+
+#include "app/dist_commands.h"
+#include "app/dist_worker.h"
+#include "core/log.h"
+#include "core/threads.h"
+#include "dist/security.h"
+#include "model/model_config.h"
+
+namespace dcae::app {
+namespace {
+
+void add_token_options(Usage& u) {
+  add_argument(u, "token-file", ArgKind::kInputFile,
+               "file whose first line is the job's token (default: the DCAE_PS_TOKEN environment variable; "
+               "never given on the command line)", "Security")
+      .value_name = "FILE";
+}
+
+class WorkerCommand final : public Command {
+ public:
+  Usage usage() const override {
+    Usage u;
+    u.name = "dcae-worker";
+    u.summary = "worker of distributed training: a model replica that trains on leased data partitions";
+    u.description =
+        "Connects to the parameter servers (retrying with backoff while they start or restart),\n"
+        "leases data partitions from the coordinator, fetches the parameters every --n-fetch steps\n"
+        "and pushes the mean of its gradients every --n-push steps, until the job is done. The\n"
+        "first worker to connect initializes the servers from the seeded model.";
+    auto& shards = add_argument(u, "shards", ArgKind::kStringList, "time-series shards (the same list for every worker)");
+    shards.positional = shards.required = true;
+    auto& ps = add_argument(u, "ps", ArgKind::kStringList, "host:port of every parameter server");
+    ps.required = true;
+    ps.value_name = "HOST:PORT";
+    add_token_options(u);
+    add_argument(u, "tls-ca", ArgKind::kInputFile, "root certificate of the servers' TLS certificates (PEM): use TLS", "Security");
+    add_argument(u, "tls-name", ArgKind::kString, "name the servers' certificates must carry (default: the host)", "Security");
+    add_argument(u, "model-config", ArgKind::kInputFile, "YAML of model./loss./optimizer./train. keys").value_name = "YAML";
+    auto& nf = add_argument(u, "n-fetch", ArgKind::kInt, "steps between fetches of the parameters");
+    nf.default_value = "1";
+    nf.min = 1;
+    auto& np = add_argument(u, "n-push", ArgKind::kInt, "steps between pushes of the accumulated gradient");
+    np.default_value = "1";
+    np.min = 1;
+    auto& br = add_argument(u, "block-rows", ArgKind::kInt, "voxels per data partition");
+    br.default_value = "2048";
+    br.min = 1;
+    auto& wu = add_argument(u, "warmup-steps", ArgKind::kInt, "steps the first worker trains alone");
+    wu.default_value = "0";
+    wu.min = 0;
+    add_argument(u, "fp16", ArgKind::kFlag, "transfer parameters and gradients as fp16");
+    auto& rb = add_argument(u, "retry-budget", ArgKind::kFloat, "seconds to keep retrying an unreachable server");
+    rb.default_value = "120";
+    rb.min = 0;
+    auto& rank = add_argument(u, "rank", ArgKind::kInt, "this worker's number, for the logs");
+    rank.default_value = "0";
+    rank.min = 0;
+    auto& d = add_argument(u, "device", ArgKind::kString, "cpu or cuda:N (needs a LibTorch with CUDA)");
+    d.default_value = "cpu";
+    u.examples = {"dcae-worker --ps 10.0.0.1:50051 --token-file token --model-config model.yaml shards/*.npy"};
+    return u;
+  }
+
+  int run(const ParsedArgs& a) override {
+    log::set_program("dcae-worker[" + std::to_string(a.integer("rank")) + "]");
+    torch::set_num_threads(thread_count());
+    WorkerSettings s;
+    if (a.has("model-config")) s.config = model::load_model_config(a.string("model-config"));
+    for (const auto& f : a.strings("shards")) s.shards.emplace_back(f);
+    s.client.servers = a.strings("ps");
+    s.client.token = dist::read_token(a.has("token-file") ? a.string("token-file") : std::string());
+    if (a.has("tls-ca")) s.client.tls_ca = a.string("tls-ca");
+    if (a.has("tls-name")) s.client.tls_target_name = a.string("tls-name");
+    s.client.fp16 = a.flag("fp16");
+    s.client.retry_budget_s = a.number("retry-budget");
+    s.client.worker_name = "rank " + std::to_string(a.integer("rank"));
+    s.n_fetch = a.integer("n-fetch");
+    s.n_push = a.integer("n-push");
+    s.block_rows = a.integer("block-rows");
+    s.warmup_steps = a.integer("warmup-steps");
+    s.device = a.string("device");
+    run_worker(s);
+    return 0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_worker_command() { return std::make_unique<WorkerCommand>(); }
+
+}  // namespace dcae::app

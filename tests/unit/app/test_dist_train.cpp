@@ -1,0 +1,336 @@
+// Distributed training end to end on loopback: dcae-train --workers N starts dcae-ps and
+// dcae-worker processes; the final model must reach the loss of single-machine training, survive
+// kill -9 of a worker or of a server, and be a standard checkpoint that dcae-encode reads.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/log.h"
+#include "dist/client.h"
+#include "io/shard.h"
+#include "model/autoencoder.h"
+#include "model/trainer.h"
+#include "sim/simulator.h"
+#include "test_data.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace dcae::app {
+namespace {
+
+/// Simulated runs (dcae's simulator, no motion), brain voxels z-scored → shards.
+std::vector<fs::path> simulated_shards(const fs::path& dir, int runs) {
+  sim::SimulationConfig c;
+  c.grid = {16, 20, 14};
+  c.voxel_mm = {10, 10, 10};
+  c.tr_s = 2.0;
+  c.volumes = 64;
+  c.motion_mm = c.motion_deg = 0;
+  c.spikes = 0;
+  c.subjects = runs;
+  log::set_level(log::Level::kWarning);
+  std::vector<fs::path> out;
+  for (int s = 0; s < runs; ++s) {
+    const auto r = sim::simulate_run(c, s, 0);
+    const auto& img = r.bold;
+    const std::int64_t nv = img.nx() * img.ny() * img.nz(), t = img.nt();
+    std::vector<float> data;
+    std::int64_t rows = 0;
+    for (std::int64_t v = 0; v < nv; ++v) {
+      if (!r.brain[static_cast<std::size_t>(v)]) continue;
+      double mean = 0, sq = 0;
+      for (std::int64_t k = 0; k < t; ++k) mean += img.data()[static_cast<std::size_t>(v + nv * k)];
+      mean /= static_cast<double>(t);
+      for (std::int64_t k = 0; k < t; ++k) sq += std::pow(img.data()[static_cast<std::size_t>(v + nv * k)] - mean, 2);
+      const double sd = std::sqrt(sq / static_cast<double>(t)) + 1e-6;
+      for (std::int64_t k = 0; k < t; ++k) {
+        data.push_back(static_cast<float>((img.data()[static_cast<std::size_t>(v + nv * k)] - mean) / sd));
+      }
+      ++rows;
+    }
+    io::ShardInfo info;
+    info.n_voxels = rows;
+    info.n_timepoints = t;
+    info.tr_s = c.tr_s;
+    info.source = "simulated subject " + std::to_string(s);
+    const fs::path p = dir / ("sub-0" + std::to_string(s + 1) + "_desc-preproc_timeseries.npy");
+    io::write_shard(p, data, info);
+    out.push_back(p);
+  }
+  log::set_level(log::Level::kInfo);
+  return out;
+}
+
+fs::path model_yaml(const fs::path& dir, int epochs) {
+  const fs::path p = dir / "model.yaml";
+  write_file_atomic(p, "model:\n  channels: [8, 8]\n  kernel_size: 5\noptimizer:\n  learning_rate: 0.02\n"
+                       "train:\n  batch_size: 32\n  epochs: " + std::to_string(epochs) + "\n");
+  return p;
+}
+
+/// The training objective of a checkpoint over every voxel of `shards`.
+double evaluate(const fs::path& checkpoint, const std::vector<fs::path>& shards) {
+  auto ck = model::load_checkpoint(checkpoint);
+  torch::NoGradGuard no_grad;
+  double sum = 0;
+  std::int64_t n = 0;
+  for (const auto& s : shards) {
+    io::ShardReader r(s);
+    auto all = r.read_all();
+    auto x = torch::from_blob(all.data(), {r.info().n_voxels, 1, r.info().n_timepoints}, torch::kFloat32);
+    const auto out = ck.model->forward(x);
+    sum += model::autoencoder_loss(out, x, ck.config.l1_lambda).item<double>() * static_cast<double>(r.info().n_voxels);
+    n += r.info().n_voxels;
+  }
+  return sum / static_cast<double>(n);
+}
+
+std::string quote(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) s += "'" + a + "' ";
+  return s;
+}
+
+/// dcae-train started in the background in its own process group (its stderr to `log`).
+pid_t start_train(const std::vector<std::string>& args, const fs::path& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    std::vector<std::string> all{(test::bin_dir() / "dcae-train").string()};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::freopen(log.c_str(), "w", stderr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+/// Its exit code; a job still running after `timeout_s` is killed with all its processes (-1).
+int wait_exit(pid_t pid, double timeout_s = 150) {
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  int st = 0;
+  while (::waitpid(pid, &st, WNOHANG) == 0) {
+    if (Clock::now() > until) {
+      ::kill(-pid, SIGKILL);
+      ::waitpid(pid, &st, 0);
+      ADD_FAILURE() << "the job did not finish within " << timeout_s << " s";
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/// dcae-train with `args`, stderr to `log`; returns its exit code.
+int dcae_train(const std::vector<std::string>& args, const fs::path& log) { return wait_exit(start_train(args, log)); }
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+/// Waits until `log` matches `re`; returns the first capture group.
+std::string wait_for_log(const fs::path& log, const std::string& re, double timeout_s = 60) {
+  const std::regex r(re);
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  while (Clock::now() < until) {
+    std::smatch m;
+    const std::string text = slurp(log);
+    if (std::regex_search(text, m, r)) return m.size() > 1 ? m[1].str() : m[0].str();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "log " << log << " never matched " << re << ":\n" << slurp(log);
+  return {};
+}
+
+/// Completed partitions, as the coordinator reports them (the port from the job's log).
+std::int64_t completed_partitions(const fs::path& out, const std::string& port) {
+  dist::ClientOptions o;
+  o.servers = {"127.0.0.1:" + port};
+  o.token = slurp(out / "dist" / "token");
+  o.token.erase(o.token.find_last_not_of("\n") + 1);
+  o.observer = true;
+  o.retry_budget_s = 2;
+  try {
+    dist::PsClient c(o);
+    return c.coordinator_status().coordination.partitions_completed;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+void wait_for_partitions(const fs::path& out, const fs::path& log, std::int64_t n) {
+  const std::string port = wait_for_log(log, R"(dcae-ps: parameter server: .* on 127\.0\.0\.1:(\d+))");
+  const auto until = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < until && completed_partitions(out, port) < n) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+nlohmann::json summary(const fs::path& out) { return nlohmann::json::parse(slurp(out / "dist.json")); }
+
+class DistTrain : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    shards_ = simulated_shards(dir_->path(), 3);
+    yaml_ = model_yaml(dir_->path(), kEpochs);
+    // The reference: single-machine training, same configuration.
+    ASSERT_EQ(dcae_train({"--nthreads", "1", "--model-config", yaml_.string(), "-o", (dir_->path() / "single").string(),
+                          shards_[0].string(), shards_[1].string(), shards_[2].string()},
+                         dir_->path() / "single.log"),
+              0)
+        << slurp(dir_->path() / "single.log");
+    single_loss_ = evaluate(dir_->path() / "single" / "model.pt", shards_);
+    // The untrained model (the seeded initial values every worker starts from).
+    const auto cfg = model::load_model_config(yaml_);
+    torch::manual_seed(cfg.seed);
+    model::Autoencoder initial(cfg, io::read_shard_info(shards_[0]).n_timepoints);
+    model::save_model_checkpoint(dir_->path() / "initial.pt", cfg, io::read_shard_info(shards_[0]).n_timepoints, initial,
+                                 {}, 0, 0.0);
+    initial_loss_ = evaluate(dir_->path() / "initial.pt", shards_);
+    std::cerr << "untrained loss " << initial_loss_ << ", single-machine loss " << single_loss_ << "\n";
+    ASSERT_LT(single_loss_, 0.8 * initial_loss_) << "the reference run must learn for the comparisons to mean anything";
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::vector<std::string> dist_args(const fs::path& out, int workers, std::vector<std::string> extra = {}) {
+    std::vector<std::string> a{"--workers", std::to_string(workers), "--nthreads", std::to_string(workers), "--block-rows",
+                               "400", "--warmup-steps", "20", "--lease-timeout", "2", "--ps-checkpoint-every", "0.5",
+                               "--model-config", yaml_.string(), "-o", out.string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    for (const auto& s : shards_) a.push_back(s.string());
+    return a;
+  }
+  static void expect_complete(const nlohmann::json& j) {
+    EXPECT_EQ(j.at("partitions_completed").get<std::int64_t>(), kEpochs * j.at("partitions_per_epoch").get<std::int64_t>())
+        << "every partition of every epoch is completed";
+    EXPECT_TRUE(j.at("warmup_done").get<bool>());
+  }
+  static constexpr int kEpochs = 4;
+  static test::TempDir* dir_;
+  static std::vector<fs::path> shards_;
+  static fs::path yaml_;
+  static double single_loss_;
+  static double initial_loss_;
+};
+test::TempDir* DistTrain::dir_ = nullptr;
+std::vector<fs::path> DistTrain::shards_;
+fs::path DistTrain::yaml_;
+double DistTrain::single_loss_ = 0;
+double DistTrain::initial_loss_ = 0;
+
+TEST_F(DistTrain, OneServerTwoWorkersReachTheSingleMachineLoss) {
+  const fs::path out = dir_->path() / "d1x2";
+  const auto t0 = Clock::now();
+  ASSERT_EQ(dcae_train(dist_args(out, 2), dir_->path() / "d1x2.log"), 0) << slurp(dir_->path() / "d1x2.log");
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double loss = evaluate(out / "model.pt", shards_);
+  std::cerr << "1 server, 2 workers: loss " << loss << " (single machine " << single_loss_ << "), " << wall << " s\n";
+  EXPECT_LE(loss, single_loss_ * 1.05);
+  const auto j = summary(out);
+  expect_complete(j);
+  EXPECT_EQ(j.at("servers").size(), 1U);
+  EXPECT_EQ(j.at("partitions_by_worker").size(), 2U) << "both workers trained";
+  EXPECT_EQ(j.at("leases_expired").get<int>(), 0);
+  // The final model is a standard checkpoint: dcae-encode reads it.
+  const std::string enc = quote({(test::bin_dir() / "dcae-encode").string(), "-q", "-m", (out / "model.pt").string(), "-o",
+                                 (out / "features").string(), shards_[0].string()});
+  ASSERT_EQ(std::system(enc.c_str()), 0);
+  io::ShardReader feat(out / "features" / "sub-01_desc-features_timeseries.npy");
+  EXPECT_EQ(feat.info().n_voxels, io::read_shard_info(shards_[0]).n_voxels);
+  // Nothing half-written is left: no temporary files beside the outputs.
+  for (const auto& e : fs::directory_iterator(out)) EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+}
+
+TEST_F(DistTrain, TwoServersThreeWorkersReachTheSingleMachineLoss) {
+  const fs::path out = dir_->path() / "d2x3";
+  ASSERT_EQ(dcae_train(dist_args(out, 3, {"--servers", "2"}), dir_->path() / "d2x3.log"), 0) << slurp(dir_->path() / "d2x3.log");
+  const double loss = evaluate(out / "model.pt", shards_);
+  std::cerr << "2 servers, 3 workers: loss " << loss << " (single machine " << single_loss_ << ")\n";
+  EXPECT_LE(loss, single_loss_ * 1.05);
+  const auto j = summary(out);
+  expect_complete(j);
+  ASSERT_EQ(j.at("servers").size(), 2U);
+  for (const auto& s : j.at("servers")) EXPECT_GT(s.at("pushes_applied").get<std::int64_t>(), 0);
+}
+
+TEST_F(DistTrain, KillingOneOfThreeWorkersLosesNoPartition) {
+  const fs::path ref = dir_->path() / "undisturbed";
+  ASSERT_EQ(dcae_train(dist_args(ref, 3), dir_->path() / "undisturbed.log"), 0);
+  const double undisturbed = evaluate(ref / "model.pt", shards_);
+
+  const fs::path out = dir_->path() / "killed-worker";
+  const fs::path log = dir_->path() / "killed-worker.log";
+  const pid_t job = start_train(dist_args(out, 3), log);
+  const std::string victim = wait_for_log(log, R"(worker 1 started \(pid (\d+)\))");
+  wait_for_partitions(out, log, 4);
+  ASSERT_FALSE(victim.empty());
+  ASSERT_EQ(::kill(std::stoi(victim), SIGKILL), 0);
+  ASSERT_EQ(wait_exit(job), 0) << slurp(log);
+  const double loss = evaluate(out / "model.pt", shards_);
+  std::cerr << "kill -9 of a worker: loss " << loss << ", undisturbed " << undisturbed << "\n";
+  EXPECT_LE(std::abs(loss - undisturbed), 0.10 * undisturbed);
+  const auto j = summary(out);
+  expect_complete(j);
+  EXPECT_GE(j.at("leases_expired").get<int>(), 1) << "the killed worker held a lease";
+  EXPECT_GE(j.at("requeued_completed_by_other").get<int>(), 1) << "another worker trained its partition";
+  EXPECT_EQ(j.at("workers_failed").get<int>(), 1);
+  bool seen = false;
+  for (const auto& e : j.at("worker_exits")) seen |= e.at("signal").get<int>() == SIGKILL;
+  EXPECT_TRUE(seen);
+}
+
+TEST_F(DistTrain, KillingTheServerRestartsItFromItsCheckpoint) {
+  const fs::path out = dir_->path() / "killed-server";
+  const fs::path log = dir_->path() / "killed-server.log";
+  const pid_t job = start_train(dist_args(out, 2), log);
+  const std::string victim = wait_for_log(log, R"(server 0 started \(pid (\d+)\))");
+  wait_for_partitions(out, log, 6);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // at least one periodic checkpoint
+  ASSERT_EQ(::kill(std::stoi(victim), SIGKILL), 0);
+  ASSERT_EQ(wait_exit(job), 0) << slurp(log);
+  const std::string text = slurp(log);
+  EXPECT_NE(text.find("restarting it"), std::string::npos);
+  EXPECT_NE(text.find("resumed from"), std::string::npos);
+  const double loss = evaluate(out / "model.pt", shards_);
+  std::cerr << "kill -9 of the server: loss " << loss << " (single machine " << single_loss_ << ")\n";
+  EXPECT_LE(loss, single_loss_ * 1.10);
+  const auto j = summary(out);
+  expect_complete(j);
+  EXPECT_EQ(j.at("server_restarts").get<int>(), 1);
+  EXPECT_TRUE(j.at("servers")[0].at("resumed").get<bool>());
+  EXPECT_EQ(j.at("workers_failed").get<int>(), 0) << "the workers reconnected";
+}
+
+TEST_F(DistTrain, BadJobsAreClearErrors) {
+  const fs::path out = dir_->path() / "bad";
+  EXPECT_EQ(dcae_train({"--workers", "2", "--servers", "3", "--ps-shards", "2", "-o", out.string(), shards_[0].string()},
+                       dir_->path() / "bad.log"),
+            2);
+  EXPECT_NE(slurp(dir_->path() / "bad.log").find("--ps-shards"), std::string::npos) << slurp(dir_->path() / "bad.log");
+  EXPECT_EQ(dcae_train({"--workers", "2", "--resume", "-o", out.string(), shards_[0].string()}, dir_->path() / "bad.log"), 2);
+  EXPECT_EQ(dcae_train({"--workers", "2", "-o", out.string(), (dir_->path() / "missing.npy").string()}, dir_->path() / "bad.log"), 1);
+  EXPECT_FALSE(fs::exists(out / "model.pt"));
+}
+
+}  // namespace
+}  // namespace dcae::app
