@@ -1,6 +1,7 @@
 // dcae-ps: the parameter-server role (no LibTorch linked).
 #include "app/dist_commands.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -63,6 +64,10 @@ class PsCommand final : public Command {
   }
 
   int run(const ParsedArgs& a) override {
+    // Keep the multi-megabyte buffers of every fetch and push in the heap instead of mapping
+    // and faulting them in again each time (as model::configure_allocator does for training).
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     dist::ServerOptions o;
     o.listen = a.string("listen");
     o.num_shards = static_cast<int>(a.integer("shards"));

@@ -56,6 +56,7 @@ struct PsClient::Impl {
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(opt.backoff_max_s * 1000));
     if (own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    set_transport_arguments([&args](const char* key, int value) { args.SetInt(key, value); });
     if (!opt.tls_target_name.empty()) args.SetSslTargetNameOverride(opt.tls_target_name);
     return pb::ParameterServer::NewStub(grpc::CreateCustomChannel(address, creds, args));
   }
@@ -128,6 +129,7 @@ struct PsClient::Impl {
     const Range range = layout.shard(s);
     pb::FetchRequest req;
     req.set_shard(s);
+    req.set_chunk_values(opt.chunk_values);
     req.set_encoding(opt.fp16 ? pb::FLOAT16 : pb::FLOAT32);
     req.set_with_accumulator(accumulator != nullptr);
     std::int64_t version = 0;

@@ -592,6 +592,7 @@ void ParameterServer::start() {
   b.AddListeningPort(o.listen, creds, &impl_->bound_port);
   b.RegisterService(impl_.get());
   b.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  set_transport_arguments([&b](const char* key, int value) { b.AddChannelArgument(key, value); });
   impl_->server = b.BuildAndStart();
   if (!impl_->server || impl_->bound_port == 0) {
     impl_->server.reset();

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include <grpc/grpc.h>
+
 #include "dist/parameter_server.pb.h"
 
 namespace dcae::dist {
@@ -24,6 +26,17 @@ std::int64_t decode_chunk(const proto::ParameterChunk& c, proto::Encoding encodi
 /// Decodes the accumulator bytes of chunk `c` (same rules as decode_chunk).
 std::int64_t decode_accumulator(const proto::ParameterChunk& c, proto::Encoding encoding, std::int64_t length,
                                 float* out, std::string* error);
+
+/// Sets the HTTP/2 transport's settings for bulk transfer (both ends): large flow-control
+/// windows and frames, so that a multi-megabyte stream of chunks is not throttled to gRPC's
+/// 64 kB default window. `set(key, value)` sets one channel argument.
+template <typename Set>
+void set_transport_arguments(Set&& set) {
+  set(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 << 20);   // initial stream window
+  set(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 1 << 20);     // frames of up to 1 MB instead of 16 kB
+  set(GRPC_ARG_HTTP2_WRITE_BUFFER_SIZE, 8 << 20);
+  set(GRPC_ARG_HTTP2_BDP_PROBE, 1);
+}
 
 /// Bytes per value of an encoding.
 inline std::int64_t bytes_per_value(proto::Encoding e) { return e == proto::FLOAT16 ? 2 : 4; }

@@ -23,6 +23,7 @@
 #include "dist/client.h"
 #include "dist/server.h"
 #include "model/autoencoder.h"
+#include "model/trainer.h"
 
 using Clock = std::chrono::steady_clock;
 
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
     }
   }
   dcae::log::set_level(dcae::log::Level::kWarning);
+  dcae::model::configure_allocator();  // as dcae-ps and dcae-worker do
   dcae::model::ModelConfig cfg;
   torch::manual_seed(1);
   dcae::model::Autoencoder net(cfg, t);

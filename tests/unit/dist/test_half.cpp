@@ -41,12 +41,23 @@ TEST(Half, SaturatesFiniteOverflowAndKeepsNonFinite) {
 }
 
 TEST(Half, VectorsConvertLikeScalars) {
-  std::vector<float> in{0.1f, -3.3f, 7e-6f, 123.456f};
+  // Long enough for the 8-wide F16C path and a scalar tail, with the special values inside.
+  std::vector<float> in{0.1f, -3.3f, 7e-6f, 123.456f, 1e6f, -1e6f, std::numeric_limits<float>::infinity(),
+                        -std::numeric_limits<float>::infinity(), 65504.0f, 1.0f + 1.0f / 2048.0f, 5.9604645e-08f,
+                        1e-9f, -0.0f, 0.5f, 2.0f, 3.0f, 1.0f + 3.0f / 2048.0f};
+  std::mt19937 rng(9);
+  std::normal_distribution<float> d(0.0f, 100.0f);
+  for (int i = 0; i < 1000; ++i) in.push_back(d(rng));
+  in.push_back(std::numeric_limits<float>::quiet_NaN());
   std::vector<std::uint16_t> h(in.size());
   std::vector<float> out(in.size());
   encode_half(in.data(), in.size(), h.data());
   decode_half(h.data(), h.size(), out.data());
-  for (std::size_t i = 0; i < in.size(); ++i) EXPECT_EQ(out[i], half_to_float(float_to_half(in[i])));
+  for (std::size_t i = 0; i + 1 < in.size(); ++i) {
+    EXPECT_EQ(h[i], float_to_half(in[i])) << in[i];
+    EXPECT_EQ(out[i], half_to_float(float_to_half(in[i]))) << in[i];
+  }
+  EXPECT_TRUE(std::isnan(out.back()));
 }
 
 }  // namespace
