@@ -17,16 +17,16 @@
 namespace dcae::dict {
 namespace {
 
-/// Our threads parallelise the LARS solves, which dominate; OpenBLAS's own (OpenMP) threads
-/// would spin between the small products and take the cores from them (measured: 2 threads
-/// 4x slower than 1). So BLAS runs single-threaded here, when the BLAS is OpenBLAS.
+/// Our threads parallelise the work, each with its own BLAS calls; OpenBLAS's own (OpenMP)
+/// threads would spin between the small products and take the cores from them (measured:
+/// 2 threads 4x slower than 1). OpenBLAS-OpenMP keeps its thread count per calling thread
+/// (an OpenMP ICV), so every thread of ours sets it once. No-op for another BLAS.
 void single_threaded_blas() {
-  static const bool done = [] {
-    using SetThreads = void (*)(int);
-    if (auto* set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
-    return true;
-  }();
-  (void)done;
+  using SetThreads = void (*)(int);
+  static const auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  thread_local bool done = false;
+  if (!done && set) set(1);
+  done = true;
 }
 
 /// LARS workspace of the calling thread, for K atoms.
@@ -36,18 +36,37 @@ LassoLars& thread_solver(int k) {
   return *solver;
 }
 
-/// codes(:, i) = LARS(G, dtx(:, i)) for every column, in parallel chunks.
-void encode_columns(const Eigen::MatrixXd& gram, const Eigen::MatrixXd& dtx, const LarsOptions& lars,
+/// Column blocks of `n` columns for `parallel_for`: the products below are split by columns
+/// so that every thread runs its own single-threaded BLAS call.
+constexpr Eigen::Index kBlock = 32;
+std::int64_t blocks(Eigen::Index n) { return (n + kBlock - 1) / kBlock; }
+Eigen::Index block_size(std::int64_t b, Eigen::Index n) { return std::min<Eigen::Index>(kBlock, n - b * kBlock); }
+
+/// out = lhsᵀ · rhs, column blocks in parallel.
+template <typename Rhs>
+void parallel_transpose_product(const Eigen::MatrixXd& lhs, const Rhs& rhs, Eigen::MatrixXd& out) {
+  out.resize(lhs.cols(), rhs.cols());
+  parallel_for(0, blocks(rhs.cols()), [&](std::int64_t b) {
+    single_threaded_blas();
+    const Eigen::Index first = b * kBlock, n = block_size(b, rhs.cols());
+    out.middleCols(first, n).noalias() = lhs.transpose() * rhs.middleCols(first, n).template cast<double>();
+  });
+}
+
+/// codes(:, i) = LARS(G, dtx(:, i)) for every column, with Dᵀx computed per column block in
+/// the same parallel loop.
+template <typename X>
+void encode_columns(const Eigen::MatrixXd& gram, const Eigen::MatrixXd& d, const X& x, const LarsOptions& lars,
                     Eigen::MatrixXd& codes) {
-  const auto n = dtx.cols();
+  const auto n = x.cols();
   const int k = static_cast<int>(gram.rows());
   codes.resize(k, n);
-  const std::int64_t chunk = 16;
-  const std::int64_t n_chunks = (n + chunk - 1) / chunk;
-  parallel_for(0, n_chunks, [&](std::int64_t c) {
+  parallel_for(0, blocks(n), [&](std::int64_t b) {
+    single_threaded_blas();
     LassoLars& solver = thread_solver(k);
-    const auto end = std::min<std::int64_t>(n, (c + 1) * chunk);
-    for (std::int64_t i = c * chunk; i < end; ++i) solver.solve(gram, dtx.col(i), lars, codes.col(i));
+    const Eigen::Index first = b * kBlock, count = block_size(b, n);
+    const Eigen::MatrixXd dtx = d.transpose() * x.middleCols(first, count).template cast<double>();
+    for (Eigen::Index i = 0; i < count; ++i) solver.solve(gram, dtx.col(i), lars, codes.col(first + i));
   });
 }
 
@@ -112,7 +131,7 @@ LearnedDictionary learn_dictionary(const Eigen::Ref<const Eigen::MatrixXf>& x,
   std::shuffle(order.begin(), order.end(), rng);
 
   Eigen::MatrixXd a = Eigen::MatrixXd::Zero(k, k), b = Eigen::MatrixXd::Zero(m, k);
-  Eigen::MatrixXd xb(m, eta), gram, dtx, codes;
+  Eigen::MatrixXd xb(m, eta), gram, codes;
   LarsOptions lars{o.lambda, o.positive, 0};
   std::uniform_int_distribution<Eigen::Index> pick(0, eta - 1);
   LearnedDictionary out;
@@ -130,18 +149,22 @@ LearnedDictionary learn_dictionary(const Eigen::Ref<const Eigen::MatrixXf>& x,
       }
       xb.col(i) = x.col(order[static_cast<std::size_t>(cursor++)]).cast<double>();
     }
-    gram.noalias() = d.transpose() * d;
-    dtx.noalias() = d.transpose() * xb;
-    encode_columns(gram, dtx, lars, codes);
+    parallel_transpose_product(d, d, gram);
+    encode_columns(gram, d, xb, lars, codes);
 
     // Sufficient statistics with the mini-batch forgetting factor (Mairal et al. 2010, 3.4.3).
     const double e = static_cast<double>(eta);
     const double theta = t < eta - 1 ? static_cast<double>(t + 1) * e : e * e + static_cast<double>(t) + 1.0 - e;
     const double beta = (theta + 1.0 - e) / (theta + 1.0);
-    a *= beta;
-    a.noalias() += codes * codes.transpose() / e;
-    b *= beta;
-    b.noalias() += xb * codes.transpose() / e;
+    const Eigen::MatrixXd scaled = codes.transpose() / e;  // η × K
+    parallel_for(0, blocks(k), [&](std::int64_t blk) {
+      single_threaded_blas();
+      const Eigen::Index first = blk * kBlock, cols = block_size(blk, k);
+      a.middleCols(first, cols) *= beta;
+      a.middleCols(first, cols).noalias() += codes * scaled.middleCols(first, cols);
+      b.middleCols(first, cols) *= beta;
+      b.middleCols(first, cols).noalias() += xb * scaled.middleCols(first, cols);
+    });
 
     // One block-coordinate pass: d_j ← Π(d_j + (b_j − D a_j) / A_jj), ‖d_j‖ ≤ 1.
     for (int j = 0; j < k; ++j) {
@@ -175,15 +198,15 @@ Eigen::MatrixXf sparse_encode(const Eigen::Ref<const Eigen::MatrixXf>& atoms,
                       " but signals of length " + std::to_string(x.rows()));
   single_threaded_blas();
   const Eigen::MatrixXd d = atoms.cast<double>();
-  const Eigen::MatrixXd gram = d.transpose() * d;
+  Eigen::MatrixXd gram;
+  parallel_transpose_product(d, d, gram);
   const LarsOptions lars{lambda, positive, 0};
   Eigen::MatrixXf codes(atoms.cols(), x.cols());
   const Eigen::Index block = 4096;
-  Eigen::MatrixXd dtx, c;
+  Eigen::MatrixXd c;
   for (Eigen::Index first = 0; first < x.cols(); first += block) {
     const Eigen::Index count = std::min(block, x.cols() - first);
-    dtx.noalias() = d.transpose() * x.middleCols(first, count).cast<double>();
-    encode_columns(gram, dtx, lars, c);
+    encode_columns(gram, d, x.middleCols(first, count), lars, c);
     codes.middleCols(first, count) = c.cast<float>();
   }
   return codes;
