@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <iostream>
 #include <random>
 
 #include "core/error.h"
@@ -60,6 +61,7 @@ TEST(OnlineDictionary, RecoversAKnownSparseDictionary) {
   for (Eigen::Index j = 0; j < d.atoms.cols(); ++j) EXPECT_NEAR(d.atoms.col(j).norm(), 1.0f, 1e-5f);
   const double cosine = mean_best_cosine(s.truth, d.atoms);
   EXPECT_GE(cosine, 0.95) << "mean best |cosine| " << cosine;
+  std::cerr << "mean best |cosine| with the true atoms: " << cosine << '\n';
   // The learned dictionary explains the data better than the initial random signals.
   const Eigen::MatrixXf codes = sparse_encode(d.atoms, s.x, o.lambda);
   const Eigen::MatrixXf codes_true = sparse_encode(s.truth, s.x, o.lambda);

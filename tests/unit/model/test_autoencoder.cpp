@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
+
 namespace dcae::model {
 
 TEST(Autoencoder, ShapesForSeveralConfigurations) {
@@ -23,6 +25,30 @@ TEST(Autoencoder, ShapesForSeveralConfigurations) {
     EXPECT_EQ(out.switches.size(), c.channels.size());
     EXPECT_EQ(m->encode(torch::randn({3, c.t})).sizes(), (std::vector<std::int64_t>{3, cfg.feature_size(c.t)}));
   }
+}
+
+TEST(Autoencoder, DecodeWithTheSwitchesReproducesForward) {
+  torch::manual_seed(3);
+  for (std::int64_t t : {284, 50, 31}) {  // 31 and 50: padded to a multiple of the pooling
+    ModelConfig cfg;
+    cfg.channels = {6, 6};
+    cfg.kernel_size = 5;
+    Autoencoder m(cfg, t);
+    const auto out = m->forward(torch::randn({4, 1, t}));
+    torch::Tensor bottom;
+    const auto again = m->decode(out.features, out.switches, &bottom);
+    EXPECT_TRUE(torch::allclose(again, out.reconstruction)) << "T = " << t;
+    EXPECT_TRUE(torch::allclose(bottom, out.bottom));
+    // Other features through the same switches: a different series of the same shape.
+    const auto other = m->decode(out.features * 2 + 0.1, out.switches);
+    EXPECT_EQ(other.sizes(), out.reconstruction.sizes());
+    EXPECT_FALSE(torch::allclose(other, out.reconstruction));
+  }
+  ModelConfig cfg;
+  cfg.channels = {4, 4};
+  Autoencoder m(cfg, 40);
+  const auto out = m->forward(torch::randn({2, 1, 40}));
+  EXPECT_THROW(m->decode(out.features, {out.switches[0]}), Error);
 }
 
 TEST(Autoencoder, UnpoolingPutsValuesAtTheSwitches) {
