@@ -251,7 +251,7 @@ class BidsAppCommand final : public Command {
     const fs::path dd = out_ / "dataset_description.json";
     if (!fs::exists(dd)) {
       const char* container = std::getenv("DCAE_CONTAINER_IMAGE");
-      io::write_json(dd, io::derivative_description("dcae", {bids_.string()}, container ? container : ""));
+      io::write_json(dd, io::derivative_description("dcae", {"file://" + bids_.generic_string()}, container ? container : ""));
     }
     // Derivative and report files the raw-data validator does not know (as fMRIPrep does).
     const fs::path ignore = out_ / ".bidsignore";
