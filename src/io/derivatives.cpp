@@ -70,8 +70,12 @@ nlohmann::json derivative_description(const std::string& name,
                                       const std::vector<std::string>& source_datasets,
                                       const std::string& container_image) {
   nlohmann::json gen = {{"Name", kProjectName}, {"Version", kVersion}, {"CodeURL", kCodeUrl}};
-  if (!container_image.empty()) {
-    gen["Container"] = {{"Type", "docker"}, {"Tag", container_image}};
+  if (!container_image.empty()) {  // "image:tag" (docker) or "apptainer:<image.sif>"
+    const std::string apptainer = "apptainer:";
+    if (container_image.rfind(apptainer, 0) == 0)
+      gen["Container"] = {{"Type", "singularity"}, {"Tag", container_image.substr(apptainer.size())}};
+    else
+      gen["Container"] = {{"Type", "docker"}, {"Tag", container_image}};
   }
   nlohmann::json d = {{"Name", name},
                       {"BIDSVersion", kBidsVersion},

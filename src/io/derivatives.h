@@ -32,7 +32,8 @@ std::filesystem::path derivative_path(const std::filesystem::path& out_root,
 
 /// dataset_description.json for a derivative dataset written by dcae:
 /// Name, BIDSVersion, DatasetType "derivative", GeneratedBy [{Name, Version, CodeURL,
-/// Container?}], SourceDatasets (if given).
+/// Container?}], SourceDatasets (if given). `container_image`: "image:tag" (Docker) or
+/// "apptainer:<file.sif>" (Apptainer/Singularity); empty when not in a container.
 nlohmann::json derivative_description(const std::string& name,
                                       const std::vector<std::string>& source_datasets = {},
                                       const std::string& container_image = {});

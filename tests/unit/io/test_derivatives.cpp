@@ -34,6 +34,11 @@ TEST(Derivatives, DatasetDescription) {
   EXPECT_FALSE(d["GeneratedBy"][0]["Version"].get<std::string>().empty());
   EXPECT_TRUE(d["GeneratedBy"][0].contains("CodeURL"));
   EXPECT_EQ(d["GeneratedBy"][0]["Container"]["Tag"], "bids/dcae:0.1.0");
+  EXPECT_EQ(d["GeneratedBy"][0]["Container"]["Type"], "docker");
+  const auto s = derivative_description("dcae", {}, "apptainer:dcae-0.1.0.sif");
+  EXPECT_EQ(s["GeneratedBy"][0]["Container"]["Type"], "singularity");
+  EXPECT_EQ(s["GeneratedBy"][0]["Container"]["Tag"], "dcae-0.1.0.sif");
+  EXPECT_FALSE(derivative_description("dcae")["GeneratedBy"][0].contains("Container"));
   EXPECT_EQ(d["SourceDatasets"][0]["URL"], "bids::/data");
   EXPECT_EQ(d["BIDSVersion"], kBidsVersion);
 }
