@@ -28,6 +28,7 @@
 #include "core/progress.h"
 #include "dist/client.h"
 #include "dist/security.h"
+#include "dist/server.h"
 #include "io/shard.h"
 #include "model/trainer.h"
 
@@ -182,6 +183,7 @@ Plan make_plan(const model::ModelConfig&, const DistJob& job, const fs::path& mo
                                  std::string("--lease-timeout"), std::to_string(job.lease_timeout_s)}) {
       a.push_back(x);
     }
+    if (log::level() < log::Level::kInfo) a.emplace_back("-q");
     p.server_argv.push_back(a);
   }
   for (int w = 0; w < job.workers; ++w) {
@@ -200,6 +202,7 @@ Plan make_plan(const model::ModelConfig&, const DistJob& job, const fs::path& mo
       a.push_back(x);
     }
     if (job.fp16) a.emplace_back("--fp16");
+    if (log::level() < log::Level::kInfo) a.emplace_back("-q");
     for (const auto& s : job.shards) a.push_back(fs::absolute(s).string());
     p.worker_argv.push_back(a);
   }
@@ -220,7 +223,199 @@ std::string join(const std::vector<std::string>& argv) {
   return s;
 }
 
+/// Waits for `path` to exist (written by another rank on a shared file system).
+void wait_for_file(const fs::path& path, double timeout_s) {
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  while (!fs::exists(path)) {
+    if (Clock::now() > until) throw runtime_error(path.string() + ": not written by rank 0 within " + std::to_string(timeout_s) + " s (is the output folder shared?)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+int env_int(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') throw usage_error(std::string("--launcher slurm: ") + name + " is not set (run under srun)");
+  try {
+    std::size_t used = 0;
+    const int x = std::stoi(v, &used);
+    if (used != std::strlen(v) || x < 0) throw std::invalid_argument(v);
+    return x;
+  } catch (const std::exception&) {
+    throw usage_error(std::string("--launcher slurm: ") + name + "='" + v + "' is not a non-negative integer");
+  }
+}
+
 }  // namespace
+
+std::string first_slurm_node(const std::string& list) {
+  // The first entry is everything before the first comma outside brackets.
+  std::string first;
+  int depth = 0;
+  for (const char c : list) {
+    if (c == '[') ++depth;
+    if (c == ']') --depth;
+    if (c == ',' && depth == 0) break;
+    first += c;
+  }
+  const auto open = first.find('[');
+  if (first.empty() || depth < 0) throw usage_error("SLURM_JOB_NODELIST '" + list + "' is not a node list");
+  if (open == std::string::npos) return first;
+  const auto close = first.find(']', open);
+  if (close == std::string::npos || close == open + 1) throw usage_error("SLURM_JOB_NODELIST '" + list + "' is not a node list");
+  std::string range = first.substr(open + 1, close - open - 1);
+  range = range.substr(0, range.find(','));
+  const std::string lowest = range.substr(0, range.find('-'));
+  if (lowest.empty() || lowest.find_first_not_of("0123456789") != std::string::npos) {
+    throw usage_error("SLURM_JOB_NODELIST '" + list + "' is not a node list");
+  }
+  return first.substr(0, open) + lowest + first.substr(close + 1);
+}
+
+SlurmRanks slurm_ranks() {
+  SlurmRanks r;
+  r.rank = env_int("SLURM_PROCID");
+  r.size = env_int("SLURM_NTASKS");
+  const char* nodes = std::getenv("SLURM_JOB_NODELIST");
+  if (nodes == nullptr || *nodes == '\0') throw usage_error("--launcher slurm: SLURM_JOB_NODELIST is not set (run under srun)");
+  r.nodelist = nodes;
+  r.first_node = first_slurm_node(r.nodelist);
+  if (r.rank >= r.size) throw usage_error("--launcher slurm: SLURM_PROCID " + std::to_string(r.rank) + " ≥ SLURM_NTASKS " + std::to_string(r.size));
+  return r;
+}
+
+void train_distributed_slurm(const model::ModelConfig& cfg, const DistJob& job, int port) {
+  check_job(job);
+  const SlurmRanks r = slurm_ranks();
+  if (r.size < 2) throw usage_error("--launcher slurm needs at least 2 tasks (1 server + workers), SLURM_NTASKS is " + std::to_string(r.size));
+  if (job.workers != r.size - 1) {
+    throw usage_error("--workers " + std::to_string(job.workers) + " does not match SLURM_NTASKS " + std::to_string(r.size) +
+                      " (rank 0 is the server, the other " + std::to_string(r.size - 1) + " ranks are workers)");
+  }
+  if (job.servers != 1) throw usage_error("--launcher slurm runs one server process (rank 0); --servers must be 1");
+  const fs::path work = job.output_dir / "dist";
+  const fs::path token_file = work / "token";
+  std::string token;
+  if (const char* env = std::getenv(dist::kTokenEnvVar); env != nullptr && *env != '\0') {
+    token = dist::read_token({});
+  } else if (r.rank == 0) {
+    fs::create_directories(work);
+    token = dist::generate_token();
+    write_token_file(token_file, token);
+  } else {
+    wait_for_file(token_file, 120);
+    token = dist::read_token(token_file);
+  }
+  const std::string address = r.first_node + ":" + std::to_string(port);
+  log::info("slurm rank ", r.rank, " of ", r.size, " (nodes ", r.nodelist, "): ", r.rank == 0 ? "parameter server" : "worker",
+            "; server at ", address);
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  if (r.rank == 0) {
+    const dist::PartitionPlan plan = partition_plan(cfg, job.shards, job.block_rows, job.warmup_steps);
+    (void)plan;  // checked here, so that bad shards fail on rank 0 too
+    const auto t0 = Clock::now();
+    dist::ServerOptions so;
+    so.listen = "0.0.0.0:" + std::to_string(port);
+    so.num_shards = job.num_shards > 0 ? job.num_shards : 1;
+    so.token = token;
+    so.checkpoint = work / "ps-0.ckpt";
+    so.checkpoint_every_s = job.ps_checkpoint_every_s;
+    so.max_staleness = job.max_staleness;
+    so.lease_timeout_s = job.lease_timeout_s;
+    fs::create_directories(work);
+    fs::remove(so.checkpoint);
+    dist::ParameterServer server(so);
+    server.start();
+    log::warn("rank 0 listens on every interface (port ", port, "); every call needs the job's token");
+    dist::ClientOptions co;
+    co.servers = {"127.0.0.1:" + std::to_string(port)};
+    co.token = token;
+    co.observer = true;
+    co.worker_name = "slurm rank 0";
+    dist::PsClient monitor(co);
+    while (true) {  // until the coordinator says the job is done
+      const auto s = monitor.coordinator_status().coordination;
+      if (s.finished) break;
+      if (g_interrupted != 0) throw runtime_error("interrupted by signal " + std::to_string(g_interrupted));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    nlohmann::json extra;
+    extra["launcher"] = "slurm";
+    extra["workers"] = job.workers;
+    extra["servers"] = 1;
+    extra["nodelist"] = r.nodelist;
+    extra["wall_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
+    write_distributed_result(cfg, job.shards, co.servers, token, job.output_dir, extra.dump());
+    // Let the workers see "done" before the server goes away.
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    server.shutdown();
+    return;
+  }
+  WorkerSettings w;
+  w.client.servers = {address};
+  w.client.token = token;
+  w.client.fp16 = job.fp16;
+  w.client.retry_budget_s = 120;
+  w.client.worker_name = "slurm rank " + std::to_string(r.rank);
+  w.config = cfg;
+  w.shards = job.shards;
+  w.n_fetch = job.n_fetch;
+  w.n_push = job.n_push;
+  w.block_rows = job.block_rows;
+  w.warmup_steps = job.warmup_steps;
+  w.device = job.device;
+  run_worker(w);
+}
+
+void train_sync_local(const model::ModelConfig& cfg, const DistJob& job) {
+  check_job(job);
+  const auto t0 = Clock::now();
+  for (const auto& s : job.shards) io::read_shard_info(s);  // bad shards fail here, before any process starts
+  const fs::path work = job.output_dir / "dist";
+  fs::create_directories(work);
+  const fs::path rendezvous = work / "rendezvous";
+  fs::remove(rendezvous);
+  const fs::path model_yaml = job.output_dir / "model.yaml";
+  write_file_atomic(model_yaml, model::to_yaml(cfg));
+  const fs::path bin = job.bin_dir.empty() ? default_bin_dir() : job.bin_dir;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  ChildGroup group;
+  for (int w = 0; w < job.workers; ++w) {
+    std::vector<std::string> a{(bin / "dcae-worker").string(), "--sync", "--rank", std::to_string(w), "--world-size",
+                               std::to_string(job.workers), "--rendezvous", rendezvous.string(), "--output-dir",
+                               job.output_dir.string(), "--model-config", model_yaml.string(), "--nthreads",
+                               std::to_string(job.worker_threads), "--device", job.device};
+    if (log::level() < log::Level::kInfo) a.emplace_back("-q");
+    for (const auto& s : job.shards) a.push_back(fs::absolute(s).string());
+    group.children.push_back({"sync worker " + std::to_string(w), a});
+  }
+  for (auto& c : group.children) spawn(c);
+  while (true) {
+    bool left = false;
+    for (auto& c : group.children) {
+      if (!c.running) continue;
+      if (!reap(c)) {
+        left = true;
+        continue;
+      }
+      if (c.exit_code != 0 || c.signal != 0) {
+        throw runtime_error(c.role + " failed (" + describe_exit(c) + "): synchronous training cannot continue without it");
+      }
+    }
+    if (!left) break;
+    if (g_interrupted != 0) throw runtime_error("interrupted by signal " + std::to_string(g_interrupted) + "; stopping the job");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  nlohmann::json j;
+  j["launcher"] = "local";
+  j["mode"] = "sync";
+  j["backend"] = "c10d ProcessGroupGloo";
+  j["workers"] = job.workers;
+  j["wall_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
+  write_file_atomic(job.output_dir / "dist.json", j.dump(2) + "\n");
+  fs::remove(rendezvous);
+}
 
 std::vector<std::string> manual_commands(const model::ModelConfig& config, const DistJob& job, const fs::path& model_yaml,
                                          const fs::path& token_file) {

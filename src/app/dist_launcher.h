@@ -41,6 +41,35 @@ struct DistJob {
 /// job cannot complete (every worker died, a server keeps dying).
 void train_distributed_local(const model::ModelConfig& config, const DistJob& job);
 
+/// Ranks of a job started by SLURM's srun (SLURM_PROCID, SLURM_NTASKS, SLURM_JOB_NODELIST).
+struct SlurmRanks {
+  int rank = 0;
+  int size = 1;
+  std::string nodelist;      ///< as SLURM gives it ("node[01-04]")
+  std::string first_node;    ///< its first host name ("node01")
+};
+
+/// Reads the SLURM_* variables; throws usage_error naming the variable when one is missing or
+/// malformed (not under srun).
+SlurmRanks slurm_ranks();
+
+/// The first host of a SLURM node list ("n[01-04,07],m1" → "n01"). Throws usage_error when
+/// the list is empty or malformed.
+std::string first_slurm_node(const std::string& nodelist);
+
+/// Runs this process's part of `job` under srun: rank 0 is the parameter server (all shards,
+/// listening on `port` of every interface; the coordinator) and writes the final model; ranks
+/// 1..size−1 are the workers (job.workers must be size − 1). Workers find the server at the
+/// first node of SLURM_JOB_NODELIST. The token comes from DCAE_PS_TOKEN or, when unset, from
+/// output-dir/dist/token, which rank 0 writes (the output folder must be shared).
+void train_distributed_slurm(const model::ModelConfig& config, const DistJob& job, int port);
+
+/// The synchronous baseline (--sync) with the local launcher: N dcae-worker --sync processes
+/// meet through a c10d::FileStore in output-dir/dist and all-reduce their gradients with Gloo
+/// over loopback; rank 0 writes model.pt and loss.tsv, the launcher dist.json. Any worker
+/// failing fails the job. Throws runtime_error then.
+void train_sync_local(const model::ModelConfig& config, const DistJob& job);
+
 /// The command lines the local launcher would run, for starting the roles by hand (the
 /// `manual` launcher prints them). Writes a fresh token to `token_file` (readable by this user
 /// only); the commands name that file, never the token.

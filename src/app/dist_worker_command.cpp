@@ -2,7 +2,9 @@
 #include <torch/torch.h>
 
 #include "app/dist_commands.h"
+#include "app/dist_sync.h"
 #include "app/dist_worker.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "core/threads.h"
 #include "dist/security.h"
@@ -31,8 +33,7 @@ class WorkerCommand final : public Command {
         "first worker to connect initializes the servers from the seeded model.";
     auto& shards = add_argument(u, "shards", ArgKind::kStringList, "time-series shards (the same list for every worker)");
     shards.positional = shards.required = true;
-    auto& ps = add_argument(u, "ps", ArgKind::kStringList, "host:port of every parameter server");
-    ps.required = true;
+    auto& ps = add_argument(u, "ps", ArgKind::kStringList, "host:port of every parameter server (not with --sync)");
     ps.value_name = "HOST:PORT";
     add_token_options(u);
     add_argument(u, "tls-ca", ArgKind::kInputFile, "root certificate of the servers' TLS certificates (PEM): use TLS", "Security");
@@ -59,6 +60,13 @@ class WorkerCommand final : public Command {
     rank.min = 0;
     auto& d = add_argument(u, "device", ArgKind::kString, "cpu or cuda:N (needs a LibTorch with CUDA)");
     d.default_value = "cpu";
+    const std::string g = "Synchronous baseline (c10d Gloo all-reduce)";
+    add_argument(u, "sync", ArgKind::kFlag, "synchronous data-parallel training instead of Downpour (no servers)", g);
+    auto& ws = add_argument(u, "world-size", ArgKind::kInt, "--sync: number of workers", g);
+    ws.default_value = "1";
+    ws.min = 1;
+    add_argument(u, "rendezvous", ArgKind::kOutputFile, "--sync: file through which the workers meet (shared by all)", g);
+    add_argument(u, "output-dir", ArgKind::kOutputDir, "--sync: where rank 0 writes model.pt and loss.tsv", g);
     u.examples = {"dcae-worker --ps 10.0.0.1:50051 --token-file token --model-config model.yaml shards/*.npy"};
     return u;
   }
@@ -66,6 +74,20 @@ class WorkerCommand final : public Command {
   int run(const ParsedArgs& a) override {
     log::set_program("dcae-worker[" + std::to_string(a.integer("rank")) + "]");
     torch::set_num_threads(thread_count());
+    if (a.flag("sync")) {
+      SyncWorkerSettings s;
+      if (a.has("model-config")) s.config = model::load_model_config(a.string("model-config"));
+      for (const auto& f : a.strings("shards")) s.shards.emplace_back(f);
+      s.rank = static_cast<int>(a.integer("rank"));
+      s.world_size = static_cast<int>(a.integer("world-size"));
+      if (!a.has("rendezvous") || !a.has("output-dir")) throw usage_error("--sync needs --rendezvous FILE and --output-dir DIR");
+      s.rendezvous = a.string("rendezvous");
+      s.output_dir = a.string("output-dir");
+      s.device = a.string("device");
+      run_sync_worker(s);
+      return 0;
+    }
+    if (!a.has("ps")) throw usage_error("--ps HOST:PORT is required (the parameter servers)");
     WorkerSettings s;
     if (a.has("model-config")) s.config = model::load_model_config(a.string("model-config"));
     for (const auto& f : a.strings("shards")) s.shards.emplace_back(f);

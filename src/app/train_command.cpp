@@ -31,8 +31,13 @@ void add_distributed_options(Usage& u) {
   w.default_value = "0";
   w.min = 0;
   auto& l = add_argument(u, "launcher", ArgKind::kChoice, "local: servers and workers on this machine over loopback; "
-                                                           "manual: print the dcae-ps/dcae-worker commands to start by hand", g);
-  l.choices = {"local", "manual"};
+                                                           "slurm: under srun, rank 0 serves and the others train (ranks from SLURM_PROCID, SLURM_NTASKS, "
+                                                           "SLURM_JOB_NODELIST); manual: print the dcae-ps/dcae-worker commands to start by hand", g);
+  auto& port = add_argument(u, "port", ArgKind::kInt, "--launcher slurm: the server's port on the first node", g);
+  port.default_value = "50051";
+  port.min = 1;
+  port.max = 65535;
+  l.choices = {"local", "slurm", "manual"};
   l.default_value = "local";
   auto& s = add_argument(u, "servers", ArgKind::kInt, "parameter-server processes", g);
   s.default_value = "1";
@@ -62,6 +67,8 @@ void add_distributed_options(Usage& u) {
   ce.default_value = "5";
   ce.min = 0;
   add_argument(u, "fp16", ArgKind::kFlag, "transfer parameters and gradients as fp16", g);
+  add_argument(u, "sync", ArgKind::kFlag, "the synchronous baseline instead: gradients all-reduced every step through "
+                                          "LibTorch's c10d Gloo process group (local launcher only)", g);
 }
 
 class TrainCommand final : public Command {
@@ -150,6 +157,16 @@ int TrainCommand::run_distributed(const ParsedArgs& a, const model::ModelConfig&
                  "# named by --token-file or in DCAE_PS_TOKEN; replace 127.0.0.1 by the servers' addresses\n"
                  "# and add --listen 0.0.0.0:PORT with TLS across machines):\n";
     for (const auto& line : manual_commands(c, job, yaml, out / "dist" / "token")) std::cout << line << '\n';
+    return 0;
+  }
+  if (a.flag("sync")) {
+    if (a.string("launcher") != "local") throw usage_error("--sync runs with --launcher local only");
+    train_sync_local(c, job);
+    return 0;
+  }
+  if (a.string("launcher") == "slurm") {
+    job.worker_threads = thread_count();
+    train_distributed_slurm(c, job, static_cast<int>(a.integer("port")));
     return 0;
   }
   train_distributed_local(c, job);

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/dist_launcher.h"
 #include "core/atomic_file.h"
 #include "core/log.h"
 #include "dist/client.h"
@@ -321,6 +322,33 @@ TEST_F(DistTrain, KillingTheServerRestartsItFromItsCheckpoint) {
   EXPECT_EQ(j.at("workers_failed").get<int>(), 0) << "the workers reconnected";
 }
 
+TEST_F(DistTrain, TheSynchronousGlooBaselineTakesTheStepsOfOneProcessWithDoubleBatches) {
+  const fs::path out = dir_->path() / "sync";
+  ASSERT_EQ(dcae_train({"--workers", "2", "--sync", "--nthreads", "2", "--model-config", yaml_.string(), "-o", out.string(),
+                        shards_[0].string(), shards_[1].string(), shards_[2].string()},
+                       dir_->path() / "sync.log"),
+            0)
+      << slurp(dir_->path() / "sync.log");
+  const double loss = evaluate(out / "model.pt", shards_);
+  // Two ranks averaging the gradients of batches 2i and 2i+1 of the same seeded order take the
+  // steps of one process with batches twice as large: compare with that run.
+  const fs::path yaml2 = dir_->path() / "model-batch64.yaml";
+  write_file_atomic(yaml2, "model:\n  channels: [8, 8]\n  kernel_size: 5\noptimizer:\n  learning_rate: 0.02\n"
+                           "train:\n  batch_size: 64\n  epochs: " + std::to_string(kEpochs) + "\n");
+  ASSERT_EQ(dcae_train({"--nthreads", "1", "--model-config", yaml2.string(), "-o", (dir_->path() / "single64").string(),
+                        shards_[0].string(), shards_[1].string(), shards_[2].string()},
+                       dir_->path() / "single64.log"),
+            0);
+  const double single64 = evaluate(dir_->path() / "single64" / "model.pt", shards_);
+  std::cerr << "--sync, 2 workers (c10d Gloo): loss " << loss << "; one process with batches of 2 x 32: " << single64
+            << "\n";
+  EXPECT_NEAR(loss, single64, 0.02 * single64);
+  EXPECT_LT(loss, 0.8 * initial_loss_);
+  const auto j = summary(out);
+  EXPECT_EQ(j.at("mode").get<std::string>(), "sync");
+  EXPECT_EQ(j.at("backend").get<std::string>(), "c10d ProcessGroupGloo");
+}
+
 TEST_F(DistTrain, BadJobsAreClearErrors) {
   const fs::path out = dir_->path() / "bad";
   EXPECT_EQ(dcae_train({"--workers", "2", "--servers", "3", "--ps-shards", "2", "-o", out.string(), shards_[0].string()},
@@ -330,6 +358,40 @@ TEST_F(DistTrain, BadJobsAreClearErrors) {
   EXPECT_EQ(dcae_train({"--workers", "2", "--resume", "-o", out.string(), shards_[0].string()}, dir_->path() / "bad.log"), 2);
   EXPECT_EQ(dcae_train({"--workers", "2", "-o", out.string(), (dir_->path() / "missing.npy").string()}, dir_->path() / "bad.log"), 1);
   EXPECT_FALSE(fs::exists(out / "model.pt"));
+}
+
+}  // namespace
+}  // namespace dcae::app
+
+namespace dcae::app {
+namespace {
+
+TEST(SlurmLauncher, TheServerIsOnTheFirstNodeOfTheNodeList) {
+  EXPECT_EQ(first_slurm_node("vm"), "vm");
+  EXPECT_EQ(first_slurm_node("node[01-04,07],gpu1"), "node01");
+  EXPECT_EQ(first_slurm_node("a1,b[2-3]"), "a1");
+  EXPECT_EQ(first_slurm_node("c[7,9]"), "c7");
+  test::expect_error([] { first_slurm_node(""); }, ExitCode::kBadUsage, {"SLURM_JOB_NODELIST"});
+  test::expect_error([] { first_slurm_node("n[]"); }, ExitCode::kBadUsage, {"n[]"});
+  test::expect_error([] { first_slurm_node("n[x-y]"); }, ExitCode::kBadUsage, {"n[x-y]"});
+}
+
+TEST(SlurmLauncher, RanksComeFromTheSlurmVariables) {
+  ::setenv("SLURM_PROCID", "2", 1);
+  ::setenv("SLURM_NTASKS", "5", 1);
+  ::setenv("SLURM_JOB_NODELIST", "n[3-7]", 1);
+  const auto r = slurm_ranks();
+  EXPECT_EQ(r.rank, 2);
+  EXPECT_EQ(r.size, 5);
+  EXPECT_EQ(r.first_node, "n3");
+  ::setenv("SLURM_PROCID", "5", 1);
+  test::expect_error([] { slurm_ranks(); }, ExitCode::kBadUsage, {"SLURM_PROCID 5"});
+  ::setenv("SLURM_PROCID", "one", 1);
+  test::expect_error([] { slurm_ranks(); }, ExitCode::kBadUsage, {"SLURM_PROCID='one'"});
+  ::unsetenv("SLURM_PROCID");
+  test::expect_error([] { slurm_ranks(); }, ExitCode::kBadUsage, {"SLURM_PROCID is not set", "srun"});
+  ::unsetenv("SLURM_NTASKS");
+  ::unsetenv("SLURM_JOB_NODELIST");
 }
 
 }  // namespace

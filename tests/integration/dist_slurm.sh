@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# dcae-train --launcher slurm against a real one-node SLURM: starts munged, slurmctld and slurmd
+# itself (Debian's slurm-wlm and munge; root), runs `srun -n 3 dcae-train --launcher slurm
+# --workers 2` (rank 0: parameter server and final model; ranks 1-2: workers) on simulated
+# shards, checks the result, and stops the daemons it started. Exit 77 (skip) without SLURM,
+# munge or root.
+#
+# usage: tests/integration/dist_slurm.sh BIN_DIR
+set -euo pipefail
+bin="$(cd "$1" && pwd)"
+for x in slurmctld slurmd munged srun sinfo; do
+  command -v "$x" >/dev/null || { echo "SKIP: $x not installed (apt-get install slurm-wlm munge)"; exit 77; }
+done
+[[ $(id -u) == 0 ]] || { echo "SKIP: starting slurmd needs root"; exit 77; }
+python="${PYTHON:-/usr/bin/python3}"
+"$python" -c 'import numpy' 2>/dev/null || { echo "SKIP: $python has no numpy"; exit 77; }
+
+work="$(mktemp -d /tmp/dcae-slurm-XXXXXX)"
+chmod 755 "$work"
+host="$(hostname -s)"
+started=()
+cleanup() {
+  for pidfile in "$work/slurmd.pid" "$work/slurmctld.pid" "$work/munged.pid"; do
+    [[ -s "$pidfile" ]] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  sleep 1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# munge: our own socket, key and pid file, so nothing else on the machine is touched.
+mkdir -p "$work/munge"
+dd if=/dev/urandom of="$work/munge/munge.key" bs=1024 count=1 status=none
+chmod 700 "$work/munge"
+chmod 400 "$work/munge/munge.key"
+munged --force --key-file "$work/munge/munge.key" --socket "$work/munge/munge.socket" \
+  --pid-file "$work/munged.pid" --log-file "$work/munged.log" --seed-file "$work/munge/seed"
+
+cpus=$(nproc)
+cat > "$work/slurm.conf" <<CONF
+ClusterName=dcaetest
+SlurmctldHost=$host(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+SlurmctldPort=16817
+SlurmdPort=16818
+AuthType=auth/munge
+AuthInfo=socket=$work/munge/munge.socket
+CredType=cred/munge
+StateSaveLocation=$work/state
+SlurmdSpoolDir=$work/spool
+SlurmctldPidFile=$work/slurmctld.pid
+SlurmdPidFile=$work/slurmd.pid
+SlurmctldLogFile=$work/slurmctld.log
+SlurmdLogFile=$work/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+ReturnToService=2
+SchedulerType=sched/builtin
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
+PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE
+CONF
+mkdir -p "$work/state" "$work/spool"
+export SLURM_CONF="$work/slurm.conf"
+slurmctld -f "$SLURM_CONF"
+slurmd -f "$SLURM_CONF"
+echo "waiting for the node to come up"
+for i in $(seq 1 120); do
+  state="$(sinfo -h -N -o %t 2>/dev/null || true)"
+  [[ "$state" == idle* ]] && break
+  sleep 1
+done
+[[ "$state" == idle* ]] || { echo "FAIL: the node did not come up (state '$state')"; tail -20 "$work"/slurm*.log; exit 1; }
+
+# Simulated shards (sines with random weights plus noise, z-scored), as bench_dist.sh makes.
+"$python" - "$work" <<'PY'
+import json, sys
+import numpy as np
+out = sys.argv[1]
+rng = np.random.default_rng(0)
+t = np.arange(64) * 2.0
+for r in range(2):
+    comps = np.stack([np.sin(2 * np.pi * t / f + rng.uniform(0, 6)) for f in (40, 25, 60, 16)])
+    x = rng.normal(size=(1200, 4)) @ comps + 0.5 * rng.normal(size=(1200, 64))
+    x = (x - x.mean(1, keepdims=True)) / x.std(1, keepdims=True)
+    np.save(f"{out}/run{r}.npy", x.astype(np.float32))
+    json.dump({"Format": "dcae time-series shard", "FormatVersion": 1, "Shape": [1200, 64], "RepetitionTime": 2.0,
+               "Source": "synthetic", "Mask": "", "Provenance": {}}, open(f"{out}/run{r}.json", "w"))
+PY
+cat > "$work/model.yaml" <<YAML
+model: {channels: [8, 8], kernel_size: 5}
+optimizer: {learning_rate: 0.02}
+train: {batch_size: 32, epochs: 3}
+YAML
+
+echo "srun -n 3 dcae-train --launcher slurm --workers 2"
+srun -n 3 --overcommit --kill-on-bad-exit=1 --time=5 \
+  "$bin/dcae-train" --launcher slurm --workers 2 --nthreads 1 --port 16851 --block-rows 400 --warmup-steps 10 \
+  --model-config "$work/model.yaml" -o "$work/out" "$work/run0.npy" "$work/run1.npy"
+
+fail=0
+[[ -s "$work/out/model.pt" ]] || { echo "FAIL: no model.pt"; fail=1; }
+"$python" - "$work/out" <<'PY' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1] + "/dist.json"))
+ok = d["launcher"] == "slurm" and d["workers"] == 2
+ok &= d["partitions_completed"] == 3 * d["partitions_per_epoch"]
+losses = [e["mean_loss"] for e in d["epoch_losses"]]
+ok &= len(losses) == 3 and losses[-1] < 0.9 * losses[0]
+ok &= sorted(d["partitions_by_worker"].values())[0] > 0   # both workers trained
+print("slurm run:", json.dumps({k: d[k] for k in ("partitions_completed", "partitions_per_epoch", "partitions_by_worker", "epoch_losses", "nodelist", "wall_s")}))
+sys.exit(0 if ok else 1)
+PY
+# The model is a standard checkpoint.
+"$bin/dcae-encode" -q -m "$work/out/model.pt" -o "$work/features" "$work/run0.npy" || fail=1
+[[ $fail == 0 ]] && echo "PASS" || echo "FAIL"
+exit $fail
