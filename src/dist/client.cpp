@@ -208,7 +208,9 @@ PsClient::PsClient(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   o = std::move(options);
   if (o.servers.empty()) throw usage_error("parameter-server client: no server address");
   if (o.token.empty()) throw usage_error("parameter-server client: a token is required");
-  if (o.chunk_values < 256) throw usage_error("parameter-server client: chunk size must be ≥ 256 values");
+  if (o.chunk_values < 256 || o.chunk_values > kMaxChunkValues) {
+    throw usage_error("parameter-server client: chunk size must be in [256, " + std::to_string(kMaxChunkValues) + "] values");
+  }
   if (!o.tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = read_file(o.tls_ca);

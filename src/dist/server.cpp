@@ -334,7 +334,7 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
       Shard* sh = find_shard(req->shard());
       if (sh == nullptr) return {StatusCode::INVALID_ARGUMENT, "shard " + std::to_string(req->shard()) + " is not hosted here"};
       if (req->encoding() != pb::FLOAT32 && req->encoding() != pb::FLOAT16) return {StatusCode::INVALID_ARGUMENT, "unknown encoding"};
-      const std::int64_t chunk = req->chunk_values() > 0 ? std::clamp<std::int64_t>(req->chunk_values(), 256, 1 << 20)
+      const std::int64_t chunk = req->chunk_values() > 0 ? std::clamp<std::int64_t>(req->chunk_values(), 256, kMaxChunkValues)
                                                          : opt.chunk_values;
       std::vector<float> params, state;
       std::int64_t version = 0;
@@ -572,7 +572,9 @@ ParameterServer::ParameterServer(ServerOptions options) : impl_(std::make_unique
   }
   impl_->hosts_coordinator = o.hosted.front() == 0;
   if (o.tls.cert.empty() != o.tls.key.empty()) throw usage_error("parameter server: TLS needs both a certificate and a key");
-  if (o.chunk_values < 256) throw usage_error("parameter server: chunk size must be ≥ 256 values");
+  if (o.chunk_values < 256 || o.chunk_values > kMaxChunkValues) {
+    throw usage_error("parameter server: chunk size must be in [256, " + std::to_string(kMaxChunkValues) + "] values");
+  }
   if (o.resume && !o.checkpoint.empty() && fs::exists(o.checkpoint)) impl_->load_checkpoint();
 }
 

@@ -38,6 +38,10 @@ void set_transport_arguments(Set&& set) {
   set(GRPC_ARG_HTTP2_BDP_PROBE, 1);
 }
 
+/// Most values in one chunk: 1 MB of float32, 2 MB with the accumulator beside them, well under
+/// gRPC's 4 MB message limit.
+inline constexpr std::int64_t kMaxChunkValues = 262144;
+
 /// Bytes per value of an encoding.
 inline std::int64_t bytes_per_value(proto::Encoding e) { return e == proto::FLOAT16 ? 2 : 4; }
 

@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   std::int64_t t = 284;
   int reps = 20, clients = 4, shards = 1;
   double seconds = 3.0;
+  std::int64_t chunk = 65536;
+  std::string unix_socket;  // listen on a Unix domain socket instead of 127.0.0.1
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     if (k == "--t") t = std::stoll(argv[i + 1]);
@@ -58,8 +60,10 @@ int main(int argc, char** argv) {
     else if (k == "--clients") clients = std::stoi(argv[i + 1]);
     else if (k == "--seconds") seconds = std::stod(argv[i + 1]);
     else if (k == "--shards") shards = std::stoi(argv[i + 1]);
+    else if (k == "--chunk") chunk = std::stoll(argv[i + 1]);
+    else if (k == "--unix") unix_socket = argv[i + 1];
     else {
-      std::cerr << "usage: dcae_bench_dist [--t T] [--reps N] [--clients C] [--seconds S] [--shards S]\n";
+      std::cerr << "usage: dcae_bench_dist [--t T] [--reps N] [--clients C] [--seconds S] [--shards S] [--chunk VALUES]\n";
       return 2;
     }
   }
@@ -77,19 +81,21 @@ int main(int argc, char** argv) {
   const double mb = static_cast<double>(n) * 4 / 1e6;
   const double mem = memcpy_bytes_per_s(static_cast<std::size_t>(n) * 4);
   std::cout << "# default model, T = " << t << ": " << n << " parameters (" << mb << " MB as float32); "
-            << shards << " shard(s); memcpy of the same bytes: " << mem / 1e9 << " GB/s\n";
+            << shards << " shard(s); chunks of " << chunk << " values; memcpy of the same bytes: " << mem / 1e9 << " GB/s\n";
   std::cout << "transfer\tfetch_ms\tfetch_GB/s\tfetch/memcpy\tpush_ms\tpush_GB/s\tpush/memcpy\t"
                "server_pushes/s\tserver_GB/s\tclients\n";
   for (const bool fp16 : {false, true}) {
     dcae::dist::ServerOptions so;
     so.token = "bench";
     so.num_shards = shards;
+    if (!unix_socket.empty()) so.listen = "unix:" + unix_socket;
     dcae::dist::ParameterServer server(so);
     server.start();
     dcae::dist::ClientOptions co;
-    co.servers = {"127.0.0.1:" + std::to_string(server.port())};
+    co.servers = {unix_socket.empty() ? "127.0.0.1:" + std::to_string(server.port()) : "unix:" + unix_socket};
     co.token = "bench";
     co.fp16 = fp16;
+    co.chunk_values = chunk;
     dcae::dist::PsClient client(co);
     client.connect();
     dcae::dist::PartitionPlan plan;

@@ -466,6 +466,12 @@ TEST(ParameterServer, ServesOverTlsWithTheGivenCertificateAndKey) {
 
 TEST(ParameterServer, RefusesBadOptions) {
   ServerOptions o = server_options();
+  o.chunk_values = 1 << 20;  // 4 MB chunks would break gRPC's message limit
+  test::expect_error([&] { ParameterServer s(o); }, ExitCode::kBadUsage, {"chunk size"});
+  auto co = client_options({1});
+  co.chunk_values = 1 << 20;
+  test::expect_error([&] { PsClient c(co); }, ExitCode::kBadUsage, {"chunk size"});
+  o = server_options();
   o.token.clear();
   test::expect_error([&] { ParameterServer s(o); }, ExitCode::kBadUsage, {"token"});
   o = server_options(2);
