@@ -345,7 +345,7 @@ void train_distributed_slurm(const model::ModelConfig& cfg, const DistJob& job, 
     extra["servers"] = 1;
     extra["nodelist"] = r.nodelist;
     extra["wall_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
-    write_distributed_result(cfg, job.shards, co.servers, token, job.output_dir, extra.dump());
+    write_distributed_result(cfg, job.shards, co, job.output_dir, extra.dump());
     // Let the workers see "done" before the server goes away.
     std::this_thread::sleep_for(std::chrono::seconds(2));
     server.shutdown();
@@ -427,18 +427,22 @@ std::vector<std::string> manual_commands(const model::ModelConfig& config, const
   const Plan p = make_plan(config, job, model_yaml, token_file, ports);
   std::vector<std::string> out;
   for (const auto& a : p.server_argv) out.push_back(join(a));
-  for (const auto& a : p.worker_argv) out.push_back(join(a));
+  for (std::size_t w = 0; w < p.worker_argv.size(); ++w) {
+    auto a = p.worker_argv[w];
+    if (w == 0) {  // writes model.pt, loss.tsv and dist.json when the job is done
+      a.insert(a.begin() + 1, {"--output-dir", job.output_dir.string()});
+    }
+    out.push_back(join(a));
+  }
   return out;
 }
 
-void write_distributed_result(const model::ModelConfig& cfg, const std::vector<fs::path>& shards,
-                              const std::vector<std::string>& servers, const std::string& token, const fs::path& out,
-                              const std::string& extra_json) {
-  dist::ClientOptions co;
-  co.servers = servers;
-  co.token = token;
-  co.worker_name = "launcher";
+void write_distributed_result(const model::ModelConfig& cfg, const std::vector<fs::path>& shards, dist::ClientOptions co,
+                              const fs::path& out, const std::string& extra_json) {
+  const std::vector<std::string> servers = co.servers;
+  co.worker_name = "final model";
   co.observer = true;
+  co.fp16 = false;  // the final model travels in full precision
   dist::PsClient client(co);
   client.connect();
   const dist::ServerStatus st = client.coordinator_status();
@@ -603,7 +607,10 @@ void train_distributed_local(const model::ModelConfig& cfg, const DistJob& job) 
   extra["workers_failed"] = failed_workers;
   extra["server_restarts"] = server_restarts;
   extra["wall_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
-  write_distributed_result(cfg, job.shards, p.addresses, token, job.output_dir, extra.dump());
+  dist::ClientOptions rc;
+  rc.servers = p.addresses;
+  rc.token = token;
+  write_distributed_result(cfg, job.shards, rc, job.output_dir, extra.dump());
 
   dist::ClientOptions so = mo;
   so.retry_budget_s = 5;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "dist/client.h"
 #include "model/model_config.h"
 
 namespace dcae::app {
@@ -76,11 +77,11 @@ void train_sync_local(const model::ModelConfig& config, const DistJob& job);
 std::vector<std::string> manual_commands(const model::ModelConfig& config, const DistJob& job,
                                          const std::filesystem::path& model_yaml, const std::filesystem::path& token_file);
 
-/// Connects to the servers at `servers` (host:port), waits for the coordinator to finish, and
-/// writes model.pt, loss.tsv and dist.json into `output_dir` (each atomically). `extra` is
-/// merged into dist.json. Used by every launcher.
+/// Connects to the servers (`client`: addresses, token, TLS), checks that the coordinator has
+/// finished, and writes model.pt, loss.tsv and dist.json into `output_dir` (each atomically).
+/// `extra` is merged into dist.json. Used by every launcher, and by dcae-worker --output-dir.
 void write_distributed_result(const model::ModelConfig& config, const std::vector<std::filesystem::path>& shards,
-                              const std::vector<std::string>& servers, const std::string& token,
-                              const std::filesystem::path& output_dir, const std::string& extra_json);
+                              dist::ClientOptions client, const std::filesystem::path& output_dir,
+                              const std::string& extra_json);
 
 }  // namespace dcae::app

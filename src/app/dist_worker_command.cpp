@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "app/dist_commands.h"
+#include "app/dist_launcher.h"
 #include "app/dist_sync.h"
 #include "app/dist_worker.h"
 #include "core/error.h"
@@ -66,7 +67,8 @@ class WorkerCommand final : public Command {
     ws.default_value = "1";
     ws.min = 1;
     add_argument(u, "rendezvous", ArgKind::kOutputFile, "--sync: file through which the workers meet (shared by all)", g);
-    add_argument(u, "output-dir", ArgKind::kOutputDir, "--sync: where rank 0 writes model.pt and loss.tsv", g);
+    add_argument(u, "output-dir", ArgKind::kOutputDir,
+                 "when the job is done, write the final model.pt, loss.tsv and dist.json here (--sync: rank 0 does)");
     u.examples = {"dcae-worker --ps 10.0.0.1:50051 --token-file token --model-config model.yaml shards/*.npy"};
     return u;
   }
@@ -104,6 +106,10 @@ class WorkerCommand final : public Command {
     s.warmup_steps = a.integer("warmup-steps");
     s.device = a.string("device");
     run_worker(s);
+    if (a.has("output-dir")) {
+      std::filesystem::create_directories(a.string("output-dir"));
+      write_distributed_result(s.config, s.shards, s.client, a.string("output-dir"), R"({"launcher": "manual"})");
+    }
     return 0;
   }
 };

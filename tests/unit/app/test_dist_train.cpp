@@ -105,12 +105,15 @@ std::string quote(const std::vector<std::string>& argv) {
   return s;
 }
 
-/// dcae-train started in the background in its own process group (its stderr to `log`).
-pid_t start_train(const std::vector<std::string>& args, const fs::path& log) {
+/// An executable of bin_dir() started in the background in its own process group (stderr to
+/// `log`), with `env` ("NAME=value") added to its environment.
+pid_t start_process(const std::string& exe, const std::vector<std::string>& args, const fs::path& log,
+                    const std::vector<std::string>& env = {}) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
-    std::vector<std::string> all{(test::bin_dir() / "dcae-train").string()};
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<std::string> all{(test::bin_dir() / exe).string()};
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : all) argv.push_back(a.data());
@@ -123,6 +126,8 @@ pid_t start_train(const std::vector<std::string>& args, const fs::path& log) {
 }
 
 /// Its exit code; a job still running after `timeout_s` is killed with all its processes (-1).
+pid_t start_train(const std::vector<std::string>& args, const fs::path& log) { return start_process("dcae-train", args, log); }
+
 int wait_exit(pid_t pid, double timeout_s = 150) {
   const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
   int st = 0;
@@ -347,6 +352,42 @@ TEST_F(DistTrain, TheSynchronousGlooBaselineTakesTheStepsOfOneProcessWithDoubleB
   const auto j = summary(out);
   EXPECT_EQ(j.at("mode").get<std::string>(), "sync");
   EXPECT_EQ(j.at("backend").get<std::string>(), "c10d ProcessGroupGloo");
+}
+
+TEST_F(DistTrain, RolesStartedByHandWriteTheModel) {
+  // The manual launcher's roles: dcae-ps and two dcae-worker processes started by hand, the
+  // token from a file for one worker and from DCAE_PS_TOKEN for the other.
+  const fs::path out = dir_->path() / "manual";
+  fs::create_directories(out);
+  const std::string token = "manual-token-0123456789";
+  test::put(out / "token", token + "\n");
+  const pid_t ps = start_process("dcae-ps", {"--listen", "127.0.0.1:0", "--port-file", (out / "port").string(), "--token-file",
+                                             (out / "token").string(), "--checkpoint", (out / "ps.ckpt").string()},
+                                 out / "ps.log");
+  const auto until = Clock::now() + std::chrono::seconds(30);
+  while (!fs::exists(out / "port") && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(fs::exists(out / "port")) << slurp(out / "ps.log");
+  const std::string address = "127.0.0.1:" + slurp(out / "port").substr(0, slurp(out / "port").find('\n'));
+  std::vector<std::string> common{"--ps", address, "--model-config", yaml_.string(), "--block-rows", "400", "--nthreads", "1"};
+  for (const auto& s : shards_) common.push_back(s.string());
+  auto w0 = common, w1 = common;
+  w0.insert(w0.end(), {"--token-file", (out / "token").string(), "--output-dir", out.string()});
+  w1.insert(w1.end(), {"--rank", "1"});
+  const pid_t a = start_process("dcae-worker", w0, out / "w0.log");
+  const pid_t b = start_process("dcae-worker", w1, out / "w1.log", {"DCAE_PS_TOKEN=" + token});
+  EXPECT_EQ(wait_exit(a), 0) << slurp(out / "w0.log");
+  EXPECT_EQ(wait_exit(b), 0) << slurp(out / "w1.log");
+  ASSERT_EQ(::kill(ps, SIGTERM), 0);
+  EXPECT_EQ(wait_exit(ps, 20), 0) << slurp(out / "ps.log");
+  EXPECT_TRUE(fs::exists(out / "ps.ckpt")) << "the server checkpoints when it is stopped";
+  const double loss = evaluate(out / "model.pt", shards_);
+  std::cerr << "manual roles, 2 workers: loss " << loss << " (single machine " << single_loss_ << ")\n";
+  EXPECT_LE(loss, single_loss_ * 1.05);
+  expect_complete(summary(out));
+  // A worker without any token is a usage error naming both ways to give one.
+  const pid_t c = start_process("dcae-worker", common, out / "w2.log");
+  EXPECT_EQ(wait_exit(c), 2);
+  EXPECT_NE(slurp(out / "w2.log").find("DCAE_PS_TOKEN"), std::string::npos) << slurp(out / "w2.log");
 }
 
 TEST_F(DistTrain, BadJobsAreClearErrors) {
