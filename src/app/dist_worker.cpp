@@ -128,7 +128,9 @@ WorkerSummary run_worker(const WorkerSettings& s) {
   std::vector<std::int64_t> versions;
   std::int64_t since_fetch = s.n_fetch;  // fetch before the first step
   std::int64_t pending = 0;              // gradients accumulated since the last push
-  Heartbeat heartbeat(client, 1.0, steps);
+  // Four heartbeats a second: well inside any lease timeout the servers accept (≥ 0.5 s from
+  // dcae-train), and a few bytes each.
+  Heartbeat heartbeat(client, 0.25, steps);
   bool waiting_logged = false;
 
   auto push = [&] {
