@@ -20,7 +20,8 @@ echo "== simulating the embedded dataset into $out/bids" >&2
 echo "== BIDS-App, participant level" >&2
 "$top/bids-app/run" "$out/bids" "$out/derivatives" participant
 echo "== BIDS-App, group level" >&2
-"$top/bids-app/run" "$out/bids" "$out/derivatives" group --train-steps 300 --atoms 50 --workers "${WORKERS:-0}"
+"$top/bids-app/run" "$out/bids" "$out/derivatives" group --train-steps 300 --atoms 50 \
+  ${WORKERS:+--workers "$WORKERS" --epochs 2}
 echo "== done in $((SECONDS - start)) s" >&2
 echo "BIDS dataset:   $out/bids (ground truth: $out/bids/derivatives/groundtruth)"
 echo "derivatives:    $out/derivatives (sub-*/func: preprocessed runs, masks, confounds, spatial maps)"

@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-EXECUTABLES = ["dcae-simulate", "dcae-preproc", "dcae-train", "dcae-encode", "dcae-dictlearn", "dcae-report",
+EXECUTABLES = ["dcae-simulate", "dcae-preproc", "dcae-train", "dcae-encode", "dcae-ps", "dcae-worker", "dcae-dictlearn", "dcae-report",
                "dcae-bids-app"]
 # Standard options that make no sense in a Boutiques invocation (they print and exit).
 SKIPPED = {"help", "version", "usage-json", "parse-only"}

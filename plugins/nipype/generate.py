@@ -54,8 +54,8 @@ SPECS = {}
 
 def trait_name(arg):
     name = arg["name"].replace("-", "_")
-    if keyword.iskeyword(name):  # "--lambda" → input "lambda_" (PEP 8's convention)
-        name += "_"
+    if keyword.iskeyword(name):  # "--lambda" → input "lambda_value" (traits reserves a final "_")
+        name += "_value"
     if not name.isidentifier() or keyword.iskeyword(name) or name in RESERVED:
         raise SystemExit(f"argument '{arg['name']}' cannot be a Nipype input name")
     return name

@@ -139,13 +139,18 @@ class BidsAppCommand final : public Command {
     add_argument(u, "clean-workdir", ArgKind::kFlag, "remove the work dir first and recompute everything").aliases = {"clean_workdir"};
     add_argument(u, "model-config", ArgKind::kInputFile, "YAML of the autoencoder and its training (see dcae-train)", "Training")
         .value_name = "YAML";
-    add_argument(u, "train-steps", ArgKind::kInt, "training steps (default: the model YAML's)", "Training").min = 1;
+    add_argument(u, "train-steps", ArgKind::kInt, "training steps, one-process training (default: the model YAML's)", "Training").min = 1;
+    add_argument(u, "epochs", ArgKind::kInt, "training epochs (default: the model YAML's)", "Training").min = 1;
     auto& workers = add_argument(u, "workers", ArgKind::kInt, "train with N worker processes (Downpour SGD); 0: one process", "Training");
     workers.default_value = "0";
     workers.min = 0;
     auto& launcher = add_argument(u, "launcher", ArgKind::kChoice, "how workers and servers start (see dcae-train)", "Training");
-    launcher.choices = {"local", "manual"};
+    launcher.choices = {"local", "slurm"};
     launcher.default_value = "local";
+    auto& ps = add_argument(u, "ps", ArgKind::kStringList,
+                            "host:port of parameter servers started by hand (dcae-ps): this app trains as one of "
+                            "their workers (token from DCAE_PS_TOKEN)", "Training");
+    ps.value_name = "HOST:PORT";
     auto& device = add_argument(u, "device", ArgKind::kString, "cpu or cuda:N for training, encoding and decoding (a LibTorch with CUDA)", "Training");
     device.default_value = "cpu";
     auto& k = add_argument(u, "atoms", ArgKind::kInt, "dictionary atoms K", "Dictionary learning");
@@ -287,12 +292,27 @@ class BidsAppCommand final : public Command {
     }
     // One model for every selected run (all tasks): the autoencoder learns the signal, not the task.
     const fs::path model = out_ / "model";
-    std::vector<std::string> train = {"dcae-train", "-o", model.string(), "--resume"};
+    std::vector<std::string> train;
+    if (args_->has("ps")) {  // servers started by hand: train as one of their workers
+      if (args_->integer("workers") > 0) throw usage_error("--ps and --workers: give one (servers by hand, or launched here)");
+      if (args_->has("epochs") || args_->has("train-steps"))
+        log::warn("with --ps the job's length is the model YAML's train.epochs (--model-config), not --epochs/--train-steps");
+      train = {"dcae-worker", "--output-dir", model.string(), "--ps"};
+      for (const auto& a : args_->strings("ps")) train.push_back(a);
+    } else {
+      train = {"dcae-train", "-o", model.string()};
+      if (args_->integer("workers") > 0) {  // Downpour SGD: stops on epochs (or the YAML's target loss)
+        train.insert(train.end(), {"--workers", std::to_string(args_->integer("workers")), "--launcher", args_->string("launcher")});
+        if (args_->has("train-steps"))
+          log::warn("--train-steps applies to one-process training; distributed training stops after --epochs");
+      } else {
+        train.emplace_back("--resume");
+        if (args_->has("train-steps")) train.insert(train.end(), {"--max-steps", std::to_string(args_->integer("train-steps"))});
+      }
+      if (args_->has("epochs")) train.insert(train.end(), {"--epochs", std::to_string(args_->integer("epochs"))});
+    }
     if (args_->has("model-config")) train.insert(train.end(), {"--model-config", args_->string("model-config")});
     train.insert(train.end(), {"--device", args_->string("device")});
-    if (args_->has("train-steps")) train.insert(train.end(), {"--max-steps", std::to_string(args_->integer("train-steps"))});
-    if (args_->integer("workers") > 0)
-      train.insert(train.end(), {"--workers", std::to_string(args_->integer("workers")), "--launcher", args_->string("launcher")});
     if (mem_mb_ > 0) log::info("--mem ", mem_mb_, " MB: the training's shard cache is bounded by the model YAML's train.cache_mb");
     train.insert(train.end(), shards.begin(), shards.end());
     step(train, "training the autoencoder on " + std::to_string(shards.size()) + " runs");

@@ -148,8 +148,9 @@ std::vector<LossLog::EpochMean> LossLog::epoch_means() const {
 LossLog read_loss_log(const fs::path& path) {
   const TsvTable t = read_tsv(path);
   LossLog l;
-  l.step = t.numbers("step");
   l.epoch = t.numbers("epoch");
+  // Distributed training logs one row per epoch (epoch, loss): its step axis is the epoch.
+  l.step = t.column("step") ? t.numbers("step") : l.epoch;
   l.loss = t.numbers("loss");
   return l;
 }

@@ -55,6 +55,8 @@ struct LossLog {
   };
   std::vector<EpochMean> epoch_means() const;
 };
+/// Reads dcae-train's loss.tsv: (step, epoch, loss) per step, or (epoch, loss) per epoch as
+/// distributed training writes it (then step = epoch).
 LossLog read_loss_log(const std::filesystem::path& path);
 
 /// One row of a decomposition's score table: the best atom for a task condition.

@@ -38,6 +38,12 @@ if /usr/bin/python3 -c 'import nibabel' 2>/dev/null; then
     "$work/out/sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz" || fail "components are not 16 maps"
 fi
 
+# The group level again with Downpour SGD: 2 workers and a parameter server on loopback.
+"$app" "$work/bids" "$work/out" group --workers 2 --epochs 1 --atoms 16 > "$work/dist.txt" 2> "$work/dist.err" ||
+  { cat "$work/dist.err"; fail "group level with --workers 2"; }
+grep -q "distributed training done" "$work/dist.err" || fail "--workers 2 did not train with the parameter server"
+[[ -s "$work/out/model/model.pt" ]] || fail "no model after distributed training"
+
 # Guards.
 set +e
 "$app" "$work/bids" "$work/bids/derivatives/dcae" participant --skip-bids-validation 2> "$work/e1"; rc1=$?

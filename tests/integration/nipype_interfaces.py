@@ -69,7 +69,7 @@ def sample(arg, tmp):
         c = int(c) if integer else round(c, 2)
         item_default = default[0] if isinstance(default, list) else default
         if (hi is None or c <= hi) and (lo is None or c >= lo) and c != item_default:
-            return [c] * arg["list_size"] if kind.endswith("-list") else c
+            return [c] * (arg["list_size"] or 2) if kind.endswith("-list") else c
     raise AssertionError(f"no sample for {arg}")
 
 
@@ -99,7 +99,7 @@ for exe, class_name, _ in generate.EXECUTABLES:
     usage = json.loads(subprocess.run([str(path), "--usage-json"], check=True,
                                       capture_output=True, text=True).stdout)
     args = [a for a in usage["arguments"] if a["name"] not in SKIPPED]
-    names = {a["name"]: a["name"].replace("-", "_") for a in args}
+    names = {a["name"]: generate.trait_name(a) for a in args}
     inputs = set(interface.input_spec().copyable_trait_names()) - {"args", "environ"}
     if inputs != set(names.values()):
         fail(f"{exe}: inputs {sorted(inputs ^ set(names.values()))} are not both in the usage "

@@ -371,6 +371,77 @@ class TrainInputSpec(CommandLineInputSpec):
         argstr='--device %s',
         desc='cpu or cuda:N (needs a LibTorch with CUDA) (default: cpu)',
     )
+    workers = traits.Range(
+        low=0,
+        argstr='--workers %d',
+        desc='train with N worker processes and parameter servers (0: this process alone) (default: 0)',
+    )
+    launcher = traits.Enum(
+        'local',
+        'slurm',
+        'manual',
+        argstr='--launcher %s',
+        desc='local: servers and workers on this machine over loopback; slurm: under srun, rank 0 serves and the others train (ranks from SLURM_PROCID, SLURM_NTASKS, SLURM_JOB_NODELIST); manual: print the dcae-ps/dcae-worker commands to start by hand (default: local)',
+    )
+    port = traits.Range(
+        low=1,
+        high=65535,
+        argstr='--port %d',
+        desc="--launcher slurm: the server's port on the first node (default: 50051)",
+    )
+    servers = traits.Range(
+        low=1,
+        argstr='--servers %d',
+        desc='parameter-server processes (default: 1)',
+    )
+    ps_shards = traits.Range(
+        low=0,
+        argstr='--ps-shards %d',
+        desc='parameter shards over the servers (0: one per server) (default: 0)',
+    )
+    n_fetch = traits.Range(
+        low=1,
+        argstr='--n-fetch %d',
+        desc="steps between a worker's fetches of the parameters (default: 1)",
+    )
+    n_push = traits.Range(
+        low=1,
+        argstr='--n-push %d',
+        desc="steps between a worker's pushes of its accumulated gradient (default: 1)",
+    )
+    warmup_steps = traits.Range(
+        low=0,
+        argstr='--warmup-steps %d',
+        desc='steps the first worker trains alone before the others join (default: 0)',
+    )
+    max_staleness = traits.Range(
+        low=-1,
+        argstr='--max-staleness %d',
+        desc='drop pushes more than this many updates old (-1: never) (default: -1)',
+    )
+    block_rows = traits.Range(
+        low=1,
+        argstr='--block-rows %d',
+        desc='voxels per data partition (partitions = runs x voxel blocks) (default: 2048)',
+    )
+    lease_timeout = traits.Range(
+        low=0.5,
+        argstr='--lease-timeout %s',
+        desc="seconds without a heartbeat after which a worker's partition goes to another (default: 10.0)",
+    )
+    ps_checkpoint_every = traits.Range(
+        low=0.0,
+        argstr='--ps-checkpoint-every %s',
+        desc="seconds between the servers' checkpoints (default: 5.0)",
+    )
+    fp16 = traits.Bool(
+        argstr='--fp16',
+        desc='transfer parameters and gradients as fp16',
+    )
+    sync = traits.Bool(
+        argstr='--sync',
+        desc="the synchronous baseline instead: gradients all-reduced every step through LibTorch's c10d Gloo process group (local launcher only)",
+    )
     quiet = traits.Bool(
         argstr='--quiet',
         desc='only warnings and errors on stderr; no progress',
@@ -405,6 +476,20 @@ SPECS['dcae-train'] = GeneratedSpec(
         'target_loss': 'target-loss',
         'resume': 'resume',
         'device': 'device',
+        'workers': 'workers',
+        'launcher': 'launcher',
+        'port': 'port',
+        'servers': 'servers',
+        'ps_shards': 'ps-shards',
+        'n_fetch': 'n-fetch',
+        'n_push': 'n-push',
+        'warmup_steps': 'warmup-steps',
+        'max_staleness': 'max-staleness',
+        'block_rows': 'block-rows',
+        'lease_timeout': 'lease-timeout',
+        'ps_checkpoint_every': 'ps-checkpoint-every',
+        'fp16': 'fp16',
+        'sync': 'sync',
         'quiet': 'quiet',
         'verbose': 'verbose',
         'nthreads': 'nthreads',
@@ -491,6 +576,147 @@ SPECS['dcae-encode'] = GeneratedSpec(
     outputs=('output_dir',),
 )
 # ---- end dcae-encode
+
+
+# ---- dcae-dictlearn (generated from `dcae-dictlearn --usage-json`, version 0.1.0)
+class DictLearnInputSpec(CommandLineInputSpec):
+    """Inputs of dcae-dictlearn: online dictionary learning on time-series or DCAE feature shards, scored against the task."""
+
+    shards = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='%s',
+        position=0,
+        mandatory=True,
+        desc='raw time-series or feature shards (.npy), one per run',
+    )
+    output_dir = Directory(
+        genfile=True,
+        argstr='--output-dir %s',
+        desc="derivatives folder for the outputs (default: a name in the node's folder)",
+    )
+    events = traits.Str(
+        argstr='--events %s',
+        desc='BIDS events.tsv or HCP EVs/ folder of the runs (for scoring)',
+    )
+    signals = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--signals %s',
+        desc='raw shards behind feature shards (default: the sources their sidecars name)',
+    )
+    checkpoint = File(
+        exists=True,
+        argstr='--checkpoint %s',
+        desc='model.pt: also decode feature atoms through the decoder',
+    )
+    decoder_voxels = traits.Range(
+        low=1,
+        argstr='--decoder-voxels %d',
+        desc='voxels whose switches decode each feature atom (default: 32)',
+    )
+    prefix = traits.Str(
+        argstr='--prefix %s',
+        desc='file-name prefix (default: the entities the runs share)',
+    )
+    label = traits.Str(
+        argstr='--label %s',
+        desc='desc label (default: rawodl or dcaeodl)',
+    )
+    atoms = traits.Range(
+        low=1,
+        argstr='--atoms %d',
+        desc='number of atoms K (default: 400)',
+    )
+    lambda_value = traits.Range(
+        low=0.0,
+        argstr='--lambda %s',
+        desc='l1 weight (default 1.2/sqrt(signal length))',
+    )
+    batch_size = traits.Range(
+        low=1,
+        argstr='--batch-size %d',
+        desc='signals per mini-batch (default: 256)',
+    )
+    passes = traits.Range(
+        low=0.0,
+        argstr='--passes %s',
+        desc='passes over the data (default: 1.0)',
+    )
+    iterations = traits.Range(
+        low=1,
+        argstr='--iterations %d',
+        desc='mini-batches (overrides --passes)',
+    )
+    time_budget = traits.Range(
+        low=0.0,
+        argstr='--time-budget %s',
+        desc='stop learning after this many seconds',
+    )
+    seed = traits.Range(
+        low=0,
+        argstr='--seed %d',
+        desc='random seed (default: 1)',
+    )
+    positive = traits.Bool(
+        argstr='--positive',
+        desc='non-negative codes',
+    )
+    device = traits.Str(
+        argstr='--device %s',
+        desc='cpu or cuda:N for the decoder (default: cpu)',
+    )
+    quiet = traits.Bool(
+        argstr='--quiet',
+        desc='only warnings and errors on stderr; no progress',
+    )
+    verbose = traits.Bool(
+        argstr='--verbose',
+        desc='more log output (repeat for more)',
+    )
+    nthreads = traits.Range(
+        low=0,
+        argstr='--nthreads %d',
+        desc='worker threads (0 = all cores) (default: 0)',
+    )
+    config = File(
+        exists=True,
+        argstr='--config %s',
+        desc='YAML file of option values (keys = option names); the command line overrides it',
+    )
+
+
+SPECS['dcae-dictlearn'] = GeneratedSpec(
+    class_name='DictLearn',
+    input_spec=DictLearnInputSpec,
+    version='0.1.0',
+    summary='online dictionary learning on time-series or DCAE feature shards, scored against the task',
+    arguments={
+        'shards': 'shards',
+        'output_dir': 'output-dir',
+        'events': 'events',
+        'signals': 'signals',
+        'checkpoint': 'checkpoint',
+        'decoder_voxels': 'decoder-voxels',
+        'prefix': 'prefix',
+        'label': 'label',
+        'atoms': 'atoms',
+        'lambda_value': 'lambda',
+        'batch_size': 'batch-size',
+        'passes': 'passes',
+        'iterations': 'iterations',
+        'time_budget': 'time-budget',
+        'seed': 'seed',
+        'positive': 'positive',
+        'device': 'device',
+        'quiet': 'quiet',
+        'verbose': 'verbose',
+        'nthreads': 'nthreads',
+        'config': 'config',
+    },
+    outputs=('output_dir',),
+)
+# ---- end dcae-dictlearn
 
 
 # ---- dcae-report (generated from `dcae-report --usage-json`, version 0.1.0)
@@ -586,3 +812,419 @@ SPECS['dcae-report'] = GeneratedSpec(
     outputs=('output_dir',),
 )
 # ---- end dcae-report
+
+
+# ---- dcae-bids-app (generated from `dcae-bids-app --usage-json`, version 0.1.0)
+class BidsAppInputSpec(CommandLineInputSpec):
+    """Inputs of dcae-bids-app: BIDS-App: functional networks of task fMRI with a distributed deep convolutional autoencoder."""
+
+    bids_dir = Directory(
+        exists=True,
+        argstr='%s',
+        position=0,
+        mandatory=True,
+        desc='the BIDS dataset',
+    )
+    output_dir = Directory(
+        genfile=True,
+        argstr='%s',
+        position=1,
+        desc="the derivatives folder (default: a name in the node's folder)",
+    )
+    analysis_level = traits.Enum(
+        'participant',
+        'group',
+        argstr='%s',
+        position=2,
+        mandatory=True,
+        desc='participant or group',
+    )
+    participant_label = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--participant-label %s',
+        desc='participants to analyse (sub- optional; default all)',
+    )
+    session_label = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--session-label %s',
+        desc='sessions to analyse (ses- optional; default all)',
+    )
+    task = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--task %s',
+        desc='tasks to analyse (default: every task with events)',
+    )
+    work_dir = Directory(
+        argstr='--work-dir %s',
+        desc='intermediate files (default: <output_dir>/work)',
+    )
+    mem = traits.Str(
+        argstr='--mem %s',
+        desc="memory for the training's shard cache, with units (e.g. 8GB)",
+    )
+    skip_bids_validation = traits.Bool(
+        argstr='--skip-bids-validation',
+        desc='do not run the BIDS validator',
+    )
+    clean_workdir = traits.Bool(
+        argstr='--clean-workdir',
+        desc='remove the work dir first and recompute everything',
+    )
+    model_config = File(
+        exists=True,
+        argstr='--model-config %s',
+        desc='YAML of the autoencoder and its training (see dcae-train)',
+    )
+    train_steps = traits.Range(
+        low=1,
+        argstr='--train-steps %d',
+        desc="training steps, one-process training (default: the model YAML's)",
+    )
+    epochs = traits.Range(
+        low=1,
+        argstr='--epochs %d',
+        desc="training epochs (default: the model YAML's)",
+    )
+    workers = traits.Range(
+        low=0,
+        argstr='--workers %d',
+        desc='train with N worker processes (Downpour SGD); 0: one process (default: 0)',
+    )
+    launcher = traits.Enum(
+        'local',
+        'slurm',
+        argstr='--launcher %s',
+        desc='how workers and servers start (see dcae-train) (default: local)',
+    )
+    ps = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--ps %s',
+        desc='host:port of parameter servers started by hand (dcae-ps): this app trains as one of their workers (token from DCAE_PS_TOKEN)',
+    )
+    device = traits.Str(
+        argstr='--device %s',
+        desc='cpu or cuda:N for training, encoding and decoding (a LibTorch with CUDA) (default: cpu)',
+    )
+    atoms = traits.Range(
+        low=1,
+        argstr='--atoms %d',
+        desc='dictionary atoms K (default: 100)',
+    )
+    lambda_value = traits.Range(
+        low=0.0,
+        argstr='--lambda %s',
+        desc='l1 weight of the sparse codes (default 1.2/sqrt(length))',
+    )
+    dl_passes = traits.Range(
+        low=0.0,
+        argstr='--dl-passes %s',
+        desc='passes over the data (default: 1.0)',
+    )
+    quiet = traits.Bool(
+        argstr='--quiet',
+        desc='only warnings and errors on stderr; no progress',
+    )
+    verbose = traits.Bool(
+        argstr='--verbose',
+        desc='more log output (repeat for more)',
+    )
+    nthreads = traits.Range(
+        low=0,
+        argstr='--nthreads %d',
+        desc='worker threads (0 = all cores) (default: 0)',
+    )
+    config = File(
+        exists=True,
+        argstr='--config %s',
+        desc='YAML file of option values (keys = option names); the command line overrides it',
+    )
+
+
+SPECS['dcae-bids-app'] = GeneratedSpec(
+    class_name='BidsApp',
+    input_spec=BidsAppInputSpec,
+    version='0.1.0',
+    summary='BIDS-App: functional networks of task fMRI with a distributed deep convolutional autoencoder',
+    arguments={
+        'bids_dir': 'bids_dir',
+        'output_dir': 'output_dir',
+        'analysis_level': 'analysis_level',
+        'participant_label': 'participant-label',
+        'session_label': 'session-label',
+        'task': 'task',
+        'work_dir': 'work-dir',
+        'mem': 'mem',
+        'skip_bids_validation': 'skip-bids-validation',
+        'clean_workdir': 'clean-workdir',
+        'model_config': 'model-config',
+        'train_steps': 'train-steps',
+        'epochs': 'epochs',
+        'workers': 'workers',
+        'launcher': 'launcher',
+        'ps': 'ps',
+        'device': 'device',
+        'atoms': 'atoms',
+        'lambda_value': 'lambda',
+        'dl_passes': 'dl-passes',
+        'quiet': 'quiet',
+        'verbose': 'verbose',
+        'nthreads': 'nthreads',
+        'config': 'config',
+    },
+    outputs=('output_dir', 'work_dir'),
+)
+# ---- end dcae-bids-app
+
+
+# ---- dcae-ps (generated from `dcae-ps --usage-json`, version 0.1.0)
+class ParameterServerInputSpec(CommandLineInputSpec):
+    """Inputs of dcae-ps: parameter server of distributed training (one shard or several of the model's parameters)."""
+
+    listen = traits.Str(
+        argstr='--listen %s',
+        desc='host:port to listen on (port 0: any free port) (default: 127.0.0.1:50051)',
+    )
+    shards = traits.Range(
+        low=1,
+        argstr='--shards %d',
+        desc='number of shards S the parameters are split into (default: 1)',
+    )
+    host_shards = InputMultiObject(
+        traits.Range(low=0),
+        sep=' ',
+        argstr='--host-shards %s',
+        desc='the shards this server hosts (default: all S)',
+    )
+    token_file = File(
+        exists=True,
+        argstr='--token-file %s',
+        desc="file whose first line is the job's token (default: the DCAE_PS_TOKEN environment variable; never given on the command line)",
+    )
+    tls_cert = File(
+        exists=True,
+        argstr='--tls-cert %s',
+        desc='TLS certificate chain (PEM); with --tls-key',
+    )
+    tls_key = File(
+        exists=True,
+        argstr='--tls-key %s',
+        desc='TLS private key (PEM); with --tls-cert',
+    )
+    checkpoint = File(
+        argstr='--checkpoint %s',
+        desc='server checkpoint file (resumed from when it exists)',
+    )
+    checkpoint_every = traits.Range(
+        low=0.0,
+        argstr='--checkpoint-every %s',
+        desc='seconds between checkpoints (0: only at the end) (default: 30.0)',
+    )
+    max_staleness = traits.Range(
+        low=-1,
+        argstr='--max-staleness %d',
+        desc='drop pushes computed from parameters more than this many updates old (-1: never) (default: -1)',
+    )
+    lease_timeout = traits.Range(
+        low=0.1,
+        argstr='--lease-timeout %s',
+        desc='seconds without a heartbeat after which a worker loses its partitions (default: 10.0)',
+    )
+    port_file = File(
+        argstr='--port-file %s',
+        desc='write the bound port here once listening',
+    )
+    quiet = traits.Bool(
+        argstr='--quiet',
+        desc='only warnings and errors on stderr; no progress',
+    )
+    verbose = traits.Bool(
+        argstr='--verbose',
+        desc='more log output (repeat for more)',
+    )
+    nthreads = traits.Range(
+        low=0,
+        argstr='--nthreads %d',
+        desc='worker threads (0 = all cores) (default: 0)',
+    )
+    config = File(
+        exists=True,
+        argstr='--config %s',
+        desc='YAML file of option values (keys = option names); the command line overrides it',
+    )
+
+
+SPECS['dcae-ps'] = GeneratedSpec(
+    class_name='ParameterServer',
+    input_spec=ParameterServerInputSpec,
+    version='0.1.0',
+    summary="parameter server of distributed training (one shard or several of the model's parameters)",
+    arguments={
+        'listen': 'listen',
+        'shards': 'shards',
+        'host_shards': 'host-shards',
+        'token_file': 'token-file',
+        'tls_cert': 'tls-cert',
+        'tls_key': 'tls-key',
+        'checkpoint': 'checkpoint',
+        'checkpoint_every': 'checkpoint-every',
+        'max_staleness': 'max-staleness',
+        'lease_timeout': 'lease-timeout',
+        'port_file': 'port-file',
+        'quiet': 'quiet',
+        'verbose': 'verbose',
+        'nthreads': 'nthreads',
+        'config': 'config',
+    },
+    outputs=('checkpoint', 'port_file'),
+)
+# ---- end dcae-ps
+
+
+# ---- dcae-worker (generated from `dcae-worker --usage-json`, version 0.1.0)
+class WorkerInputSpec(CommandLineInputSpec):
+    """Inputs of dcae-worker: worker of distributed training: a model replica that trains on leased data partitions."""
+
+    shards = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='%s',
+        position=0,
+        mandatory=True,
+        desc='time-series shards (the same list for every worker)',
+    )
+    ps = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--ps %s',
+        desc='host:port of every parameter server (not with --sync)',
+    )
+    token_file = File(
+        exists=True,
+        argstr='--token-file %s',
+        desc="file whose first line is the job's token (default: the DCAE_PS_TOKEN environment variable; never given on the command line)",
+    )
+    tls_ca = File(
+        exists=True,
+        argstr='--tls-ca %s',
+        desc="root certificate of the servers' TLS certificates (PEM): use TLS",
+    )
+    tls_name = traits.Str(
+        argstr='--tls-name %s',
+        desc="name the servers' certificates must carry (default: the host)",
+    )
+    model_config = File(
+        exists=True,
+        argstr='--model-config %s',
+        desc='YAML of model./loss./optimizer./train. keys',
+    )
+    n_fetch = traits.Range(
+        low=1,
+        argstr='--n-fetch %d',
+        desc='steps between fetches of the parameters (default: 1)',
+    )
+    n_push = traits.Range(
+        low=1,
+        argstr='--n-push %d',
+        desc='steps between pushes of the accumulated gradient (default: 1)',
+    )
+    block_rows = traits.Range(
+        low=1,
+        argstr='--block-rows %d',
+        desc='voxels per data partition (default: 2048)',
+    )
+    warmup_steps = traits.Range(
+        low=0,
+        argstr='--warmup-steps %d',
+        desc='steps the first worker trains alone (default: 0)',
+    )
+    fp16 = traits.Bool(
+        argstr='--fp16',
+        desc='transfer parameters and gradients as fp16',
+    )
+    retry_budget = traits.Range(
+        low=0.0,
+        argstr='--retry-budget %s',
+        desc='seconds to keep retrying an unreachable server (default: 120.0)',
+    )
+    rank = traits.Range(
+        low=0,
+        argstr='--rank %d',
+        desc="this worker's number, for the logs (default: 0)",
+    )
+    device = traits.Str(
+        argstr='--device %s',
+        desc='cpu or cuda:N (needs a LibTorch with CUDA) (default: cpu)',
+    )
+    sync = traits.Bool(
+        argstr='--sync',
+        desc='synchronous data-parallel training instead of Downpour (no servers)',
+    )
+    world_size = traits.Range(
+        low=1,
+        argstr='--world-size %d',
+        desc='--sync: number of workers (default: 1)',
+    )
+    rendezvous = File(
+        argstr='--rendezvous %s',
+        desc='--sync: file through which the workers meet (shared by all)',
+    )
+    output_dir = Directory(
+        argstr='--output-dir %s',
+        desc='when the job is done, write the final model.pt, loss.tsv and dist.json here (--sync: rank 0 does)',
+    )
+    quiet = traits.Bool(
+        argstr='--quiet',
+        desc='only warnings and errors on stderr; no progress',
+    )
+    verbose = traits.Bool(
+        argstr='--verbose',
+        desc='more log output (repeat for more)',
+    )
+    nthreads = traits.Range(
+        low=0,
+        argstr='--nthreads %d',
+        desc='worker threads (0 = all cores) (default: 0)',
+    )
+    config = File(
+        exists=True,
+        argstr='--config %s',
+        desc='YAML file of option values (keys = option names); the command line overrides it',
+    )
+
+
+SPECS['dcae-worker'] = GeneratedSpec(
+    class_name='Worker',
+    input_spec=WorkerInputSpec,
+    version='0.1.0',
+    summary='worker of distributed training: a model replica that trains on leased data partitions',
+    arguments={
+        'shards': 'shards',
+        'ps': 'ps',
+        'token_file': 'token-file',
+        'tls_ca': 'tls-ca',
+        'tls_name': 'tls-name',
+        'model_config': 'model-config',
+        'n_fetch': 'n-fetch',
+        'n_push': 'n-push',
+        'block_rows': 'block-rows',
+        'warmup_steps': 'warmup-steps',
+        'fp16': 'fp16',
+        'retry_budget': 'retry-budget',
+        'rank': 'rank',
+        'device': 'device',
+        'sync': 'sync',
+        'world_size': 'world-size',
+        'rendezvous': 'rendezvous',
+        'output_dir': 'output-dir',
+        'quiet': 'quiet',
+        'verbose': 'verbose',
+        'nthreads': 'nthreads',
+        'config': 'config',
+    },
+    outputs=('rendezvous', 'output_dir'),
+)
+# ---- end dcae-worker

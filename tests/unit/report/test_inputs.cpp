@@ -68,6 +68,11 @@ TEST(Inputs, LossLogAndEpochMeans) {
   write_text(dir / "bad.tsv", "step\tloss\n1\t4\n");
   test::expect_error([&] { read_loss_log(dir / "bad.tsv"); }, ExitCode::kBadInput,
                      {"bad.tsv", "no column 'epoch'"});
+  // Distributed training's log: one row per epoch.
+  write_text(dir / "dist.tsv", "epoch\tloss\n0\t0.98\n1\t0.9\n");
+  const LossLog d = read_loss_log(dir / "dist.tsv");
+  EXPECT_EQ(d.step, (std::vector<double>{0, 1}));
+  EXPECT_EQ(d.loss, (std::vector<double>{0.98, 0.9}));
 }
 
 TEST(Inputs, DecompositionFollowsTheContract) {
