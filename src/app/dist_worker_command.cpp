@@ -14,13 +14,6 @@
 namespace dcae::app {
 namespace {
 
-void add_token_options(Usage& u) {
-  add_argument(u, "token-file", ArgKind::kInputFile,
-               "file whose first line is the job's token (default: the DCAE_PS_TOKEN environment variable; "
-               "never given on the command line)", "Security")
-      .value_name = "FILE";
-}
-
 class WorkerCommand final : public Command {
  public:
   Usage usage() const override {
