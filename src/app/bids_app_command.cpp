@@ -133,7 +133,7 @@ class BidsAppCommand final : public Command {
     auto& w = add_argument(u, "work-dir", ArgKind::kOutputDir, "intermediate files (default: <output_dir>/work)", "Resources");
     w.short_flag = "w";
     w.aliases = {"work_dir"};
-    add_argument(u, "mem", ArgKind::kString, "memory for the training's shard cache, with units (e.g. 8GB)", "Resources")
+    add_argument(u, "mem", ArgKind::kString, "memory for training, with units (e.g. 8GB): half caches shard rows", "Resources")
         .value_name = "SIZE";
     add_argument(u, "skip-bids-validation", ArgKind::kFlag, "do not run the BIDS validator").aliases = {"skip_bids_validation"};
     add_argument(u, "clean-workdir", ArgKind::kFlag, "remove the work dir first and recompute everything").aliases = {"clean_workdir"};
@@ -311,9 +311,17 @@ class BidsAppCommand final : public Command {
       }
       if (args_->has("epochs")) train.insert(train.end(), {"--epochs", std::to_string(args_->integer("epochs"))});
     }
-    if (args_->has("model-config")) train.insert(train.end(), {"--model-config", args_->string("model-config")});
+    if (args_->has("model-config")) {
+      train.insert(train.end(), {"--model-config", args_->string("model-config")});
+      if (mem_mb_ > 0) log::warn("--mem is not applied over --model-config: set train.cache_mb there");
+    } else if (mem_mb_ > 0) {
+      // Half of --mem for the cache of shard rows; the rest is the model, batches and buffers.
+      const fs::path yaml = work_ / "model-mem.yaml";
+      write_file_atomic(yaml, "train:\n  cache_mb: " + std::to_string(std::max(16LL, mem_mb_ / 2)) + "\n");
+      log::info("--mem ", mem_mb_, " MB: training caches up to ", std::max(16LL, mem_mb_ / 2), " MB of shard rows (", yaml.string(), ")");
+      train.insert(train.end(), {"--model-config", yaml.string()});
+    }
     train.insert(train.end(), {"--device", args_->string("device")});
-    if (mem_mb_ > 0) log::info("--mem ", mem_mb_, " MB: the training's shard cache is bounded by the model YAML's train.cache_mb");
     train.insert(train.end(), shards.begin(), shards.end());
     step(train, "training the autoencoder on " + std::to_string(shards.size()) + " runs");
     const fs::path features = work_ / "features";

@@ -17,9 +17,10 @@ app="$bin/dcae-bids-app"
 "$app" "$work/bids" "$work/out" participant --nprocs 2 > "$work/participant.txt" 2> "$work/participant.err" ||
   { cat "$work/participant.err"; fail "participant level"; }
 grep -q "report: $work/out/sub-01.html" "$work/participant.txt" || fail "no participant report announced"
-"$app" "$work/bids" "$work/out" group --train-steps 40 --atoms 16 > "$work/group.txt" 2> "$work/group.err" ||
+"$app" "$work/bids" "$work/out" group --train-steps 40 --atoms 16 --mem 1GB > "$work/group.txt" 2> "$work/group.err" ||
   { cat "$work/group.err"; fail "group level"; }
 grep -q "report: $work/out/group.html" "$work/group.txt" || fail "no group report announced"
+grep -q "cache_mb: 512" "$work/out/work/model-mem.yaml" || fail "--mem 1GB did not bound the training cache"
 
 for f in dataset_description.json group.html sub-01.html sub-02.html model/model.pt model/loss.tsv \
          task-motor_desc-rawodl_mixing.tsv task-motor_desc-rawodl_decomposition.json \

@@ -863,7 +863,7 @@ class BidsAppInputSpec(CommandLineInputSpec):
     )
     mem = traits.Str(
         argstr='--mem %s',
-        desc="memory for the training's shard cache, with units (e.g. 8GB)",
+        desc='memory for training, with units (e.g. 8GB): half caches shard rows',
     )
     skip_bids_validation = traits.Bool(
         argstr='--skip-bids-validation',
