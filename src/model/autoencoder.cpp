@@ -46,10 +46,9 @@ AutoencoderImpl::Encoded AutoencoderImpl::run_encoder(torch::Tensor x) {
   if (t_pad_ != t_) x = F::pad(x, F::PadFuncOptions({0, t_pad_ - t_}));
   Encoded e;
   for (const auto& m : *enc_convs_) {
-    x = torch::relu(m->as<torch::nn::Conv1d>()->forward(x));
-    auto [pooled, idx] = torch::max_pool1d_with_indices(x, {config_.pool}, {config_.pool});
-    e.switches.push_back(idx);
-    x = pooled;
+    PoolOutput pooled = relu_max_pool1d(m->as<torch::nn::Conv1d>()->forward(x), config_.pool);
+    e.switches.push_back(std::move(pooled.switches));
+    x = std::move(pooled.values);
   }
   e.h = torch::relu(enc_fc_->forward(x.flatten(1)));
   return e;
@@ -80,16 +79,15 @@ torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h, const std::vector<
     std::int64_t length = t_pad_;
     for (std::size_t q = 0; q < enc_layer; ++q) length /= config_.pool;
     y = unpool1d(y, switches[enc_layer], length);
-    y = dec_convs_[l]->as<torch::nn::Conv1d>()->forward(y);
-    if (l + 1 < layers) y = torch::relu(y);
+    auto* conv = dec_convs_[l]->as<torch::nn::Conv1d>();
+    if (l + 1 < layers) {
+      y = torch::relu(conv->forward(y));
+    } else {
+      y = conv1d_single_output(y, conv->weight, conv->bias);  // → 1 channel: its own kernel
+    }
   }
   if (t_pad_ != t_) y = y.narrow(2, 0, t_);
   return y;
-}
-
-torch::Tensor unpool1d(const torch::Tensor& y, const torch::Tensor& switches, std::int64_t length) {
-  // Through the 2-D op: [B, C, L] → [B, C, 1, L]; the 1-D indices are valid in a 1×length plane.
-  return torch::max_unpool2d(y.unsqueeze(2), switches.unsqueeze(2), {1, length}).squeeze(2);
 }
 
 torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x, double l1_lambda) {

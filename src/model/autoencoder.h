@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/model_config.h"
+#include "model/kernels.h"
 
 namespace dcae::model {
 
@@ -58,10 +59,6 @@ class AutoencoderImpl : public torch::nn::Module {
   torch::nn::Linear enc_fc_{nullptr}, dec_fc_{nullptr};
 };
 TORCH_MODULE(Autoencoder);
-
-/// Max-unpooling along the last axis: puts y [B, C, L/pool] at the positions `switches`
-/// (from max_pool1d_with_indices) of an output [B, C, length], zeros elsewhere.
-torch::Tensor unpool1d(const torch::Tensor& y, const torch::Tensor& switches, std::int64_t length);
 
 /// MSE(x, x̂) + λ·(mean|H| + mean|bottom|). x: [B, 1, T].
 torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x, double l1_lambda);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/error.h"
 
 namespace dcae::model {
@@ -57,6 +59,107 @@ TEST(Autoencoder, UnpoolingPutsValuesAtTheSwitches) {
   EXPECT_TRUE(torch::equal(idx.view({4}), torch::tensor({0, 3, 5, 6}, torch::kLong)));
   const auto up = unpool1d(pooled, idx, 8).view({8});
   EXPECT_TRUE(torch::equal(up, torch::tensor({3.f, 0.f, 0.f, 5.f, 0.f, 0.7f, 9.f, 0.f})));
+}
+
+// The fused CPU kernels give exactly what relu + max_pool1d_with_indices and max_unpool give:
+// values, switches (ties to the first position, NaN kept) and both gradients, for pooling
+// factors 2 and 3, a length with a remainder, float and double, on one thread and several.
+TEST(Autoencoder, FusedPoolingMatchesTheReferenceOperatorsExactly) {
+  torch::manual_seed(5);
+  const int threads = torch::get_num_threads();
+  for (int nthreads : {1, 2}) {
+    torch::set_num_threads(nthreads);
+    for (const auto dtype : {torch::kFloat32, torch::kFloat64}) {
+      for (const auto& [pool, len] : {std::pair<std::int64_t, std::int64_t>{2, 284}, {2, 9}, {3, 100}, {4, 8}}) {
+        auto base = torch::randn({37, 5, len}, dtype);
+        // Ties (equal values, both positive or both negative) and zeros.
+        base.index_put_({torch::indexing::Slice(), 0, torch::indexing::Slice(0, 4)}, 0.25);
+        base.index_put_({torch::indexing::Slice(), 1, torch::indexing::Slice(0, 4)}, -1.0);
+        const auto g = torch::randn({37, 5, len / pool}, dtype);
+        const auto x1 = base.clone().requires_grad_(true);
+        const auto x2 = base.clone().requires_grad_(true);
+        const PoolOutput fused = relu_max_pool1d(x1, pool);
+        const PoolOutput ref = relu_max_pool1d_reference(x2, pool);
+        ASSERT_TRUE(torch::equal(fused.switches, ref.switches)) << "pool " << pool << " length " << len;
+        ASSERT_TRUE(torch::equal(fused.values, ref.values));
+        (fused.values * g).sum().backward();
+        (ref.values * g).sum().backward();
+        EXPECT_TRUE(torch::equal(x1.grad(), x2.grad())) << "pool " << pool << " length " << len;
+
+        const auto y = torch::randn(fused.values.sizes(), dtype);
+        const auto y1 = y.clone().requires_grad_(true);
+        const auto y2 = y.clone().requires_grad_(true);
+        const auto up1 = unpool1d(y1, fused.switches, len);
+        const auto up2 = unpool1d_reference(y2, ref.switches, len);
+        ASSERT_TRUE(torch::equal(up1, up2)) << "pool " << pool << " length " << len;
+        const auto gu = torch::randn({37, 5, len}, dtype);
+        (up1 * gu).sum().backward();
+        (up2 * gu).sum().backward();
+        EXPECT_TRUE(torch::equal(y1.grad(), y2.grad()));
+      }
+    }
+  }
+  torch::set_num_threads(threads);
+  // NaN propagates as through the reference operators, in the vectorised part of a row (the
+  // first 8 pairs) and in its scalar tail, first or second in a pair, beside a negative value.
+  auto nan = torch::randn({2, 3, 40});
+  for (std::int64_t i : {0, 3, 6, 9, 17, 30, 35, 38}) nan.index_put_({1, 1, i}, std::nanf(""));
+  nan.index_put_({1, 1, 7}, -2.0f);
+  const PoolOutput p = relu_max_pool1d(nan, 2);
+  const PoolOutput pr = relu_max_pool1d_reference(nan, 2);
+  EXPECT_TRUE(std::isnan(p.values[1][1][0].item<float>()));
+  EXPECT_TRUE(std::isnan(p.values[1][1][19].item<float>()));
+  EXPECT_TRUE(torch::equal(p.switches, pr.switches));
+  EXPECT_TRUE(torch::equal(torch::isnan(p.values), torch::isnan(pr.values)));
+  EXPECT_TRUE(torch::equal(torch::nan_to_num(p.values, 7.0), torch::nan_to_num(pr.values, 7.0)));
+  // A switch outside the output is an error, not a write out of bounds.
+  EXPECT_THROW(unpool1d(torch::ones({1, 1, 2}), torch::tensor({0L, 9L}).view({1, 1, 2}), 4), Error);
+  // Inference mode (dcae-encode) takes the fused path without recording a graph.
+  {
+    c10::InferenceMode guard;
+    const PoolOutput q = relu_max_pool1d(torch::randn({3, 2, 10}), 2);
+    EXPECT_EQ(q.values.sizes(), (std::vector<std::int64_t>{3, 2, 5}));
+    EXPECT_EQ(unpool1d(q.values, q.switches, 10).sizes(), (std::vector<std::int64_t>{3, 2, 10}));
+  }
+}
+
+// The decoder's last convolution (C → 1 channel) through its own kernel: output and all three
+// gradients equal LibTorch's conv1d to float rounding, for several C, K and lengths (shorter
+// than the kernel included), float and double, one and two threads.
+TEST(Autoencoder, SingleOutputConvolutionMatchesConv1d) {
+  torch::manual_seed(7);
+  const int threads = torch::get_num_threads();
+  for (int nthreads : {1, 2}) {
+    torch::set_num_threads(nthreads);
+    for (const auto dtype : {torch::kFloat32, torch::kFloat64}) {
+      const double tol = dtype == torch::kFloat32 ? 1e-4 : 1e-10;
+      for (const auto& [c, k, len] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{16, 9, 284}, {3, 5, 31},
+                                      {1, 3, 8}, {4, 9, 5}, {6, 1, 17}}) {
+        const auto x = torch::randn({11, c, len}, dtype);
+        const auto w = torch::randn({1, c, k}, dtype);
+        const auto b = torch::randn({1}, dtype);
+        const auto g = torch::randn({11, 1, len}, dtype);
+        std::vector<torch::Tensor> ours{x.clone().requires_grad_(true), w.clone().requires_grad_(true),
+                                        b.clone().requires_grad_(true)};
+        std::vector<torch::Tensor> ref{x.clone().requires_grad_(true), w.clone().requires_grad_(true),
+                                       b.clone().requires_grad_(true)};
+        const auto y1 = conv1d_single_output(ours[0], ours[1], ours[2]);
+        const auto y2 = torch::conv1d(ref[0], ref[1], ref[2], 1, k / 2);
+        ASSERT_EQ(y1.sizes(), y2.sizes());
+        EXPECT_TRUE(torch::allclose(y1, y2, tol, tol)) << "C " << c << " K " << k << " L " << len;
+        (y1 * g).sum().backward();
+        (y2 * g).sum().backward();
+        for (int i = 0; i < 3; ++i) {
+          EXPECT_TRUE(torch::allclose(ours[static_cast<std::size_t>(i)].grad(), ref[static_cast<std::size_t>(i)].grad(),
+                                      tol, tol * static_cast<double>(len)))
+              << "gradient " << i << ", C " << c << " K " << k << " L " << len;
+        }
+        // Without a bias.
+        EXPECT_TRUE(torch::allclose(conv1d_single_output(x, w, torch::Tensor()), torch::conv1d(x, w, {}, 1, k / 2), tol, tol));
+      }
+    }
+  }
+  torch::set_num_threads(threads);
 }
 
 TEST(Autoencoder, GradientsMatchFiniteDifferences) {
