@@ -5,14 +5,13 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <set>
-#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "dcae/version.h"
+#include "io/bids_layout.h"
 #include "io/derivatives.h"
 #include "io/events.h"
 #include "io/json.h"
@@ -25,7 +24,6 @@ namespace fs = std::filesystem;
 namespace dcae::dict {
 namespace {
 
-using Entities = std::vector<std::pair<std::string, std::string>>;
 
 /// Loads shards into the columns of one matrix (rows of a shard = columns here).
 Eigen::MatrixXf load_columns(const std::vector<fs::path>& shards, std::vector<io::ShardInfo>& infos,
@@ -53,10 +51,10 @@ Eigen::MatrixXf load_columns(const std::vector<fs::path>& shards, std::vector<io
   return x;
 }
 
-std::map<std::string, std::string> as_map(const Entities& e) {
-  std::map<std::string, std::string> m;
-  for (const auto& [k, v] : e)
-    if (k != "desc") m[k] = v;
+/// The BIDS entities of a run's file name, without its desc (ours replaces it).
+std::map<std::string, std::string> run_entities_of(const std::string& source) {
+  std::map<std::string, std::string> m = io::parse_bids_name(fs::path(source).filename().string()).entities;
+  m.erase("desc");
   return m;
 }
 
@@ -96,20 +94,6 @@ nlohmann::json scores_json(const std::vector<ConditionScore>& scores, const std:
 }
 
 }  // namespace
-
-Entities filename_entities(const std::string& filename) {
-  std::string stem = fs::path(filename).filename().string();
-  stem = stem.substr(0, stem.find('.'));
-  Entities out;
-  std::stringstream ss(stem);
-  std::string token;
-  while (std::getline(ss, token, '_')) {
-    const auto dash = token.find('-');
-    if (dash == std::string::npos || dash == 0) continue;  // the suffix
-    out.emplace_back(token.substr(0, dash), token.substr(dash + 1));
-  }
-  return out;
-}
 
 void write_mixing_tsv(const fs::path& path, const std::string& label, const Eigen::Ref<const Eigen::MatrixXf>& mixing) {
   std::string text;
@@ -213,7 +197,7 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& deco
 
   // Names: entities shared by every input run → the decomposition; each run's own → its maps.
   std::vector<std::map<std::string, std::string>> run_entities;
-  for (const auto& info : signal_infos) run_entities.push_back(as_map(filename_entities(info.source)));
+  for (const auto& info : signal_infos) run_entities.push_back(run_entities_of(info.source));
   std::map<std::string, std::string> common = run_entities.front();
   for (const auto& e : run_entities)
     for (auto it = common.begin(); it != common.end();) {

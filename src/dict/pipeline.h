@@ -60,8 +60,4 @@ DictlearnResult run_dictlearn(const DictlearnOptions& options, const DecoderHook
 void write_mixing_tsv(const std::filesystem::path& path, const std::string& label,
                       const Eigen::Ref<const Eigen::MatrixXf>& mixing);
 
-/// The BIDS entities of a file name ("sub-01_task-motor_desc-preproc_bold.nii.gz" →
-/// {sub: 01, task: motor, desc: preproc}); the suffix is dropped.
-std::vector<std::pair<std::string, std::string>> filename_entities(const std::string& filename);
-
 }  // namespace dcae::dict

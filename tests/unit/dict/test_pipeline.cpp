@@ -164,12 +164,5 @@ TEST(DictlearnPipeline, ClearErrorsForBadInputs) {
   EXPECT_FALSE(fs::exists(dir / "out" / "sub-01" / "func" / "sub-01_task-motor_desc-rawodl_mixing.tsv"));
 }
 
-TEST(DictlearnPipeline, FilenameEntities) {
-  const auto e = filename_entities("/a/sub-01_ses-2_task-motor_run-1_desc-preproc_bold.nii.gz");
-  ASSERT_EQ(e.size(), 5u);
-  EXPECT_EQ(e[0], (std::pair<std::string, std::string>{"sub", "01"}));
-  EXPECT_EQ(e[4], (std::pair<std::string, std::string>{"desc", "preproc"}));
-}
-
 }  // namespace
 }  // namespace dcae::dict
