@@ -18,9 +18,10 @@ build="${1:-build}"
 python="${PYTHON:-/usr/bin/python3}"
 work="${WORK:-/tmp/dcae-bench-dictlearn}"
 k="${K:-100}" lambda="${LAMBDA:-0.15}" batch="${BATCH:-256}" passes="${PASSES:-1}"
-bench="$build/tests/bench/dcae_bench_dictlearn"
-[[ -x "$bench" ]] || { echo "bench_dictlearn: build the target dcae_bench_dictlearn first" >&2; exit 0; }
-"$python" -c "import sklearn" 2>/dev/null || { echo "bench_dictlearn: $python lacks sklearn (apt-get install python3-sklearn)" >&2; exit 0; }
+# shellcheck source=tests/bench/common.sh
+source "$here/common.sh"
+bench="$(bench_program dcae_bench_dictlearn "$build")" || exit 0
+python_peer "$python" sklearn python3-sklearn || exit 0
 
 shard="$work/derivatives/shards/sub-01_task-motor_run-01_desc-preproc_timeseries.npy"
 if [[ ! -f "$shard" ]]; then

@@ -31,14 +31,9 @@ fi
 python="${PYTHON:-/usr/bin/python3}"
 nipy_args="${NIPY_ARGS:-}"
 
-bench=""
-for c in "$build/tests/bench/dcae_bench_motion" "$build/bin/dcae_bench_motion"; do
-  [[ -x "$c" ]] && bench="$c" && break
-done
-if [[ -z "$bench" ]]; then
-  echo "bench_motion: no dcae_bench_motion under $build (build the target dcae_bench_motion first)" >&2
-  exit 0
-fi
+# shellcheck source=tests/bench/common.sh
+source "$here/common.sh"
+bench="$(bench_program dcae_bench_motion "$build")" || exit 0
 
 # Pull --threads and --out out of the options (both tools use the same thread count).
 threads=2
@@ -61,10 +56,7 @@ log="$out/log.txt"
 : >"$log"
 
 have_nipy=1
-if ! "$python" -c "import nipy.algorithms.registration.groupwise_registration" 2>/dev/null; then
-  have_nipy=0
-  echo "bench_motion: $python cannot import nipy (apt-get install python3-nipy); dcae only" >&2
-fi
+python_peer "$python" nipy.algorithms.registration.groupwise_registration python3-nipy || have_nipy=0
 
 # --- conversion check ------------------------------------------------------------------------
 if [[ "${BENCH_CHECK:-1}" != 0 && $have_nipy == 1 ]]; then

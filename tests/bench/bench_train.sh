@@ -34,19 +34,11 @@ repeats="${REPEATS:-1}"
 sgemm_n="${SGEMM_N:-2048}"
 args=("$@")
 
-bench=""
-for c in "$build/tests/bench/dcae_bench_train" "$build/bin/dcae_bench_train"; do
-  [[ -x "$c" ]] && bench="$c" && break
-done
-if [[ -z "$bench" ]]; then
-  echo "bench_train: no dcae_bench_train under $build (build the target dcae_bench_train first)" >&2
-  exit 0
-fi
+# shellcheck source=tests/bench/common.sh
+source "$here/common.sh"
+bench="$(bench_program dcae_bench_train "$build")" || exit 0
 have_python=1
-if ! "$python" -c "import torch" 2>/dev/null; then
-  echo "bench_train: $python cannot import torch (apt-get install python3-torch); C++ only" >&2
-  have_python=0
-fi
+python_peer "$python" torch python3-torch || have_python=0
 
 # value KEY < output: the number after "KEY " on its line.
 value() { awk -v k="$1" '$1 == k { print $2; exit }'; }

@@ -24,6 +24,7 @@
 #include "model/autoencoder.h"
 #include "model/trainer.h"
 #include "sim/simulator.h"
+#include "simulated_shard.h"
 #include "test_data.h"
 
 namespace fs = std::filesystem;
@@ -42,36 +43,11 @@ std::vector<fs::path> simulated_shards(const fs::path& dir, int runs) {
   c.motion_mm = c.motion_deg = 0;
   c.spikes = 0;
   c.subjects = runs;
-  log::set_level(log::Level::kWarning);
   std::vector<fs::path> out;
   for (int s = 0; s < runs; ++s) {
-    const auto r = sim::simulate_run(c, s, 0);
-    const auto& img = r.bold;
-    const std::int64_t nv = img.nx() * img.ny() * img.nz(), t = img.nt();
-    std::vector<float> data;
-    std::int64_t rows = 0;
-    for (std::int64_t v = 0; v < nv; ++v) {
-      if (!r.brain[static_cast<std::size_t>(v)]) continue;
-      double mean = 0, sq = 0;
-      for (std::int64_t k = 0; k < t; ++k) mean += img.data()[static_cast<std::size_t>(v + nv * k)];
-      mean /= static_cast<double>(t);
-      for (std::int64_t k = 0; k < t; ++k) sq += std::pow(img.data()[static_cast<std::size_t>(v + nv * k)] - mean, 2);
-      const double sd = std::sqrt(sq / static_cast<double>(t)) + 1e-6;
-      for (std::int64_t k = 0; k < t; ++k) {
-        data.push_back(static_cast<float>((img.data()[static_cast<std::size_t>(v + nv * k)] - mean) / sd));
-      }
-      ++rows;
-    }
-    io::ShardInfo info;
-    info.n_voxels = rows;
-    info.n_timepoints = t;
-    info.tr_s = c.tr_s;
-    info.source = "simulated subject " + std::to_string(s);
-    const fs::path p = dir / ("sub-0" + std::to_string(s + 1) + "_desc-preproc_timeseries.npy");
-    io::write_shard(p, data, info);
-    out.push_back(p);
+    out.push_back(test::write_simulated_shard(dir / ("sub-0" + std::to_string(s + 1) + "_desc-preproc_timeseries.npy"),
+                                              c, s, 0, "simulated subject " + std::to_string(s)));
   }
-  log::set_level(log::Level::kInfo);
   return out;
 }
 

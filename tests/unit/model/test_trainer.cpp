@@ -7,8 +7,8 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "io/shard.h"
-#include "preproc/intensity.h"
 #include "sim/simulator.h"
+#include "simulated_shard.h"
 #include "test_data.h"
 
 namespace fs = std::filesystem;
@@ -24,12 +24,7 @@ fs::path simulated_shard(const test::TempDir& dir, int run) {
   c.tr_s = 2.0;
   c.volumes = 60;
   c.motion_mm = c.motion_deg = 0;
-  log::set_level(log::Level::kWarning);
-  const sim::SimulatedRun r = sim::simulate_run(c, 0, run);
-  preproc::ShardData sd = preproc::extract_shard(r.bold, r.brain);
-  const fs::path p = dir / ("run" + std::to_string(run) + ".npy");
-  io::write_shard(p, sd.data, sd.info);
-  return p;
+  return test::write_simulated_shard(dir / ("run" + std::to_string(run) + ".npy"), c, 0, run);
 }
 
 ModelConfig small_config() {
