@@ -7,6 +7,10 @@ find_package(yaml-cpp REQUIRED)          # 0.7: the target is plain `yaml-cpp`
 # LibTorch (Debian's libtorch-dev, or another LibTorch through CMAKE_PREFIX_PATH). Its imported
 # targets must be visible in every directory that links dcae::model, so it is found here.
 find_package(Torch REQUIRED)
+# The model's own CPU kernels split their loops with at::parallel_for, whose OpenMP backend is
+# inline in LibTorch's headers: without OpenMP at compile time it runs every loop on one thread.
+# The same runtime (libgomp) as LibTorch's.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 
 if(DCAE_MODEL_ONLY)
   return()
