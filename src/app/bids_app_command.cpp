@@ -253,11 +253,7 @@ class BidsAppCommand final : public Command {
   }
 
   void write_dataset_description() const {
-    const fs::path dd = out_ / "dataset_description.json";
-    if (!fs::exists(dd)) {
-      const char* container = std::getenv("DCAE_CONTAINER_IMAGE");
-      io::write_json(dd, io::derivative_description("dcae", {"file://" + bids_.generic_string()}, container ? container : ""));
-    }
+    io::ensure_derivative_description(out_, bids_);
     // Derivative and report files the raw-data validator does not know (as fMRIPrep does).
     const fs::path ignore = out_ / ".bidsignore";
     if (!fs::exists(ignore))

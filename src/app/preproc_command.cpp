@@ -1,6 +1,7 @@
 #include "app/commands.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "io/derivatives.h"
 #include "preproc/pipeline.h"
 
 namespace dcae::app {
@@ -100,6 +101,9 @@ class PreprocCommand final : public Command {
     if (a.has("sidecar")) sidecar = a.string("sidecar");
     const auto run = preproc::resolve_run(a.string("bold"), sidecar);
     preproc::preprocess_run(run, o, a.string("output_dir"));
+    // The output folder is a BIDS-derivative dataset: describe it (once), with the raw dataset
+    // the run came from, as the BIDS-App does.
+    io::ensure_derivative_description(a.string("output_dir"), io::enclosing_dataset(run.bold));
     return 0;
   }
 };

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "core/error.h"
+#include "io/json.h"
 #include "dcae/version.h"
 
 namespace dcae::io {
@@ -87,6 +89,24 @@ nlohmann::json derivative_description(const std::string& name,
     d["SourceDatasets"] = src;
   }
   return d;
+}
+
+void ensure_derivative_description(const std::filesystem::path& out_root, const std::filesystem::path& source_root) {
+  const std::filesystem::path dd = out_root / "dataset_description.json";
+  if (std::filesystem::exists(dd)) return;
+  std::vector<std::string> sources;
+  if (!source_root.empty()) sources.push_back("file://" + std::filesystem::absolute(source_root).lexically_normal().generic_string());
+  const char* container = std::getenv("DCAE_CONTAINER_IMAGE");
+  write_json(dd, derivative_description("dcae", sources, container ? container : ""));
+}
+
+std::filesystem::path enclosing_dataset(const std::filesystem::path& file) {
+  const std::filesystem::path start = std::filesystem::absolute(file).lexically_normal();
+  for (std::filesystem::path dir = start.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / "dataset_description.json")) return dir;
+    if (dir == dir.root_path()) break;
+  }
+  return {};
 }
 
 }  // namespace dcae::io

@@ -38,6 +38,16 @@ nlohmann::json derivative_description(const std::string& name,
                                       const std::vector<std::string>& source_datasets = {},
                                       const std::string& container_image = {});
 
+/// Writes `<out_root>/dataset_description.json` (derivative_description("dcae", ...)) unless
+/// one is there; SourceDatasets is `source_root` as a file:// URI when given. The container is
+/// read from DCAE_CONTAINER_IMAGE (set in dcae's images). Written atomically.
+void ensure_derivative_description(const std::filesystem::path& out_root,
+                                   const std::filesystem::path& source_root = {});
+
+/// The BIDS dataset holding `file`: the nearest folder above it with a dataset_description.json
+/// (empty when there is none).
+std::filesystem::path enclosing_dataset(const std::filesystem::path& file);
+
 /// The BIDS version dcae writes.
 inline constexpr const char* kBidsVersion = "1.8.0";
 

@@ -58,6 +58,12 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
                         "desc-confounds_timeseries.tsv", "desc-confounds_timeseries.json"}) {
     EXPECT_TRUE(fs::exists(func / (stem + f))) << f;
   }
+  // The output folder is described as a derivative dataset of the raw dataset the run is in.
+  const auto description = io::read_json(out / "dataset_description.json");
+  EXPECT_EQ(description["DatasetType"], "derivative");
+  EXPECT_EQ(description["GeneratedBy"][0]["Name"], "dcae");
+  EXPECT_EQ(description["SourceDatasets"][0]["URL"],
+            "file://" + fs::absolute(dir / "bids").lexically_normal().generic_string());
   const io::Image pre = io::Image::read(func / (stem + "desc-preproc_bold.nii.gz"));
   EXPECT_EQ(pre.header().dim, (std::array<std::int64_t, 4>{24, 28, 20, 40}));
   EXPECT_DOUBLE_EQ(pre.header().tr_s, 2.0);
@@ -97,7 +103,7 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   ASSERT_EQ(call({bold.string(), out.string()}), 0);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("up to date, skipped"), std::string::npos);
   EXPECT_EQ(fs::last_write_time(func / (stem + "desc-preproc_bold.nii.gz")), before);
-  EXPECT_EQ(count_files(out), 7u);
+  EXPECT_EQ(count_files(out), 8u);  // 5 derivatives, the shard and its sidecar, dataset_description.json
   log::set_level(log::Level::kInfo);
 }
 
