@@ -3,7 +3,10 @@
 ///
 /// Starts one in-process dcae parameter server (all shards, 127.0.0.1) and measures:
 ///  (a) fetch and push of the whole default model (ModelConfig defaults, T = --t) by one
-///      client: bytes per second each way, and the ratio to a memcpy of the same bytes;
+///      client: bytes per second each way, and the ratio to a memcpy of the same bytes, in the
+///      steady state of a training run (after --warmup fetch + push pairs: gRPC's HTTP/2
+///      flow-control windows grow from their initial size over the first transfers of a
+///      connection), and the first transfer of a fresh connection (cold);
 ///  (c) pushes per second and bytes per second one server sustains with --clients concurrent
 ///      pushers (each its own connections) for --seconds;
 /// once with float32 transfer and once with fp16 (d). Prints one table (tab-separated).
@@ -49,7 +52,7 @@ double memcpy_bytes_per_s(std::size_t bytes) {
 
 int main(int argc, char** argv) {
   std::int64_t t = 284;
-  int reps = 20, clients = 4, shards = 1;
+  int reps = 50, warmup = 50, clients = 4, shards = 1;
   double seconds = 3.0;
   std::int64_t chunk = 65536;
   std::string unix_socket;  // listen on a Unix domain socket instead of 127.0.0.1
@@ -57,13 +60,14 @@ int main(int argc, char** argv) {
     const std::string k = argv[i];
     if (k == "--t") t = std::stoll(argv[i + 1]);
     else if (k == "--reps") reps = std::stoi(argv[i + 1]);
+    else if (k == "--warmup") warmup = std::stoi(argv[i + 1]);
     else if (k == "--clients") clients = std::stoi(argv[i + 1]);
     else if (k == "--seconds") seconds = std::stod(argv[i + 1]);
     else if (k == "--shards") shards = std::stoi(argv[i + 1]);
     else if (k == "--chunk") chunk = std::stoll(argv[i + 1]);
     else if (k == "--unix") unix_socket = argv[i + 1];
     else {
-      std::cerr << "usage: dcae_bench_dist [--t T] [--reps N] [--clients C] [--seconds S] [--shards S] [--chunk VALUES]\n";
+      std::cerr << "usage: dcae_bench_dist [--t T] [--reps N (50)] [--warmup N (50)] [--clients C] [--seconds S] [--shards S] [--chunk VALUES]\n";
       return 2;
     }
   }
@@ -83,7 +87,7 @@ int main(int argc, char** argv) {
   std::cout << "# default model, T = " << t << ": " << n << " parameters (" << mb << " MB as float32); "
             << shards << " shard(s); chunks of " << chunk << " values; memcpy of the same bytes: " << mem / 1e9 << " GB/s\n";
   std::cout << "transfer\tfetch_ms\tfetch_GB/s\tfetch/memcpy\tpush_ms\tpush_GB/s\tpush/memcpy\t"
-               "server_pushes/s\tserver_GB/s\tclients\n";
+               "server_pushes/s\tserver_GB/s\tclients\tcold_fetch_GB/s\tcold_push_GB/s\n";
   for (const bool fp16 : {false, true}) {
     dcae::dist::ServerOptions so;
     so.token = "bench";
@@ -103,9 +107,14 @@ int main(int argc, char** argv) {
     client.initialize(params, dcae::dist::AdagradSettings{}, plan);
     std::vector<float> got(params.size()), grad(params.size());
     for (auto& x : grad) x = d(rng) * 0.01f;
-    auto versions = client.fetch(got.data());  // warm-up
-    client.push(grad.data(), versions);
     auto t0 = Clock::now();
+    auto versions = client.fetch(got.data());  // the first transfers of the connection
+    const double cold_fetch_s = seconds_since(t0);
+    t0 = Clock::now();
+    client.push(grad.data(), versions);
+    const double cold_push_s = seconds_since(t0);
+    for (int i = 0; i < warmup; ++i) client.push(grad.data(), client.fetch(got.data()));
+    t0 = Clock::now();
     for (int i = 0; i < reps; ++i) versions = client.fetch(got.data());
     const double fetch_s = seconds_since(t0) / reps;
     t0 = Clock::now();
@@ -137,7 +146,8 @@ int main(int argc, char** argv) {
     std::cout << (fp16 ? "fp16" : "float32") << '\t' << fetch_s * 1e3 << '\t' << bytes / fetch_s / 1e9 << '\t'
               << bytes / fetch_s / mem << '\t' << push_s * 1e3 << '\t' << bytes / push_s / 1e9 << '\t'
               << bytes / push_s / mem << '\t' << static_cast<double>(pushes) / wall << '\t'
-              << static_cast<double>(c1.bytes_received - c0.bytes_received) / wall / 1e9 << '\t' << clients << '\n';
+              << static_cast<double>(c1.bytes_received - c0.bytes_received) / wall / 1e9 << '\t' << clients << '\t'
+              << bytes / cold_fetch_s / 1e9 << '\t' << bytes / cold_push_s / 1e9 << '\n';
     server.shutdown();
   }
   return 0;
