@@ -143,8 +143,10 @@ std::string wait_for_log(const fs::path& log, const std::string& re, double time
   return {};
 }
 
-/// Completed partitions, as the coordinator reports them (the port from the job's log).
-std::int64_t completed_partitions(const fs::path& out, const std::string& port) {
+/// `count` of the coordinator's counters (the port from the job's log), or -1 when the
+/// server does not answer.
+template <typename Count>
+std::int64_t coordinator_count(const fs::path& out, const std::string& port, Count&& count) {
   dist::ClientOptions o;
   o.servers = {"127.0.0.1:" + port};
   o.token = slurp(out / "dist" / "token");
@@ -153,42 +155,34 @@ std::int64_t completed_partitions(const fs::path& out, const std::string& port) 
   o.retry_budget_s = 2;
   try {
     dist::PsClient c(o);
-    return c.coordinator_status().coordination.partitions_completed;
+    return count(c.coordinator_status().coordination);
   } catch (const std::exception&) {
     return -1;
   }
 }
 
-/// Workers that have completed at least one partition (-1 when the server does not answer).
-std::int64_t active_workers(const fs::path& out, const std::string& port) {
-  dist::ClientOptions o;
-  o.servers = {"127.0.0.1:" + port};
-  o.token = slurp(out / "dist" / "token");
-  o.token.erase(o.token.find_last_not_of("\n") + 1);
-  o.observer = true;
-  o.retry_budget_s = 2;
-  try {
-    dist::PsClient c(o);
-    std::int64_t n = 0;
-    for (const auto& [id, count] : c.coordinator_status().coordination.partitions_by_worker) n += count > 0 ? 1 : 0;
-    return n;
-  } catch (const std::exception&) {
-    return -1;
-  }
+/// Waits (up to 60 s) until `count` of the coordinator's counters reaches `n`.
+template <typename Count>
+void wait_for_count(const fs::path& out, const fs::path& log, std::int64_t n, Count&& count) {
+  const std::string port = wait_for_log(log, R"(dcae-ps: parameter server: .* on 127\.0\.0\.1:(\d+))");
+  const auto until = Clock::now() + std::chrono::seconds(60);
+  while (Clock::now() < until && coordinator_count(out, port, count) < n)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 /// Waits until `n` workers have each completed a partition: past the warm-up, all of them are
 /// in the lease loop (a worker killed then holds a lease, or is about to take one).
 void wait_for_active_workers(const fs::path& out, const fs::path& log, std::int64_t n) {
-  const std::string port = wait_for_log(log, R"(dcae-ps: parameter server: .* on 127\.0\.0\.1:(\d+))");
-  const auto until = Clock::now() + std::chrono::seconds(60);
-  while (Clock::now() < until && active_workers(out, port) < n) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wait_for_count(out, log, n, [](const auto& c) {
+    std::int64_t active = 0;
+    for (const auto& [id, done] : c.partitions_by_worker) active += done > 0 ? 1 : 0;
+    return active;
+  });
 }
 
+/// Waits until the coordinator has `n` completed partitions.
 void wait_for_partitions(const fs::path& out, const fs::path& log, std::int64_t n) {
-  const std::string port = wait_for_log(log, R"(dcae-ps: parameter server: .* on 127\.0\.0\.1:(\d+))");
-  const auto until = Clock::now() + std::chrono::seconds(60);
-  while (Clock::now() < until && completed_partitions(out, port) < n) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  wait_for_count(out, log, n, [](const auto& c) { return c.partitions_completed; });
 }
 
 nlohmann::json summary(const fs::path& out) { return nlohmann::json::parse(slurp(out / "dist.json")); }
