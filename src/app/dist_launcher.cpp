@@ -202,6 +202,7 @@ Plan make_plan(const model::ModelConfig&, const DistJob& job, const fs::path& mo
       a.push_back(x);
     }
     if (job.fp16) a.emplace_back("--fp16");
+    if (job.overlap) a.emplace_back("--overlap");
     if (log::level() < log::Level::kInfo) a.emplace_back("-q");
     for (const auto& s : job.shards) a.push_back(fs::absolute(s).string());
     p.worker_argv.push_back(a);
@@ -344,6 +345,8 @@ void train_distributed_slurm(const model::ModelConfig& cfg, const DistJob& job, 
     extra["workers"] = job.workers;
     extra["servers"] = 1;
     extra["nodelist"] = r.nodelist;
+    extra["fp16"] = job.fp16;
+    extra["overlap"] = job.overlap;
     extra["wall_s"] = std::chrono::duration<double>(Clock::now() - t0).count();
     write_distributed_result(cfg, job.shards, co, job.output_dir, extra.dump());
     // Let the workers see "done" before the server goes away.
@@ -363,6 +366,7 @@ void train_distributed_slurm(const model::ModelConfig& cfg, const DistJob& job, 
   w.n_push = job.n_push;
   w.block_rows = job.block_rows;
   w.warmup_steps = job.warmup_steps;
+  w.overlap = job.overlap;
   w.device = job.device;
   run_worker(w);
 }
@@ -603,6 +607,7 @@ void train_distributed_local(const model::ModelConfig& cfg, const DistJob& job) 
   extra["n_push"] = job.n_push;
   extra["warmup_steps"] = job.warmup_steps;
   extra["fp16"] = job.fp16;
+  extra["overlap"] = job.overlap;
   extra["worker_exits"] = worker_exits;
   extra["workers_failed"] = failed_workers;
   extra["server_restarts"] = server_restarts;

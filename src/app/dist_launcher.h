@@ -31,6 +31,7 @@ struct DistJob {
   double lease_timeout_s = 10.0;
   double ps_checkpoint_every_s = 5.0;
   bool fp16 = false;
+  bool overlap = false;                       ///< workers push and fetch while they compute
   int worker_threads = 1;                     ///< LibTorch threads per worker
   std::string device = "cpu";
   std::string host = "127.0.0.1";             ///< where servers listen

@@ -24,6 +24,7 @@ struct WorkerSettings {
   std::int64_t n_push = 1;                  ///< steps between pushes
   std::int64_t block_rows = 2048;           ///< voxels per data partition
   std::int64_t warmup_steps = 0;            ///< steps the first worker trains alone
+  bool overlap = false;                     ///< push and fetch on a background thread while computing
   std::string device = "cpu";
 };
 
@@ -33,6 +34,12 @@ struct WorkerSummary {
   std::int64_t pushes = 0;
   std::int64_t stale_pushes = 0;            ///< shard pushes the servers dropped as too stale
   double mean_loss = 0.0;                   ///< over this worker's steps
+  // Where the worker's wall time went, in seconds.
+  double compute_s = 0.0;                   ///< reading batches, forward, backward, accumulating
+  double fetch_s = 0.0;                     ///< fetching parameters (on the exchange thread with overlap)
+  double push_s = 0.0;                      ///< pushing gradients (likewise)
+  double wait_s = 0.0;                      ///< the model waiting for exchanges to finish
+  double coordination_s = 0.0;              ///< leasing and completing partitions, waiting for one
 };
 
 /// Runs the worker until the coordinator says the job is done. Throws input_error for bad

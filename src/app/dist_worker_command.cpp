@@ -46,6 +46,7 @@ class WorkerCommand final : public Command {
     wu.default_value = "0";
     wu.min = 0;
     add_argument(u, "fp16", ArgKind::kFlag, "transfer parameters and gradients as fp16");
+    add_argument(u, "overlap", ArgKind::kFlag, "push and fetch on a background thread while computing the next steps");
     auto& rb = add_argument(u, "retry-budget", ArgKind::kFloat, "seconds to keep retrying an unreachable server");
     rb.default_value = "120";
     rb.min = 0;
@@ -97,6 +98,7 @@ class WorkerCommand final : public Command {
     s.n_push = a.integer("n-push");
     s.block_rows = a.integer("block-rows");
     s.warmup_steps = a.integer("warmup-steps");
+    s.overlap = a.flag("overlap");
     s.device = a.string("device");
     run_worker(s);
     if (a.has("output-dir")) {

@@ -67,6 +67,7 @@ void add_distributed_options(Usage& u) {
   ce.default_value = "5";
   ce.min = 0;
   add_argument(u, "fp16", ArgKind::kFlag, "transfer parameters and gradients as fp16", g);
+  add_argument(u, "overlap", ArgKind::kFlag, "workers push and fetch on a background thread while they compute the next steps", g);
   add_argument(u, "sync", ArgKind::kFlag, "the synchronous baseline instead: gradients all-reduced every step through "
                                           "LibTorch's c10d Gloo process group (local launcher only)", g);
 }
@@ -148,6 +149,7 @@ int TrainCommand::run_distributed(const ParsedArgs& a, const model::ModelConfig&
   job.lease_timeout_s = a.number("lease-timeout");
   job.ps_checkpoint_every_s = a.number("ps-checkpoint-every");
   job.fp16 = a.flag("fp16");
+  job.overlap = a.flag("overlap");
   job.device = a.string("device");
   job.worker_threads = std::max(1, thread_count() / job.workers);
   if (a.string("launcher") == "manual") {

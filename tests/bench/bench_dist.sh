@@ -4,7 +4,8 @@
 #   (c) pushes and bytes/s one server sustains (several concurrent pushers);
 #   (d) the same with fp16 transfer                      — dcae_bench_dist;
 #   (b) wall time to a target loss with 1 worker and with 2 workers of one thread each
-#       (dcae-train --workers N --target-loss L), and their ratio (goal ≤ 0.6).
+#       (dcae-train --workers N --target-loss L), and their ratio (goal ≤ 0.6), with the
+#       exchanges between steps and with them overlapping the computation (--overlap).
 # Builds nothing.
 #
 # usage: tests/bench/bench_dist.sh [BUILD_DIR]      (default BUILD_DIR: build)
@@ -48,18 +49,24 @@ train:
   target_loss: ${TARGET:-0.75}
   batch_size: 64
 YAML
-declare -A wall
-for w in 1 2; do
-  start=$(date +%s.%N)
-  if ! "$train" -q --workers "$w" --nthreads "$w" --block-rows 500 --warmup-steps 20 \
-      --model-config "$work/model.yaml" -o "$work/out$w" "$work"/run*.npy; then
-    echo "dcae-train --workers $w failed" >&2
-    exit 1
-  fi
-  end=$(date +%s.%N)
-  wall[$w]=$(echo "$end - $start" | bc -l)
-  epochs=$(($(wc -l < "$work/out$w/loss.tsv") - 1))
-  last=$(tail -1 "$work/out$w/loss.tsv" | cut -f2)
-  printf 'workers=%d\twall_s=%.2f\tepochs=%d\tlast_epoch_loss=%s\n' "$w" "${wall[$w]}" "$epochs" "$last"
+# Each way of exchanging: a worker pushes and fetches between its steps (the default), or on a
+# background thread while it computes the next steps (--overlap).
+for mode in default overlap; do
+  declare -A wall=()
+  extra=()
+  [[ "$mode" == overlap ]] && extra=(--overlap)
+  for w in 1 2; do
+    start=$(date +%s.%N)
+    if ! "$train" -q --workers "$w" --nthreads "$w" --block-rows 500 --warmup-steps 20 "${extra[@]}" \
+        --model-config "$work/model.yaml" -o "$work/$mode$w" "$work"/run*.npy; then
+      echo "dcae-train --workers $w ${extra[*]} failed" >&2
+      exit 1
+    fi
+    end=$(date +%s.%N)
+    wall[$w]=$(echo "$end - $start" | bc -l)
+    epochs=$(($(wc -l < "$work/$mode$w/loss.tsv") - 1))
+    last=$(tail -1 "$work/$mode$w/loss.tsv" | cut -f2)
+    printf 'exchange=%s\tworkers=%d\twall_s=%.2f\tepochs=%d\tlast_epoch_loss=%s\n' "$mode" "$w" "${wall[$w]}" "$epochs" "$last"
+  done
+  printf 'exchange=%s\tratio_2_over_1=%.3f (goal <= 0.6)\n' "$mode" "$(echo "${wall[2]} / ${wall[1]}" | bc -l)"
 done
-printf 'ratio_2_over_1=%.3f (goal <= 0.6)\n' "$(echo "${wall[2]} / ${wall[1]}" | bc -l)"

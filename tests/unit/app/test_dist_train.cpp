@@ -275,6 +275,27 @@ TEST_F(DistTrain, TwoServersThreeWorkersReachTheSingleMachineLoss) {
   for (const auto& s : j.at("servers")) EXPECT_GT(s.at("pushes_applied").get<std::int64_t>(), 0);
 }
 
+TEST_F(DistTrain, WorkersThatExchangeWhileTheyComputeReachTheSingleMachineLoss) {
+  // --overlap: each worker pushes and fetches on a background thread while it computes its
+  // next steps, so its model lags the servers by one exchange more.
+  const fs::path out = dir_->path() / "overlap";
+  const fs::path log = dir_->path() / "overlap.log";
+  ASSERT_EQ(dcae_train(dist_args(out, 2, {"--overlap"}), log), 0) << slurp(log);
+  const double loss = evaluate(out / "model.pt", shards_);
+  std::cerr << "1 server, 2 workers, --overlap: loss " << loss << " (single machine " << single_loss_ << ")\n";
+  EXPECT_LE(loss, single_loss_ * 1.05);
+  const auto j = summary(out);
+  expect_complete(j);
+  EXPECT_TRUE(j.at("overlap").get<bool>());
+  EXPECT_EQ(j.at("partitions_by_worker").size(), 2U) << "both workers trained";
+  const std::string text = slurp(log);
+  std::size_t background = 0;
+  for (std::size_t at = text.find("(in the background)"); at != std::string::npos; at = text.find("(in the background)", at + 1)) {
+    ++background;
+  }
+  EXPECT_EQ(background, 2U) << "both workers report their exchanges as run in the background\n" << text;
+}
+
 TEST_F(DistTrain, KillingOneOfThreeWorkersLosesNoPartition) {
   const fs::path ref = dir_->path() / "undisturbed";
   ASSERT_EQ(dcae_train(dist_args(ref, 3), dir_->path() / "undisturbed.log"), 0);
