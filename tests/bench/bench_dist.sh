@@ -10,8 +10,11 @@
 #
 # usage: tests/bench/bench_dist.sh [BUILD_DIR]      (default BUILD_DIR: build)
 # environment: TARGET (target epoch-mean loss, default 0.75), RUNS (simulated runs, 4),
-#              VOXELS (voxels per run, 3000), T (time points, 128), CLIENTS (pushers, 4),
-#              PYTHON (/usr/bin/python3, with numpy)
+#              VOXELS (voxels per run, 4096), T (time points, 284), BATCH (mini-batch, default:
+#              the model's, 256), BLOCK_ROWS (voxels per partition, 2048), WARMUP (warm-up
+#              steps, 20), CLIENTS (pushers, 4), PYTHON (/usr/bin/python3, with numpy).
+#              (b) trains the default model; the smaller, transfer-heavier set-up of earlier
+#              runs is T=128 VOXELS=3000 BATCH=64 BLOCK_ROWS=500.
 set -uo pipefail
 build="${1:-build}"
 python="${PYTHON:-/usr/bin/python3}"
@@ -28,7 +31,7 @@ echo "== (a), (c), (d): one in-process server, loopback"
 
 echo
 echo "== (b): time to target loss ${TARGET:-0.75}, 1 worker vs 2 workers (1 thread each)"
-"$python" - "$work" "${RUNS:-4}" "${VOXELS:-3000}" "${T:-128}" <<'PY'
+"$python" - "$work" "${RUNS:-4}" "${VOXELS:-4096}" "${T:-284}" <<'PY'
 import json, sys
 import numpy as np
 out, runs, voxels, t = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -47,8 +50,8 @@ cat > "$work/model.yaml" <<YAML
 train:
   epochs: 0
   target_loss: ${TARGET:-0.75}
-  batch_size: 64
 YAML
+[[ -n "${BATCH:-}" ]] && printf '  batch_size: %d\n' "$BATCH" >> "$work/model.yaml"
 # Each way of exchanging: a worker pushes and fetches between its steps (the default), or on a
 # background thread while it computes the next steps (--overlap).
 for mode in default overlap; do
@@ -57,7 +60,7 @@ for mode in default overlap; do
   [[ "$mode" == overlap ]] && extra=(--overlap)
   for w in 1 2; do
     start=$(date +%s.%N)
-    if ! "$train" -q --workers "$w" --nthreads "$w" --block-rows 500 --warmup-steps 20 "${extra[@]}" \
+    if ! "$train" -q --workers "$w" --nthreads "$w" --block-rows "${BLOCK_ROWS:-2048}" --warmup-steps "${WARMUP:-20}" "${extra[@]}" \
         --model-config "$work/model.yaml" -o "$work/$mode$w" "$work"/run*.npy; then
       echo "dcae-train --workers $w ${extra[*]} failed" >&2
       exit 1
