@@ -438,6 +438,10 @@ class TrainInputSpec(CommandLineInputSpec):
         argstr='--fp16',
         desc='transfer parameters and gradients as fp16',
     )
+    overlap = traits.Bool(
+        argstr='--overlap',
+        desc='workers push and fetch on a background thread while they compute the next steps',
+    )
     sync = traits.Bool(
         argstr='--sync',
         desc="the synchronous baseline instead: gradients all-reduced every step through LibTorch's c10d Gloo process group (local launcher only)",
@@ -489,6 +493,7 @@ SPECS['dcae-train'] = GeneratedSpec(
         'lease_timeout': 'lease-timeout',
         'ps_checkpoint_every': 'ps-checkpoint-every',
         'fp16': 'fp16',
+        'overlap': 'overlap',
         'sync': 'sync',
         'quiet': 'quiet',
         'verbose': 'verbose',
@@ -1145,6 +1150,10 @@ class WorkerInputSpec(CommandLineInputSpec):
         argstr='--fp16',
         desc='transfer parameters and gradients as fp16',
     )
+    overlap = traits.Bool(
+        argstr='--overlap',
+        desc='push and fetch on a background thread while computing the next steps',
+    )
     retry_budget = traits.Range(
         low=0.0,
         argstr='--retry-budget %s',
@@ -1213,6 +1222,7 @@ SPECS['dcae-worker'] = GeneratedSpec(
         'block_rows': 'block-rows',
         'warmup_steps': 'warmup-steps',
         'fp16': 'fp16',
+        'overlap': 'overlap',
         'retry_budget': 'retry-budget',
         'rank': 'rank',
         'device': 'device',
