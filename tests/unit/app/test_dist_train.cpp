@@ -222,6 +222,7 @@ class DistTrain : public ::testing::Test {
     for (const auto& s : shards_) a.push_back(s.string());
     return a;
   }
+  static void kill_the_server_and_finish(const std::string& name, const std::vector<std::string>& extra);
   static void expect_complete(const nlohmann::json& j) {
     EXPECT_EQ(j.at("partitions_completed").get<std::int64_t>(), kEpochs * j.at("partitions_per_epoch").get<std::int64_t>())
         << "every partition of every epoch is completed";
@@ -323,10 +324,12 @@ TEST_F(DistTrain, KillingOneOfThreeWorkersLosesNoPartition) {
   EXPECT_TRUE(seen);
 }
 
-TEST_F(DistTrain, KillingTheServerRestartsItFromItsCheckpoint) {
-  const fs::path out = dir_->path() / "killed-server";
-  const fs::path log = dir_->path() / "killed-server.log";
-  const pid_t job = start_train(dist_args(out, 2), log);
+// kill -9 of the server in the middle of a run: the launcher restarts it from its last
+// checkpoint, the workers reconnect with backoff, and the job completes.
+void DistTrain::kill_the_server_and_finish(const std::string& name, const std::vector<std::string>& extra) {
+  const fs::path out = dir_->path() / name;
+  const fs::path log = dir_->path() / (name + ".log");
+  const pid_t job = start_train(dist_args(out, 2, extra), log);
   const std::string victim = wait_for_log(log, R"(server 0 started \(pid (\d+)\))");
   wait_for_partitions(out, log, 6);
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // at least one periodic checkpoint
@@ -343,6 +346,15 @@ TEST_F(DistTrain, KillingTheServerRestartsItFromItsCheckpoint) {
   EXPECT_EQ(j.at("server_restarts").get<int>(), 1);
   EXPECT_TRUE(j.at("servers")[0].at("resumed").get<bool>());
   EXPECT_EQ(j.at("workers_failed").get<int>(), 0) << "the workers reconnected";
+}
+
+TEST_F(DistTrain, KillingTheServerRestartsItFromItsCheckpoint) {
+  kill_the_server_and_finish("killed-server", {});
+}
+
+TEST_F(DistTrain, KillingTheServerWhileWorkersExchangeInTheBackgroundRestartsIt) {
+  // The workers' exchange threads meet the dead server and retry; the models keep computing.
+  kill_the_server_and_finish("killed-server-overlap", {"--overlap"});
 }
 
 TEST_F(DistTrain, TheSynchronousGlooBaselineTakesTheStepsOfOneProcessWithDoubleBatches) {
