@@ -11,6 +11,22 @@ find_package(Torch REQUIRED)
 # inline in LibTorch's headers: without OpenMP at compile time it runs every loop on one thread.
 # The same runtime (libgomp) as LibTorch's.
 find_package(OpenMP REQUIRED COMPONENTS CXX)
+# oneDNN (Debian's libdnnl-dev; LibTorch runs its convolutions through the same library): the
+# model's fully connected layers call its sgemm, which picks the CPU's widest vector kernels
+# itself. Required in the full build; optional in the model-only build (another LibTorch, e.g.
+# a CUDA one, may not come with it), where the layers then go through LibTorch's linear.
+find_path(DCAE_DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.h)
+find_library(DCAE_DNNL_LIBRARY dnnl)
+if(DCAE_DNNL_INCLUDE_DIR AND DCAE_DNNL_LIBRARY)
+  add_library(dcae_dnnl INTERFACE IMPORTED)
+  set_target_properties(dcae_dnnl PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${DCAE_DNNL_INCLUDE_DIR}"
+                                             INTERFACE_LINK_LIBRARIES "${DCAE_DNNL_LIBRARY}"
+                                             INTERFACE_COMPILE_DEFINITIONS DCAE_HAVE_DNNL)
+elseif(NOT DCAE_MODEL_ONLY)
+  message(FATAL_ERROR "oneDNN not found: install Debian's libdnnl-dev")
+else()
+  message(STATUS "oneDNN not found: the model's fully connected layers use LibTorch's linear")
+endif()
 
 if(DCAE_MODEL_ONLY)
   return()

@@ -50,7 +50,7 @@ AutoencoderImpl::Encoded AutoencoderImpl::run_encoder(torch::Tensor x) {
     e.switches.push_back(std::move(pooled.switches));
     x = std::move(pooled.values);
   }
-  e.h = torch::relu(enc_fc_->forward(x.flatten(1)));
+  e.h = torch::relu(linear(x.flatten(1), enc_fc_->weight, enc_fc_->bias));
   return e;
 }
 
@@ -71,7 +71,7 @@ torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h, const std::vector<
   if (switches.size() != layers)
     throw usage_error("model: decoding needs " + std::to_string(layers) + " switch tensors, got " +
                       std::to_string(switches.size()));
-  auto y = torch::relu(dec_fc_->forward(h)).view({h.size(0), config_.channels.back(), bottom_len_});
+  auto y = torch::relu(linear(h, dec_fc_->weight, dec_fc_->bias)).view({h.size(0), config_.channels.back(), bottom_len_});
   if (bottom) *bottom = y;
   for (std::size_t l = 0; l < layers; ++l) {
     const std::size_t enc_layer = layers - 1 - l;

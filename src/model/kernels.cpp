@@ -12,6 +12,10 @@
 
 #include "core/error.h"
 
+#ifdef DCAE_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
 namespace dcae::model {
 namespace {
 
@@ -417,6 +421,49 @@ struct ConvSingleOutput : torch::autograd::Function<ConvSingleOutput> {
   }
 };
 
+#ifdef DCAE_HAVE_DNNL
+/// C[M, N] = op(A) op(B) + beta C, row-major float, through oneDNN's sgemm (its own kernels for
+/// the CPU's widest vector unit, threads from OpenMP as LibTorch's).
+void sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
+           const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
+  const dnnl_status_t s = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  if (s != dnnl_success) throw runtime_error("oneDNN sgemm failed (status " + std::to_string(static_cast<int>(s)) + ")");
+}
+
+/// y = x wᵀ + b for x [B, in], w [out, in], b [out]; the three products of the forward and
+/// backward passes through sgemm.
+struct Linear : torch::autograd::Function<Linear> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               const torch::Tensor& b) {
+    const torch::Tensor xc = x.contiguous(), wc = w.contiguous();
+    const std::int64_t rows = xc.size(0), in = xc.size(1), out = wc.size(0);
+    torch::Tensor y = b.reshape({1, out}).expand({rows, out}).contiguous();  // the bias, then += x wᵀ
+    sgemm(false, true, rows, out, in, xc.data_ptr<float>(), in, wc.data_ptr<float>(), in, 1.0f, y.data_ptr<float>(), out);
+    ctx->save_for_backward({xc, wc});
+    return y;
+  }
+
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::tensor_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor& x = saved[0];
+    const torch::Tensor& w = saved[1];
+    const torch::Tensor g = grads[0].contiguous();
+    const std::int64_t rows = x.size(0), in = x.size(1), out = w.size(0);
+    torch::Tensor gx, gw, gb;
+    if (ctx->needs_input_grad(0)) {  // g w: [B, out] [out, in]
+      gx = torch::empty({rows, in}, x.options());
+      sgemm(false, false, rows, in, out, g.data_ptr<float>(), out, w.data_ptr<float>(), in, 0.0f, gx.data_ptr<float>(), in);
+    }
+    if (ctx->needs_input_grad(1)) {  // gᵀ x: [out, B] [B, in]
+      gw = torch::empty({out, in}, w.options());
+      sgemm(true, false, out, in, rows, g.data_ptr<float>(), out, x.data_ptr<float>(), in, 0.0f, gw.data_ptr<float>(), in);
+    }
+    if (ctx->needs_input_grad(2)) gb = g.sum(0);
+    return {gx, gw, gb};
+  }
+};
+#endif
+
 }  // namespace
 
 PoolOutput relu_max_pool1d_reference(const torch::Tensor& x, std::int64_t pool) {
@@ -453,6 +500,25 @@ torch::Tensor conv1d_single_output(const torch::Tensor& x, const torch::Tensor& 
   // An undefined input cannot go through an autograd function: no bias is a zero bias
   // (which needs no gradient).
   return ConvSingleOutput::apply(x, weight, bias.defined() ? bias : torch::zeros({1}, x.options()));
+}
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+#ifdef DCAE_HAVE_DNNL
+  auto float_cpu = [](const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && !t.is_sparse(); };
+  if (x.dim() == 2 && weight.dim() == 2 && x.size(1) == weight.size(1) && x.size(0) > 0 && bias.defined() &&
+      bias.dim() == 1 && bias.size(0) == weight.size(0) && float_cpu(x) && float_cpu(weight) && float_cpu(bias)) {
+    return Linear::apply(x, weight, bias);
+  }
+#endif
+  return torch::nn::functional::linear(x, weight, bias);
+}
+
+bool linear_uses_onednn() {
+#ifdef DCAE_HAVE_DNNL
+  return true;
+#else
+  return false;
+#endif
 }
 
 }  // namespace dcae::model

@@ -162,6 +162,56 @@ TEST(Autoencoder, SingleOutputConvolutionMatchesConv1d) {
   torch::set_num_threads(threads);
 }
 
+// The fully connected layers through oneDNN's sgemm: output and all three gradients equal
+// LibTorch's linear to float rounding, for the default model's shape and small, odd ones, a
+// non-contiguous input, one and two threads; other types take LibTorch's linear itself.
+TEST(Autoencoder, LinearMatchesTorchLinear) {
+  EXPECT_TRUE(linear_uses_onednn()) << "the full build links oneDNN (libdnnl-dev)";
+  torch::manual_seed(11);
+  const int threads = torch::get_num_threads();
+  for (int nthreads : {1, 2}) {
+    torch::set_num_threads(nthreads);
+    for (const auto& [rows, in, out] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{256, 1136, 1136}, {7, 13, 5},
+                                        {1, 3, 4}, {33, 100, 1}, {5, 1, 9}}) {
+      for (const bool transposed : {false, true}) {
+        const auto x = transposed ? torch::randn({in, rows}).t() : torch::randn({rows, in});
+        const auto w = torch::randn({out, in});
+        const auto b = torch::randn({out});
+        const auto g = torch::randn({rows, out});
+        std::vector<torch::Tensor> ours{x.clone().requires_grad_(true), w.clone().requires_grad_(true),
+                                        b.clone().requires_grad_(true)};
+        std::vector<torch::Tensor> ref{x.clone().requires_grad_(true), w.clone().requires_grad_(true),
+                                       b.clone().requires_grad_(true)};
+        const auto y1 = linear(ours[0], ours[1], ours[2]);
+        const auto y2 = torch::nn::functional::linear(ref[0], ref[1], ref[2]);
+        ASSERT_EQ(y1.sizes(), y2.sizes());
+        // Sums of `in` products of unit normals: rounding grows with sqrt(in).
+        const double tol = 1e-5 * std::sqrt(static_cast<double>(std::max(in, rows)) + 1.0) * 10;
+        EXPECT_TRUE(torch::allclose(y1, y2, tol, tol)) << rows << " x " << in << " -> " << out;
+        (y1 * g).sum().backward();
+        (y2 * g).sum().backward();
+        for (int i = 0; i < 3; ++i) {
+          EXPECT_TRUE(torch::allclose(ours[static_cast<std::size_t>(i)].grad(), ref[static_cast<std::size_t>(i)].grad(), tol, tol))
+              << "gradient " << i << ", " << rows << " x " << in << " -> " << out << (transposed ? " (transposed input)" : "");
+        }
+      }
+    }
+  }
+  torch::set_num_threads(threads);
+  // Inference mode, and double precision (LibTorch's linear itself).
+  {
+    c10::InferenceMode guard;
+    const auto x = torch::randn({4, 6});
+    const auto w = torch::randn({3, 6});
+    const auto b = torch::randn({3});
+    EXPECT_TRUE(torch::allclose(linear(x, w, b), torch::nn::functional::linear(x, w, b), 1e-5, 1e-5));
+  }
+  const auto xd = torch::randn({4, 6}, torch::kFloat64);
+  const auto wd = torch::randn({3, 6}, torch::kFloat64);
+  const auto bd = torch::randn({3}, torch::kFloat64);
+  EXPECT_TRUE(torch::equal(linear(xd, wd, bd), torch::nn::functional::linear(xd, wd, bd)));
+}
+
 TEST(Autoencoder, GradientsMatchFiniteDifferences) {
   torch::manual_seed(3);
   ModelConfig cfg;
