@@ -25,6 +25,10 @@ namespace fs = std::filesystem;
 namespace dcae::app {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
 /// Keeps the worker's lease alive from a background thread.
 class Heartbeat {
  public:
@@ -122,8 +126,6 @@ class Exchanger {
   double fetch_s() const { return fetch_s_; }
 
  private:
-  using Clock = std::chrono::steady_clock;
-  static double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
   void run() {
     try {
@@ -133,13 +135,13 @@ class Exchanger {
         ++pushes_;
         stale_ += out.stale;
         std::fill(grad_.begin(), grad_.end(), 0.0f);
-        push_s_ += since(t0);
+        push_s_ += seconds_since(t0);
       }
       if (fetch_) {
         const auto t0 = Clock::now();
         fetched_versions_ = client_.fetch(params_.data());
         fetched_ = true;
-        fetch_s_ += since(t0);
+        fetch_s_ += seconds_since(t0);
       }
     } catch (...) {
       error_ = std::current_exception();
@@ -224,8 +226,9 @@ WorkerSummary run_worker(const WorkerSettings& s) {
   dist::PsClient client(s.client);
   client.connect();
   if (client.num_shards() > binding.size()) throw usage_error("more shards than parameters");
-  std::vector<float> params(n), grad(n, 0.0f);
+  std::vector<float> grad(n, 0.0f);  // accumulated since the last push
   if (!client.initialized()) {
+    std::vector<float> params(n);
     binding.read_parameters(params.data());
     client.initialize(params, dist::AdagradSettings{cfg.learning_rate, cfg.initial_accumulator, cfg.eps}, plan);
   } else if (client.total_size() != binding.size()) {
@@ -246,14 +249,12 @@ WorkerSummary run_worker(const WorkerSettings& s) {
   Heartbeat heartbeat(client, 0.25, steps);
   Exchanger exchange(client, n, s.overlap);
   bool waiting_logged = false;
-  using Clock = std::chrono::steady_clock;
-  auto since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
 
   // Waits for the exchange in flight and puts the parameters it fetched into the model.
   auto finish_exchange = [&] {
     const auto t0 = Clock::now();
     const bool fetched = exchange.wait();
-    sum.wait_s += since(t0);
+    sum.wait_s += seconds_since(t0);
     if (fetched) {
       binding.write_parameters(exchange.parameters().data());
       versions = exchange.versions();
@@ -285,10 +286,10 @@ WorkerSummary run_worker(const WorkerSettings& s) {
       if (!waiting_logged) log::info("waiting (warm-up, or every remaining partition is leased)");
       waiting_logged = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      sum.coordination_s += since(t_coord);
+      sum.coordination_s += seconds_since(t_coord);
       continue;
     }
-    sum.coordination_s += since(t_coord);
+    sum.coordination_s += seconds_since(t_coord);
     waiting_logged = false;
     const dist::PartitionTask& task = a.task;
     if (task.run < 0 || task.run >= static_cast<std::int64_t>(s.shards.size()) || task.first_row < 0 ||
@@ -322,7 +323,7 @@ WorkerSummary run_worker(const WorkerSettings& s) {
       binding.add_gradients(grad.data());
       ++pending;
       ++since_fetch;
-      sum.compute_s += since(t_step);
+      sum.compute_s += seconds_since(t_step);
       part_loss += l;
       ++part_steps;
       loss_total += l;
@@ -335,7 +336,7 @@ WorkerSummary run_worker(const WorkerSettings& s) {
     const double mean = part_steps > 0 ? part_loss / static_cast<double>(part_steps) : 0.0;
     t_coord = Clock::now();
     const bool accepted = client.complete(task.lease_id, mean, part_steps);
-    sum.coordination_s += since(t_coord);
+    sum.coordination_s += seconds_since(t_coord);
     if (accepted) {
       ++sum.partitions;
       log::debug("partition ", task.index, " of epoch ", task.epoch, " (run ", task.run, ", rows ", task.first_row, "+",
