@@ -133,9 +133,9 @@ std::vector<Network> make_networks(const Anatomy& anatomy, std::uint64_t seed, d
     std::vector<std::array<double, 3>> centres;
   };
   const std::vector<Spec> specs = {
-      {"lf", "lf", {{0.10, -0.18, 0.88}}},                      // left foot → right medial M1
+      {"lf", "lf", {{0.16, -0.18, 0.86}}},                      // left foot → right medial M1
       {"lh", "lh", {{0.50, -0.12, 0.68}}},                      // left hand → right lateral M1
-      {"rf", "rf", {{-0.10, -0.18, 0.88}}},
+      {"rf", "rf", {{-0.16, -0.18, 0.86}}},
       {"rh", "rh", {{-0.50, -0.12, 0.68}}},
       {"t", "t", {{0.72, 0.00, 0.30}, {-0.72, 0.00, 0.30}}},    // tongue: bilateral ventral M1
       {"visual", "cue", {{0.15, -0.88, 0.10}, {-0.15, -0.88, 0.10}}},

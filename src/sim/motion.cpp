@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/threads.h"
+
 namespace dcae::sim {
 
 std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double max_deg,
@@ -67,35 +69,72 @@ io::Matrix4 rigid_matrix(const MotionParams& p, const std::array<double, 3>& c) 
   return m;
 }
 
+namespace {
+
+/// Lanczos-3 kernel: sinc(d)·sinc(d/3) for |d| < 3.
+double lanczos3(double d) {
+  if (d == 0.0) return 1.0;
+  if (std::fabs(d) >= 3.0) return 0.0;
+  const double a = M_PI * d;
+  return 3.0 * std::sin(a) * std::sin(a / 3.0) / (a * a);
+}
+
+/// The six taps and normalised weights of one axis at continuous index x.
+struct Taps {
+  std::int64_t first = 0;
+  double w[6] = {};
+};
+
+Taps taps_at(double x) {
+  Taps t;
+  const double f = std::floor(x);
+  t.first = static_cast<std::int64_t>(f) - 2;
+  double sum = 0.0;
+  for (int q = 0; q < 6; ++q) {
+    t.w[q] = lanczos3(x - static_cast<double>(t.first + q));
+    sum += t.w[q];
+  }
+  for (double& w : t.w) w /= sum;
+  return t;
+}
+
+}  // namespace
+
 void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transform, float* out) {
   // voxel(out) → world → T⁻¹ → voxel(in)
   const io::Matrix4 m = io::multiply4(io::inverse4(grid.affine),
                                       io::multiply4(io::inverse4(transform), grid.affine));
   const std::int64_t nx = grid.dim[0], ny = grid.dim[1], nz = grid.dim[2];
-  for (std::int64_t k = 0; k < nz; ++k)
+  parallel_for(0, nz, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < ny; ++j)
       for (std::int64_t i = 0; i < nx; ++i) {
         const double x = m[0][0] * i + m[0][1] * j + m[0][2] * k + m[0][3];
         const double y = m[1][0] * i + m[1][1] * j + m[1][2] * k + m[1][3];
         const double z = m[2][0] * i + m[2][1] * j + m[2][2] * k + m[2][3];
         float val = 0.f;
-        const double fx = std::floor(x), fy = std::floor(y), fz = std::floor(z);
-        const auto x0 = static_cast<std::int64_t>(fx), y0 = static_cast<std::int64_t>(fy),
-                   z0 = static_cast<std::int64_t>(fz);
-        if (x0 >= -1 && y0 >= -1 && z0 >= -1 && x0 < nx && y0 < ny && z0 < nz) {
-          const double dx = x - fx, dy = y - fy, dz = z - fz;
+        if (x > -3 && y > -3 && z > -3 && x < double(nx) + 2 && y < double(ny) + 2 && z < double(nz) + 2) {
+          const Taps tx = taps_at(x), ty = taps_at(y), tz = taps_at(z);
           double acc = 0.0;
-          for (int c = 0; c < 8; ++c) {
-            const std::int64_t xi = x0 + (c & 1), yi = y0 + ((c >> 1) & 1), zi = z0 + ((c >> 2) & 1);
-            if (xi < 0 || yi < 0 || zi < 0 || xi >= nx || yi >= ny || zi >= nz) continue;
-            const double w = ((c & 1) ? dx : 1 - dx) * (((c >> 1) & 1) ? dy : 1 - dy) *
-                             (((c >> 2) & 1) ? dz : 1 - dz);
-            acc += w * in[xi + nx * (yi + ny * zi)];
+          for (int c = 0; c < 6; ++c) {
+            const std::int64_t zi = tz.first + c;
+            if (zi < 0 || zi >= nz) continue;
+            for (int b = 0; b < 6; ++b) {
+              const std::int64_t yi = ty.first + b;
+              if (yi < 0 || yi >= ny) continue;
+              const float* row = in + nx * (yi + ny * zi);
+              double line = 0.0;
+              for (int a = 0; a < 6; ++a) {
+                const std::int64_t xi = tx.first + a;
+                if (xi >= 0 && xi < nx) line += tx.w[a] * row[xi];
+              }
+              acc += tz.w[c] * ty.w[b] * line;
+            }
           }
           val = static_cast<float>(acc);
         }
         out[i + nx * (j + ny * k)] = val;
       }
+  });
 }
 
 }  // namespace dcae::sim

@@ -29,7 +29,10 @@ std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double 
 /// The 4x4 world→world matrix of T for parameters `p` about centre `c` (mm).
 io::Matrix4 rigid_matrix(const MotionParams& p, const std::array<double, 3>& c);
 
-/// out(y) = in(T⁻¹(y)) by trilinear interpolation (0 outside): the object of `in` moved by T.
+/// out(y) = in(T⁻¹(y)) by Lanczos-3 (windowed-sinc) interpolation, 0 outside: the object of
+/// `in` moved by T, band-limited as a scanner's image of a moving head is (k-space sampling).
+/// Trilinear interpolation would blur each volume by a different amount (by its sub-voxel
+/// shift), a motion-locked intensity change that scanners do not make.
 void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transform, float* out);
 
 }  // namespace dcae::sim
