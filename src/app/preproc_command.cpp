@@ -38,7 +38,7 @@ class PreprocCommand final : public Command {
     refv.min = 0;
     auto& interp = arg("interpolation", ArgKind::kChoice, "final interpolation of the corrected volumes", "Motion correction");
     interp.choices = {"linear", "bspline"};
-    interp.default_value = "linear";
+    interp.default_value = "bspline";
     arg("no-motion-correction", ArgKind::kFlag, "skip motion correction", "Motion correction");
     arg("no-slice-timing", ArgKind::kFlag, "skip slice-timing correction even when SliceTiming is known", "Steps");
     auto& frac = arg("mask-fraction", ArgKind::kFloat, "brain-mask threshold as a fraction of the p2..p98 range", "Steps");

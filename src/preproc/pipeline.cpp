@@ -291,7 +291,14 @@ PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, co
     ShardData sd = extract_shard(bold, mask);
     sd.info.source = name;
     sd.info.mask = out.mask.string();
-    sd.info.provenance = {{"Steps", "dcae-preproc"}, {"Parameters", opt.to_json()}, {"Version", kVersion}};
+    // What a scorer needs to compare the series with a task design as FEAT does: the time each
+    // volume represents (StartTime, as in the BOLD sidecar) and the high-pass applied.
+    sd.info.provenance = {{"Steps", "dcae-preproc"},
+                          {"Parameters", opt.to_json()},
+                          {"SliceTimingCorrected", do_stc},
+                          {"StartTime", do_stc ? tr / 2 : 0.0},
+                          {"HighPassCutoff", opt.highpass_s},
+                          {"Version", kVersion}};
     io::write_shard(staged(out.shard), sd.data, sd.info);
   }
   nlohmann::json sources = nlohmann::json::array({name});
