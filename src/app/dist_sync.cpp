@@ -75,7 +75,7 @@ void run_sync_worker(const SyncWorkerSettings& s) {
       auto x = torch::from_blob(batch.data(), {count, 1, t}, torch::kFloat32).to(device);
       optimizer.zero_grad();
       auto out = net->forward(x);
-      auto loss = model::autoencoder_loss(out, x, cfg.l1_lambda);
+      auto loss = model::autoencoder_loss(out, x, cfg);
       loss.backward();
       // One all-reduce per step: every gradient and the loss, flattened into one tensor.
       std::vector<torch::Tensor> parts;

@@ -316,7 +316,7 @@ WorkerSummary run_worker(const WorkerSettings& s) {
       auto x = torch::from_blob(batch.data(), {count, 1, t}, torch::kFloat32).to(device);
       net->zero_grad();
       auto out = net->forward(x);
-      auto loss = model::autoencoder_loss(out, x, cfg.l1_lambda);
+      auto loss = model::autoencoder_loss(out, x, cfg);
       loss.backward();
       const double l = loss.item<double>();
       if (!std::isfinite(l)) throw runtime_error("training diverged: the loss is not finite at step " + std::to_string(steps.load()));

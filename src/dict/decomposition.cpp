@@ -44,41 +44,4 @@ Eigen::MatrixXd atom_correlations(const Eigen::Ref<const Eigen::MatrixXf>& atoms
   return r;
 }
 
-std::vector<int> orient_atoms(Eigen::Ref<Eigen::MatrixXf> atoms, Eigen::Ref<Eigen::MatrixXf> codes,
-                              const std::vector<std::vector<double>>& regressors) {
-  std::vector<int> flipped;
-  if (regressors.empty()) return flipped;
-  const Eigen::MatrixXd r = atom_correlations(atoms, regressors);
-  for (Eigen::Index k = 0; k < atoms.cols(); ++k) {
-    Eigen::Index best = 0;
-    r.row(k).cwiseAbs().maxCoeff(&best);
-    if (r(k, best) < 0.0) {
-      atoms.col(k) *= -1.0f;
-      if (codes.rows() == atoms.cols()) codes.row(k) *= -1.0f;
-      flipped.push_back(static_cast<int>(k));
-    }
-  }
-  return flipped;
-}
-
-std::vector<ConditionScore> best_matching_atoms(const Eigen::Ref<const Eigen::MatrixXf>& atoms,
-                                                const std::vector<std::string>& conditions,
-                                                const std::vector<std::vector<double>>& regressors) {
-  if (conditions.size() != regressors.size()) throw usage_error("scoring: one name per regressor is needed");
-  const Eigen::MatrixXd r = atom_correlations(atoms, regressors);
-  std::vector<ConditionScore> out;
-  for (std::size_t q = 0; q < conditions.size(); ++q) {
-    ConditionScore s;
-    s.condition = conditions[q];
-    if (r.rows() > 0) {
-      Eigen::Index best = 0;
-      r.col(static_cast<Eigen::Index>(q)).cwiseAbs().maxCoeff(&best);
-      s.atom = static_cast<int>(best);
-      s.r = r(best, static_cast<Eigen::Index>(q));
-    }
-    out.push_back(s);
-  }
-  return out;
-}
-
 }  // namespace dcae::dict

@@ -24,7 +24,6 @@ namespace fs = std::filesystem;
 namespace dcae::dict {
 namespace {
 
-
 /// Loads shards into the columns of one matrix (rows of a shard = columns here).
 Eigen::MatrixXf load_columns(const std::vector<fs::path>& shards, std::vector<io::ShardInfo>& infos,
                              std::vector<std::int64_t>& offsets) {
@@ -51,11 +50,17 @@ Eigen::MatrixXf load_columns(const std::vector<fs::path>& shards, std::vector<io
   return x;
 }
 
-/// The BIDS entities of a run's file name, without its desc (ours replaces it).
-std::map<std::string, std::string> run_entities_of(const std::string& source) {
-  std::map<std::string, std::string> m = io::parse_bids_name(fs::path(source).filename().string()).entities;
-  m.erase("desc");
-  return m;
+/// The BIDS entities of a run, without desc (ours replaces it): from the shard's own name
+/// (dcae-preproc names shards by the run's entities, also for HCP runs), else from the source
+/// image it records. Empty when neither is a BIDS name.
+std::map<std::string, std::string> run_entities_of(const fs::path& shard, const io::ShardInfo& info) {
+  for (const std::string& name : {shard.filename().string(), fs::path(info.source).filename().string()}) {
+    std::map<std::string, std::string> m = io::parse_bids_name(name).entities;
+    if (!m.count("sub")) continue;
+    m.erase("desc");
+    return m;
+  }
+  return {};
 }
 
 fs::path folder_for(const fs::path& out, const std::map<std::string, std::string>& ent) {
@@ -83,26 +88,70 @@ std::string number(double v) {
   return buf;
 }
 
-nlohmann::json scores_json(const std::vector<ConditionScore>& scores, const std::string& label) {
-  nlohmann::json j = nlohmann::json::array();
+std::string column_name(const std::string& label, int atom) {
   char col[64];
-  for (const auto& s : scores) {
-    std::snprintf(col, sizeof col, "%s_%03d", label.c_str(), s.atom);
-    j.push_back({{"Condition", s.condition}, {"Atom", s.atom}, {"Column", std::string(col)}, {"r", s.r}});
-  }
+  std::snprintf(col, sizeof col, "%s_%03d", label.c_str(), atom);
+  return col;
+}
+
+/// A JSON number, or null for NaN (JSON has no NaN).
+nlohmann::json maybe(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+nlohmann::json run_scores_json(const std::vector<RunScore>& scores, const std::string& label) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& s : scores)
+    j.push_back({{"Condition", s.condition}, {"Atom", s.atom}, {"Column", s.atom >= 0 ? column_name(label, s.atom) : ""},
+                 {"r", s.r}, {"NullR95", maybe(s.null_r95)}});
   return j;
+}
+
+nlohmann::json summary_json(const Evaluation& e, const std::string& label) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& s : e.summary)
+    j.push_back({{"Condition", s.condition}, {"Atom", s.atom}, {"Column", s.atom >= 0 ? column_name(label, s.atom) : ""},
+                 {"MedianR", maybe(s.median_r)}, {"MinR", maybe(s.min_r)}, {"NullR95", maybe(s.median_null_r95)},
+                 {"Runs", s.runs}, {"RunsAboveNull", s.runs_above_null}});
+  return j;
+}
+
+/// The timing a raw shard's sidecar records (dcae-preproc): StartTime and the high-pass.
+struct SeriesTiming {
+  double start_time_s = 0.0, highpass_s = 0.0;
+  bool known = false;
+};
+
+SeriesTiming timing_of(const io::ShardInfo& info) {
+  SeriesTiming t;
+  const auto& p = info.provenance;
+  if (!p.is_object()) return t;
+  if (p.contains("StartTime") && p["StartTime"].is_number()) {
+    t.start_time_s = p["StartTime"].get<double>();
+    t.known = true;
+  }
+  if (p.contains("HighPassCutoff") && p["HighPassCutoff"].is_number()) {
+    t.highpass_s = p["HighPassCutoff"].get<double>();
+  } else if (p.contains("Parameters") && p["Parameters"].is_object() && p["Parameters"].contains("highpass_s") &&
+             p["Parameters"]["highpass_s"].is_number()) {
+    t.highpass_s = p["Parameters"]["highpass_s"].get<double>();
+    t.known = true;
+  }
+  return t;
+}
+
+io::Events read_events(const fs::path& p) {
+  return fs::is_directory(p) ? io::read_fsl_ev_folder(p) : io::read_bids_events(p);
 }
 
 }  // namespace
 
+double default_lambda(std::int64_t signal_length) {
+  return kLambdaNoiseSDs / std::sqrt(static_cast<double>(std::max<std::int64_t>(signal_length, 1)));
+}
+
 void write_mixing_tsv(const fs::path& path, const std::string& label, const Eigen::Ref<const Eigen::MatrixXf>& mixing) {
   std::string text;
   text.reserve(static_cast<std::size_t>(mixing.size() * 12 + 64));
-  char col[64];
-  for (Eigen::Index k = 0; k < mixing.cols(); ++k) {
-    std::snprintf(col, sizeof col, "%s_%03d", label.c_str(), static_cast<int>(k));
-    text += (k ? "\t" : "") + std::string(col);
-  }
+  for (Eigen::Index k = 0; k < mixing.cols(); ++k) text += (k ? "\t" : "") + column_name(label, static_cast<int>(k));
   text += '\n';
   for (Eigen::Index t = 0; t < mixing.rows(); ++t) {
     for (Eigen::Index k = 0; k < mixing.cols(); ++k) text += (k ? "\t" : "") + number(mixing(t, k));
@@ -111,8 +160,11 @@ void write_mixing_tsv(const fs::path& path, const std::string& label, const Eige
   write_file_atomic(path, text);
 }
 
-DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& decoder) {
+DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<DecoderReadout>& decoder) {
   if (o.shards.empty()) throw usage_error("dcae-dictlearn: no input shards");
+  if (o.events.size() > 1 && o.events.size() != o.shards.size())
+    throw usage_error("--events: " + std::to_string(o.events.size()) + " event files for " + std::to_string(o.shards.size()) +
+                      " shards (give one per shard, in the same order, or one for all)");
   LearnedDecomposition d;
   std::vector<io::ShardInfo> infos;
   Eigen::MatrixXf x = load_columns(o.shards, infos, d.shard_offsets);
@@ -125,10 +177,11 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& deco
   for (char c : label)
     if (!std::isalnum(static_cast<unsigned char>(c))) throw usage_error("--label: '" + label + "' is not alphanumeric");
 
-  // The time series behind every column (for least-squares atoms, the design's T and TR).
+  // The time series behind every column (each run's temporal atoms, the design's T and TR).
   Eigen::MatrixXf signals;
   std::vector<io::ShardInfo> signal_infos = infos;
   if (d.source == SignalSource::kFeatures) {
+    d.feature_shards = o.shards;
     d.signal_shards = o.signals;
     if (d.signal_shards.empty())
       for (const auto& info : infos) d.signal_shards.emplace_back(info.source);
@@ -156,8 +209,9 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& deco
   }
   centre_and_normalise_columns(x);
   if (d.source == SignalSource::kFeatures) centre_and_normalise_columns(signals);
+  const Eigen::MatrixXf& series = d.source == SignalSource::kFeatures ? signals : x;
 
-  log::info("dictionary learning on ", x.cols(), " signals of length ", x.rows(), " (",
+  log::info("dictionary learning on ", x.cols(), " signals of length ", x.rows(), " from ", o.shards.size(), " run(s) (",
             d.source == SignalSource::kRaw ? "raw time series" : "DCAE features", "): K = ",
             o.dictionary.n_atoms, ", lambda = ", o.dictionary.lambda, ", batch ", o.dictionary.batch_size);
   LearnedDictionary learned;
@@ -173,31 +227,57 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& deco
   d.codes = sparse_encode(d.atoms, x, o.dictionary.lambda, o.dictionary.positive);
   const double objective = dictionary_objective(x, d.atoms, d.codes, o.dictionary.lambda);
 
-  Eigen::MatrixXf mixing = d.source == SignalSource::kRaw ? d.atoms : least_squares_atoms(signals, d.codes);
-
-  io::TaskDesign design;
-  if (!o.events.empty()) {
-    const io::Events ev = fs::is_directory(o.events) ? io::read_fsl_ev_folder(o.events) : io::read_bids_events(o.events);
-    if (!(tr > 0)) throw input_error(d.signal_shards.front().string() + ": no TR in the sidecar, needed for the task design");
-    design = io::make_task_design(ev, t_len, tr);
-    const auto flipped = orient_atoms(mixing, d.codes, design.regressors);
-    for (int k : flipped) d.atoms.col(k) *= -1.0f;
+  // Each run's temporal atoms, from its own voxels.
+  const std::size_t n_runs = o.shards.size();
+  auto run_slice = [&](std::size_t i) {
+    return std::make_pair(d.shard_offsets[i], d.shard_offsets[i + 1] - d.shard_offsets[i]);
+  };
+  std::vector<Eigen::MatrixXf> courses(n_runs);
+  for (std::size_t i = 0; i < n_runs; ++i) {
+    const auto [first, n] = run_slice(i);
+    courses[i] = least_squares_atoms(series.middleCols(first, n), d.codes.middleCols(first, n));
   }
+
+  // Each run's design, timed and filtered as its data.
+  std::vector<io::TaskDesign> designs;
+  nlohmann::json null_record;
   DictlearnResult r;
   r.objective = objective;
-  if (!design.conditions.empty()) r.scores = best_matching_atoms(mixing, design.conditions, design.regressors);
-
-  Eigen::MatrixXf decoded;
-  if (decoder && d.source == SignalSource::kFeatures) {
-    decoded = decoder(d);
-    if (decoded.rows() != t_len || decoded.cols() != d.atoms.cols())
-      throw runtime_error("decoder: returned " + std::to_string(decoded.rows()) + "x" + std::to_string(decoded.cols()) + " atoms");
-    if (!design.conditions.empty()) r.decoder_scores = best_matching_atoms(decoded, design.conditions, design.regressors);
+  if (!o.events.empty()) {
+    if (!(tr > 0)) throw input_error(d.signal_shards.front().string() + ": no TR in the sidecar, needed for the task design");
+    for (std::size_t i = 0; i < n_runs; ++i) {
+      const fs::path& ev_path = o.events.size() == 1 ? o.events.front() : o.events[i];
+      const SeriesTiming timing = timing_of(signal_infos[i]);
+      if (!timing.known && (!o.start_time_s || !o.highpass_s))
+        log::warn(d.signal_shards[i].string(), ": its sidecar records no StartTime or high-pass (not from dcae-preproc); "
+                  "the design is sampled at i*TR", o.highpass_s ? "" : " and not filtered", " unless --start-time/--highpass say otherwise");
+      designs.push_back(io::make_task_design(read_events(ev_path), t_len, tr, o.start_time_s.value_or(timing.start_time_s),
+                                             o.highpass_s.value_or(timing.highpass_s)));
+    }
+    r.evaluation = evaluate(courses, designs, o.null);
+    null_record = {{"Shifts", o.null.shifts},
+                   {"MinimumShift", o.null.min_shift_s},
+                   {"Percentile", o.null.percentile},
+                   {"Description", "NullR95: the 95th percentile, over circular shifts of the run's design (spread evenly "
+                                   "over [L, D - L], D the run's duration, L the larger of MinimumShift and the "
+                                   "condition's longest block), of the best |r| of any of the K atoms"}};
   }
 
-  // Names: entities shared by every input run → the decomposition; each run's own → its maps.
+  // The decoder's readout of feature atoms (the learned atoms and codes, as they are).
+  std::vector<Eigen::MatrixXf> decoded;
+  if (decoder && d.source == SignalSource::kFeatures) {
+    for (std::size_t i = 0; i < n_runs; ++i) {
+      decoded.push_back(decoder->read(d, i));
+      if (decoded.back().rows() != t_len || decoded.back().cols() != d.atoms.cols())
+        throw runtime_error("decoder: returned " + std::to_string(decoded.back().rows()) + "x" +
+                            std::to_string(decoded.back().cols()) + " atoms");
+    }
+    if (!designs.empty()) r.decoder_evaluation = evaluate(decoded, designs, o.null);
+  }
+
+  // Names: entities shared by every input run → the decomposition; each run's own → its files.
   std::vector<std::map<std::string, std::string>> run_entities;
-  for (const auto& info : signal_infos) run_entities.push_back(run_entities_of(info.source));
+  for (std::size_t i = 0; i < n_runs; ++i) run_entities.push_back(run_entities_of(d.signal_shards[i], signal_infos[i]));
   std::map<std::string, std::string> common = run_entities.front();
   for (const auto& e : run_entities)
     for (auto it = common.begin(); it != common.end();) {
@@ -215,19 +295,33 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& deco
     group_dir = folder_for(o.output_dir, common);
   }
   fs::create_directories(group_dir);
-  r.mixing = group_dir / (prefix + "_desc-" + label + "_mixing.tsv");
   r.decomposition = group_dir / (prefix + "_desc-" + label + "_decomposition.json");
-  write_mixing_tsv(r.mixing, label, mixing);
-  fs::path decoded_path;
-  if (decoded.size() > 0) {
-    decoded_path = group_dir / (prefix + "_desc-" + label + "decoder_mixing.tsv");
-    write_mixing_tsv(decoded_path, label + "decoder", decoded);
-  }
 
   const auto k_atoms = d.atoms.cols();
-  for (std::size_t i = 0; i < signal_infos.size(); ++i) {
+  // A single run without BIDS entities is named by the prefix; BIDS runs always by their own entities.
+  const bool named_by_prefix = n_runs == 1 && !o.prefix.empty() && run_entities.front().empty();
+  nlohmann::json runs_json = nlohmann::json::array();
+  for (std::size_t i = 0; i < n_runs; ++i) {
     const io::ShardInfo& info = infos[i];
-    const auto n = d.shard_offsets[i + 1] - d.shard_offsets[i];
+    const auto [first, n] = run_slice(i);
+    RunResult rr;
+    if (!run_entities[i].empty()) {
+      rr.name = io::bids_filename(run_entities[i], "x", "");
+      rr.name.resize(rr.name.size() - 2);
+    } else {
+      rr.name = d.signal_shards[i].stem().string();
+    }
+    const fs::path dir = named_by_prefix ? group_dir : folder_for(o.output_dir, run_entities[i]);
+    const std::string stem = named_by_prefix ? prefix : rr.name;
+    fs::create_directories(dir);
+    rr.mixing = dir / (stem + "_desc-" + label + "_mixing.tsv");
+    rr.components = dir / (stem + "_desc-" + label + "_components.nii.gz");
+    write_mixing_tsv(rr.mixing, label, courses[i]);
+    if (!decoded.empty()) {
+      rr.decoder_mixing = dir / (stem + "_desc-" + label + "decoder_mixing.tsv");
+      write_mixing_tsv(rr.decoder_mixing, label + "decoder", decoded[i]);
+    }
+
     if (static_cast<std::int64_t>(info.voxel_ijk.size()) != n)
       throw input_error(o.shards[i].string() + ": its sidecar has no voxel indices, so maps cannot be placed");
     io::ImageHeader h = io::Image::read_header(find_mask(info, o.shards[i]));
@@ -239,24 +333,42 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& deco
       const auto& ijk = info.voxel_ijk[static_cast<std::size_t>(v)];
       if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= h.dim[0] || ijk[1] >= h.dim[1] || ijk[2] >= h.dim[2])
         throw input_error(o.shards[i].string() + ": voxel index outside the mask's grid");
-      for (Eigen::Index k = 0; k < k_atoms; ++k) maps.at(ijk[0], ijk[1], ijk[2], k) = d.codes(k, d.shard_offsets[i] + v);
+      for (Eigen::Index k = 0; k < k_atoms; ++k) maps.at(ijk[0], ijk[1], ijk[2], k) = d.codes(k, first + v);
     }
-    std::map<std::string, std::string> ent = run_entities[i];
-    ent["desc"] = label;
-    const bool named_by_prefix = signal_infos.size() == 1 && !o.prefix.empty();
-    const fs::path dir = named_by_prefix ? group_dir : folder_for(o.output_dir, run_entities[i]);
-    fs::create_directories(dir);
-    const fs::path path = named_by_prefix
-                              ? dir / (prefix + "_desc-" + label + "_components.nii.gz")
-                              : dir / io::bids_filename(ent, "components", ".nii.gz");
-    maps.write(path);
-    r.components.push_back(path);
+    // Oriented as the run's time courses: an atom flipped there is flipped in the maps.
+    if (!designs.empty())
+      for (int k : r.evaluation.runs[i].flipped)
+        for (std::int64_t v = 0; v < n; ++v) {
+          const auto& ijk = info.voxel_ijk[static_cast<std::size_t>(v)];
+          maps.at(ijk[0], ijk[1], ijk[2], k) *= -1.0f;
+        }
+    maps.write(rr.components);
+
+    auto rel = [&](const fs::path& p) { return p.empty() ? std::string() : fs::relative(p, group_dir).generic_string(); };
+    nlohmann::json run = {{"Name", rr.name},
+                          {"Shard", o.shards[i].string()},
+                          {"Signals", d.signal_shards[i].string()},
+                          {"NumberOfSignals", n},
+                          {"Mixing", rel(rr.mixing)},
+                          {"Components", rel(rr.components)}};
+    if (!decoded.empty()) run["DecoderMixing"] = rel(rr.decoder_mixing);
+    if (!designs.empty()) {
+      const io::TaskDesign& g = designs[i];
+      run["Design"] = {{"Events", (o.events.size() == 1 ? o.events.front() : o.events[i]).string()},
+                       {"Conditions", g.conditions},
+                       {"Regressors", g.regressors},
+                       {"StartTime", g.start_time_s},
+                       {"HighPassCutoff", g.highpass_s}};
+      run["Scores"] = run_scores_json(r.evaluation.runs[i].scores, label);
+      run["FlippedAtoms"] = r.evaluation.runs[i].flipped;
+      if (!decoded.empty()) run["DecoderScores"] = run_scores_json(r.decoder_evaluation.runs[i].scores, label + "decoder");
+    }
+    runs_json.push_back(run);
+    r.runs.push_back(rr);
   }
 
-  nlohmann::json inputs = nlohmann::json::array(), comps = nlohmann::json::array(), regs = nlohmann::json::array();
+  nlohmann::json inputs = nlohmann::json::array();
   for (const auto& s : o.shards) inputs.push_back(s.string());
-  for (const auto& c : r.components) comps.push_back(fs::relative(c, group_dir).generic_string());
-  for (const auto& g : design.regressors) regs.push_back(g);
   r.record = {
       {"Method", "Online dictionary learning (Mairal et al. 2010), LARS-Lasso codes"},
       {"Label", label},
@@ -274,16 +386,19 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const DecoderHook& deco
       {"NumberOfSignals", x.cols()},
       {"SignalLength", x.rows()},
       {"TR", tr},
-      {"TemporalAtoms", d.source == SignalSource::kRaw ? "the dictionary atoms" : "least squares of the time series on the codes"},
-      {"Design", {{"Conditions", design.conditions}, {"Regressors", regs}, {"Events", o.events.string()}}},
-      {"Scores", scores_json(r.scores, label)},
+      {"TimeCourses", "per run: least squares of the run's time series on its voxels' codes"},
+      {"Runs", runs_json},
       {"Inputs", inputs},
-      {"Components", comps},
       {"Version", kVersion}};
-  if (!decoded_path.empty()) {
-    r.record["DecoderMixing"] = decoded_path.filename().string();
-    r.record["DecoderScores"] = scores_json(r.decoder_scores, label + "decoder");
+  if (!designs.empty()) {
+    r.record["Scoring"] = {{"Assignment", "per run, one atom per condition (Hungarian assignment on |r| with the "
+                                          "run's own design); assigned atoms with negative r flipped in the run's "
+                                          "mixing and maps (FlippedAtoms)"},
+                           {"Null", null_record}};
+    r.record["Scores"] = summary_json(r.evaluation, label);
+    if (!decoded.empty()) r.record["DecoderScores"] = summary_json(r.decoder_evaluation, label + "decoder");
   }
+  if (!decoded.empty()) r.record["DecoderReadout"] = decoder->method;
   io::write_json(r.decomposition, r.record);
   return r;
 }

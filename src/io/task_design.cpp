@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/temporal_filter.h"
 
 namespace dcae::io {
 namespace {
@@ -70,19 +71,49 @@ std::vector<double> hrf_response(const std::vector<Event>& events, const std::ve
 }
 
 TaskDesign make_task_design(const Events& events, std::int64_t n_volumes, double tr_s,
-                            double offset_s) {
+                            double start_time_s, double highpass_s) {
   if (!(tr_s > 0)) throw usage_error("task design: repetition time must be positive");
+  if (!(highpass_s >= 0)) throw usage_error("task design: the high-pass cutoff must not be negative");
   TaskDesign d;
   d.tr_s = tr_s;
+  d.start_time_s = start_time_s;
+  d.highpass_s = highpass_s;
   std::vector<double> times(static_cast<std::size_t>(n_volumes));
   for (std::int64_t i = 0; i < n_volumes; ++i) {
-    times[static_cast<std::size_t>(i)] = static_cast<double>(i) * tr_s + offset_s;
+    times[static_cast<std::size_t>(i)] = static_cast<double>(i) * tr_s + start_time_s;
   }
   for (const auto& c : events.conditions()) {
     d.conditions.push_back(c);
-    d.regressors.push_back(hrf_response(events.of(c), times));
+    const auto of = events.of(c);
+    d.unfiltered.push_back(hrf_response(of, times));
+    double longest = 0.0;
+    for (const auto& e : of) longest = std::max(longest, e.duration_s);
+    d.block_s.push_back(longest);
+    d.regressors.push_back(highpass_s > 0 && n_volumes > 1
+                               ? highpass_filter(d.unfiltered.back(), highpass_sigma_volumes(highpass_s, tr_s))
+                               : d.unfiltered.back());
   }
   return d;
+}
+
+std::vector<double> shifted_regressor(const TaskDesign& d, std::size_t condition, double shift_s) {
+  if (condition >= d.unfiltered.size()) throw usage_error("task design: no condition " + std::to_string(condition));
+  const std::vector<double>& x = d.unfiltered[condition];
+  const auto n = static_cast<std::int64_t>(x.size());
+  std::vector<double> y(x.size());
+  if (n == 0) return y;
+  // y(t) = x(t − shift), circularly: sample i takes x at index i − shift/TR (mod n).
+  const double s = std::fmod(shift_s / d.tr_s, static_cast<double>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    double f = static_cast<double>(i) - s;
+    f -= std::floor(f / static_cast<double>(n)) * static_cast<double>(n);
+    const auto i0 = static_cast<std::int64_t>(std::floor(f)) % n;
+    const auto i1 = (i0 + 1) % n;
+    const double w = f - std::floor(f);
+    y[static_cast<std::size_t>(i)] = (1.0 - w) * x[static_cast<std::size_t>(i0)] + w * x[static_cast<std::size_t>(i1)];
+  }
+  if (d.highpass_s > 0 && n > 1) y = highpass_filter(y, highpass_sigma_volumes(d.highpass_s, d.tr_s));
+  return y;
 }
 
 }  // namespace dcae::io

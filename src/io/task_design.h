@@ -20,15 +20,28 @@ double canonical_hrf(double t_s);
 std::vector<double> hrf_response(const std::vector<Event>& events, const std::vector<double>& times_s,
                                  double dt_s = 0.05);
 
-/// One HRF-convolved regressor per condition, sampled at volume times i·TR + offset_s.
+/// One HRF-convolved regressor per condition, sampled at the times the data represent
+/// (volume i at i·TR + start_time_s: TR/2 after slice-timing correction to the middle of the
+/// TR) and high-pass filtered as the data were (FEAT filters its model with the data's
+/// filter), so that correlations with the data compare like with like.
 struct TaskDesign {
   double tr_s = 0.0;
+  double start_time_s = 0.0;  ///< time of volume 0's sample within the run
+  double highpass_s = 0.0;    ///< cutoff of the high-pass applied to the regressors (0: none)
   std::vector<std::string> conditions;
-  std::vector<std::vector<double>> regressors;  ///< [condition][volume]
+  std::vector<std::vector<double>> regressors;  ///< [condition][volume], as the data (filtered)
+  std::vector<std::vector<double>> unfiltered;  ///< [condition][volume], before the high-pass
+  std::vector<double> block_s;                  ///< longest event of each condition (s)
 };
 
-/// Builds the design of a run of `n_volumes` volumes. Throws usage_error if tr_s ≤ 0.
+/// Builds the design of a run of `n_volumes` volumes. Throws usage_error if tr_s ≤ 0 or
+/// highpass_s < 0.
 TaskDesign make_task_design(const Events& events, std::int64_t n_volumes, double tr_s,
-                            double offset_s = 0.0);
+                            double start_time_s = 0.0, double highpass_s = 0.0);
+
+/// Regressor `condition` of `design` shifted circularly by `shift_s` seconds (the run's end
+/// wraps to its start; linear interpolation between volumes), then high-pass filtered as the
+/// data: the design of a null hypothesis that keeps the regressor's shape and smoothness.
+std::vector<double> shifted_regressor(const TaskDesign& design, std::size_t condition, double shift_s);
 
 }  // namespace dcae::io

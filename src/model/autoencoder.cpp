@@ -28,9 +28,9 @@ AutoencoderImpl::AutoencoderImpl(const ModelConfig& config, std::int64_t input_l
     const std::int64_t out = l == 0 ? 1 : ch[l - 1];
     dec_convs_->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(ch[l], out, k).padding(k / 2)));
   }
-  const std::int64_t f = ch.back() * bottom_len_;
-  enc_fc_ = torch::nn::Linear(f, f);
-  dec_fc_ = torch::nn::Linear(f, f);
+  const std::int64_t b = config_.bottom_size(t_), f = config_.feature_size(t_);
+  enc_fc_ = torch::nn::Linear(b, f);
+  dec_fc_ = torch::nn::Linear(f, b);
   register_module("enc_convs", enc_convs_);
   register_module("dec_convs", dec_convs_);
   register_module("enc_fc", enc_fc_);
@@ -50,6 +50,7 @@ AutoencoderImpl::Encoded AutoencoderImpl::run_encoder(torch::Tensor x) {
     e.switches.push_back(std::move(pooled.switches));
     x = std::move(pooled.values);
   }
+  e.maps = x;
   e.h = torch::relu(linear(x.flatten(1), enc_fc_->weight, enc_fc_->bias));
   return e;
 }
@@ -60,9 +61,14 @@ AutoencoderOutput AutoencoderImpl::forward(torch::Tensor x) {
   Encoded e = run_encoder(std::move(x));
   AutoencoderOutput out;
   out.features = e.h;
+  out.encoder_maps = e.maps;
   out.reconstruction = decode(e.h, e.switches, &out.bottom);
   out.switches = std::move(e.switches);
   return out;
+}
+
+torch::Tensor AutoencoderImpl::bottom_maps(const torch::Tensor& h) {
+  return torch::relu(linear(h, dec_fc_->weight, dec_fc_->bias)).view({h.size(0), config_.channels.back(), bottom_len_});
 }
 
 torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h, const std::vector<torch::Tensor>& switches,
@@ -71,7 +77,7 @@ torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h, const std::vector<
   if (switches.size() != layers)
     throw usage_error("model: decoding needs " + std::to_string(layers) + " switch tensors, got " +
                       std::to_string(switches.size()));
-  auto y = torch::relu(linear(h, dec_fc_->weight, dec_fc_->bias)).view({h.size(0), config_.channels.back(), bottom_len_});
+  auto y = bottom_maps(h);
   if (bottom) *bottom = y;
   for (std::size_t l = 0; l < layers; ++l) {
     const std::size_t enc_layer = layers - 1 - l;
@@ -90,10 +96,29 @@ torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h, const std::vector<
   return y;
 }
 
-torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x, double l1_lambda) {
+torch::Tensor AutoencoderImpl::decode_upsampled(const torch::Tensor& h) {
+  const std::size_t layers = dec_convs_->size();
+  auto y = bottom_maps(h);
+  for (std::size_t l = 0; l < layers; ++l) {
+    const std::size_t enc_layer = layers - 1 - l;
+    std::int64_t length = t_pad_;
+    for (std::size_t q = 0; q < enc_layer; ++q) length /= config_.pool;
+    // Each value spread over its pool positions; samples past the pooled range (max-pooling
+    // drops a remainder) stay zero, as unpooling leaves them.
+    y = y.repeat_interleave(config_.pool, 2) / static_cast<double>(config_.pool);
+    if (y.size(2) < length) y = F::pad(y, F::PadFuncOptions({0, length - y.size(2)}));
+    auto* conv = dec_convs_[l]->as<torch::nn::Conv1d>();
+    y = l + 1 < layers ? torch::relu(conv->forward(y)) : conv1d_single_output(y, conv->weight, conv->bias);
+  }
+  if (t_pad_ != t_) y = y.narrow(2, 0, t_);
+  return y;
+}
+
+torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x, const ModelConfig& config) {
   const auto target = x.dim() == 2 ? x.unsqueeze(1) : x;
   auto loss = F::mse_loss(out.reconstruction, target);
-  if (l1_lambda > 0) loss = loss + l1_lambda * (out.features.abs().mean() + out.bottom.abs().mean());
+  if (config.l1_lambda > 0) loss = loss + config.l1_lambda * (out.features.abs().mean() + out.bottom.abs().mean());
+  if (config.consistency > 0) loss = loss + config.consistency * F::mse_loss(out.bottom, out.encoder_maps);
   return loss;
 }
 

@@ -23,25 +23,31 @@ struct EncodeOptions {
 void encode_shard(const std::filesystem::path& checkpoint, const std::filesystem::path& shard,
                   const std::filesystem::path& out_dir, const EncodeOptions& options);
 
-/// One voxel that expresses a feature-space atom: its row in a raw time-series shard and how
-/// its feature vector is rebuilt from the atom alone: ĥ = offset + scale · atom.
-struct AtomVoxel {
-  std::size_t shard = 0;     ///< index into the raw shards
-  std::int64_t row = 0;      ///< row (voxel) in that shard
-  float scale = 1.0f;
-  float offset = 0.0f;
-  float weight = 1.0f;       ///< weight in the average over voxels
+/// Feature-space atoms brought to time by the decoder alone, without any voxel's switches
+/// (Autoencoder::decode_upsampled): atom k is decoded from the feature vector
+/// offsets[k] + scales[k] · atom_k (a typical voxel's mean and norm, undoing the centring and
+/// normalisation before dictionary learning). `atoms`: F × K, column-major. Returns T × K,
+/// column-major. Throws input_error when F does not match the model.
+std::vector<float> decode_atoms_upsampled(const std::filesystem::path& checkpoint, const std::vector<float>& atoms,
+                                          std::int64_t n_atoms, const std::vector<float>& offsets,
+                                          const std::vector<float>& scales, const std::string& device = "cpu");
+
+/// One voxel in an ablation readout: its row in the run's shards, atom k's part of its
+/// feature vector (scale · atom_k, in the feature's own units) and its weight in the sum.
+struct AblationVoxel {
+  std::int64_t row = 0;
+  float scale = 0.0f;
+  float weight = 0.0f;
 };
 
-/// Brings feature-space atoms back to time through the checkpoint's decoder. The decoder
-/// unpools with switches, which belong to an input, so atom k is decoded once per voxel in
-/// `voxels[k]` (each voxel's raw series gives the switches, its ĥ the features) and the
-/// decoded series are averaged with the voxels' weights. `atoms`: F × K, column-major.
-/// Returns T × K, column-major. Throws input_error when F or T do not match the model.
-std::vector<float> decode_feature_atoms(const std::filesystem::path& checkpoint,
-                                        const std::vector<std::filesystem::path>& raw_shards,
-                                        const std::vector<float>& atoms, std::int64_t n_atoms,
-                                        const std::vector<std::vector<AtomVoxel>>& voxels,
-                                        const std::string& device = "cpu");
+/// The ablation readout of one run: the time course of atom k is
+/// Σ_v weight_v · [dec(h_v) − dec(h_v − scale_v · atom_k)], over the voxels `voxels[k]`, where
+/// h_v is the voxel's encoded feature (row of `feature_shard`) and dec decodes with the
+/// voxel's own switches (from its series in `raw_shard`): what the atom adds to each voxel's
+/// reconstruction. `atoms`: F × K, column-major. Returns T × K, column-major.
+std::vector<float> ablation_readout(const std::filesystem::path& checkpoint, const std::filesystem::path& raw_shard,
+                                    const std::filesystem::path& feature_shard, const std::vector<float>& atoms,
+                                    std::int64_t n_atoms, const std::vector<std::vector<AblationVoxel>>& voxels,
+                                    const std::string& device = "cpu");
 
 }  // namespace dcae::model

@@ -18,9 +18,11 @@ std::int64_t ModelConfig::padded_length(std::int64_t t) const {
   return (t + p - 1) / p * p;
 }
 
-std::int64_t ModelConfig::feature_size(std::int64_t t) const {
+std::int64_t ModelConfig::bottom_size(std::int64_t t) const {
   return channels.back() * padded_length(t) / total_pool();
 }
+
+std::int64_t ModelConfig::feature_size(std::int64_t t) const { return features > 0 ? features : t; }
 
 const std::vector<config::Key>& model_config_keys() {
   using config::Key;
@@ -29,7 +31,9 @@ const std::vector<config::Key>& model_config_keys() {
       {"model.channels", Type::kIntList, 1, 1024, {}},
       {"model.kernel_size", Type::kInt, 1, 255, {}},
       {"model.pool", Type::kInt, 1, 16, {}},
+      {"model.features", Type::kInt, 0, 1 << 20, {}},
       {"loss.l1_lambda", Type::kFloat, 0, std::nullopt, {}},
+      {"loss.consistency", Type::kFloat, 0, std::nullopt, {}},
       {"optimizer.learning_rate", Type::kFloat, 0, std::nullopt, {}},
       {"optimizer.initial_accumulator", Type::kFloat, 0, std::nullopt, {}},
       {"optimizer.eps", Type::kFloat, 0, std::nullopt, {}},
@@ -66,7 +70,9 @@ ModelConfig model_config_from(const config::Values& v) {
                       std::to_string(c.kernel_size));
   }
   i64("model.pool", c.pool);
+  i64("model.features", c.features);
   f64("loss.l1_lambda", c.l1_lambda);
+  f64("loss.consistency", c.consistency);
   f64("optimizer.learning_rate", c.learning_rate);
   f64("optimizer.initial_accumulator", c.initial_accumulator);
   f64("optimizer.eps", c.eps);
@@ -92,8 +98,8 @@ std::string to_yaml(const ModelConfig& c) {
   s << std::setprecision(17);
   s << "model:\n  channels: [";
   for (std::size_t i = 0; i < c.channels.size(); ++i) s << (i ? ", " : "") << c.channels[i];
-  s << "]\n  kernel_size: " << c.kernel_size << "\n  pool: " << c.pool << "\n"
-    << "loss:\n  l1_lambda: " << c.l1_lambda << "\n"
+  s << "]\n  kernel_size: " << c.kernel_size << "\n  pool: " << c.pool << "\n  features: " << c.features << "\n"
+    << "loss:\n  l1_lambda: " << c.l1_lambda << "\n  consistency: " << c.consistency << "\n"
     << "optimizer:\n  learning_rate: " << c.learning_rate << "\n  initial_accumulator: "
     << c.initial_accumulator << "\n  eps: " << c.eps << "\n"
     << "train:\n  batch_size: " << c.batch_size << "\n  epochs: " << c.epochs
@@ -107,6 +113,8 @@ std::string architecture_hash(const ModelConfig& c, std::int64_t input_length) {
   std::ostringstream s;
   s << "T=" << input_length << ";k=" << c.kernel_size << ";p=" << c.pool << ";c=";
   for (auto ch : c.channels) s << ch << ',';
+  // The feature size joined the architecture later: hashes of the earlier layout stay as they were.
+  if (c.feature_size(input_length) != c.bottom_size(input_length)) s << ";f=" << c.feature_size(input_length);
   const std::string text = s.str();
   std::uint64_t h = 1469598103934665603ULL;
   for (unsigned char ch : text) {

@@ -159,7 +159,7 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     if (!opt.loss_log.parent_path().empty()) fs::create_directories(opt.loss_log.parent_path());
     log_file.open(opt.loss_log, fresh ? std::ios::trunc : std::ios::app);
     if (!log_file) throw runtime_error("cannot write " + opt.loss_log.string());
-    if (fresh) log_file << "step\tepoch\tloss\n";
+    if (fresh) log_file << "step\tepoch\tloss\tmse\n";
   }
   TrainResult res;
   ProgressBar bar("training", static_cast<std::uint64_t>(total), "steps");
@@ -189,16 +189,21 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     auto x = torch::from_blob(batch.data(), {count, 1, t}, torch::kFloat32).to(device);
     optimizer.zero_grad();
     auto out = model->forward(x);
-    auto loss = autoencoder_loss(out, x, cfg.l1_lambda);
+    auto loss = autoencoder_loss(out, x, cfg);
     loss.backward();
     optimizer.step();
     const double l = loss.item<double>();
+    double mse = 0.0;
+    {
+      torch::NoGradGuard no_grad;
+      mse = torch::mse_loss(out.reconstruction, x).item<double>();
+    }
     if (!std::isfinite(l)) throw runtime_error("training diverged: the loss is not finite at step " + std::to_string(st.step));
     res.last_loss = l;
     ++st.step;
     st.epoch_loss_sum += l;
     ++st.epoch_batches;
-    if (log_file) log_file << st.step << '\t' << epoch << '\t' << l << '\n';
+    if (log_file) log_file << st.step << '\t' << epoch << '\t' << l << '\t' << mse << '\n';
     bar.advance();
     bool stop_on_target = false;
     if (st.step % per_epoch == 0) {
@@ -251,8 +256,12 @@ Checkpoint load_checkpoint(const fs::path& path, const std::string& device) {
   auto ar = open_archive(path);
   Checkpoint c;
   const std::string yaml = read_string(ar, "config_yaml");
-  c.config = model_config_from(config::parse(yaml, path.string() + " (embedded configuration)", model_config_keys()));
+  const config::Values values = config::parse(yaml, path.string() + " (embedded configuration)", model_config_keys());
+  c.config = model_config_from(values);
   c.input_length = read_int(ar, "input_length");
+  // Checkpoints from before the feature size and the consistency term were settings.
+  if (!values.count("model.features")) c.config.features = c.config.bottom_size(c.input_length);
+  if (!values.count("loss.consistency")) c.config.consistency = 0.0;
   c.step = read_int(ar, "step");
   c.model = Autoencoder(c.config, c.input_length);
   torch::serialize::InputArchive m;

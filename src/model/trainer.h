@@ -21,7 +21,7 @@ inline constexpr std::int64_t kCheckpointFormat = 1;
 
 struct TrainOptions {
   std::filesystem::path checkpoint;         ///< written every config.checkpoint_every steps and at the end
-  std::filesystem::path loss_log;           ///< tsv: step, epoch, loss (appended on resume)
+  std::filesystem::path loss_log;           ///< tsv: step, epoch, loss, mse (the reconstruction part; appended on resume)
   bool resume = false;                      ///< continue from `checkpoint` if it exists
   std::string device = "cpu";               ///< "cpu" or "cuda:N"
   std::int64_t stop_after_steps = 0;        ///< stop (and checkpoint) after this many steps of this call; tests use it

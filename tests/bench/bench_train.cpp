@@ -203,7 +203,7 @@ int run_train(const Options& o) {
   auto step = [&] {
     optimizer.zero_grad();
     auto out = model->forward(x);
-    auto loss = autoencoder_loss(out, x, cfg.l1_lambda);
+    auto loss = autoencoder_loss(out, x, cfg);
     loss.backward();
     optimizer.step();
     last = loss.item<double>();

@@ -69,7 +69,7 @@ double evaluate(const fs::path& checkpoint, const std::vector<fs::path>& shards)
     auto all = r.read_all();
     auto x = torch::from_blob(all.data(), {r.info().n_voxels, 1, r.info().n_timepoints}, torch::kFloat32);
     const auto out = ck.model->forward(x);
-    sum += model::autoencoder_loss(out, x, ck.config.l1_lambda).item<double>() * static_cast<double>(r.info().n_voxels);
+    sum += model::autoencoder_loss(out, x, ck.config).item<double>() * static_cast<double>(r.info().n_voxels);
     n += r.info().n_voxels;
   }
   return sum / static_cast<double>(n);

@@ -50,7 +50,7 @@ TEST(TrainCommand, TrainsThenEncodesEveryVoxel) {
   io::ShardReader in(shard);
   io::ShardReader feat(dir / "features" / "sub-01_task-motor_run-01_desc-features_timeseries.npy");
   EXPECT_EQ(feat.info().n_voxels, in.info().n_voxels);
-  EXPECT_EQ(feat.info().n_timepoints, 16 * 40 / 4);  // H: 16 channels x T/4
+  EXPECT_EQ(feat.info().n_timepoints, 40);  // H: as long as the series (the paper's model)
   EXPECT_EQ(feat.info().voxel_ijk, in.info().voxel_ijk);
   io::ShardReader rec(dir / "features" / "sub-01_task-motor_run-01_desc-reconstruction_timeseries.npy");
   EXPECT_EQ(rec.info().n_timepoints, 40);

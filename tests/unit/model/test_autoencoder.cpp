@@ -218,11 +218,12 @@ TEST(Autoencoder, GradientsMatchFiniteDifferences) {
   cfg.channels = {2, 3};
   cfg.kernel_size = 3;
   cfg.l1_lambda = 0.05;
+  cfg.consistency = 0.5;
   Autoencoder m(cfg, 12);
   m->to(torch::kFloat64);
   const auto x = torch::randn({4, 1, 12}, torch::kFloat64);
   m->zero_grad();
-  autoencoder_loss(m->forward(x), x, cfg.l1_lambda).backward();
+  autoencoder_loss(m->forward(x), x, cfg).backward();
   int checked = 0;
   double worst = 0;
   for (auto& p : m->parameters()) {
@@ -232,9 +233,9 @@ TEST(Autoencoder, GradientsMatchFiniteDifferences) {
       const double h = 1e-6, orig = flat[i].item<double>();
       torch::NoGradGuard ng;
       flat[i] = orig + h;
-      const double up = autoencoder_loss(m->forward(x), x, cfg.l1_lambda).item<double>();
+      const double up = autoencoder_loss(m->forward(x), x, cfg).item<double>();
       flat[i] = orig - h;
-      const double down = autoencoder_loss(m->forward(x), x, cfg.l1_lambda).item<double>();
+      const double down = autoencoder_loss(m->forward(x), x, cfg).item<double>();
       flat[i] = orig;
       const double numeric = (up - down) / (2 * h), analytic = grad[i].item<double>();
       worst = std::max(worst, std::fabs(numeric - analytic) / std::max(1e-4, std::fabs(numeric)));
@@ -245,7 +246,7 @@ TEST(Autoencoder, GradientsMatchFiniteDifferences) {
   EXPECT_LT(worst, 1e-4);
 }
 
-TEST(Autoencoder, LossIsMsePlusL1OnFeatureMaps) {
+TEST(Autoencoder, LossIsMsePlusL1OnFeatureMapsPlusConsistency) {
   torch::manual_seed(1);
   ModelConfig cfg;
   Autoencoder m(cfg, 40);
@@ -253,8 +254,52 @@ TEST(Autoencoder, LossIsMsePlusL1OnFeatureMaps) {
   const auto out = m->forward(x);
   const double mse = torch::mse_loss(out.reconstruction, x).item<double>();
   const double l1 = out.features.abs().mean().item<double>() + out.bottom.abs().mean().item<double>();
-  EXPECT_NEAR(autoencoder_loss(out, x, 0.1).item<double>(), mse + 0.1 * l1, 1e-6);
-  EXPECT_NEAR(autoencoder_loss(out, x, 0.0).item<double>(), mse, 1e-7);
+  const double tie = torch::mse_loss(out.bottom, out.encoder_maps).item<double>();
+  EXPECT_GT(tie, 0.0);
+  cfg.l1_lambda = 0.1;
+  cfg.consistency = 0.3;
+  EXPECT_NEAR(autoencoder_loss(out, x, cfg).item<double>(), mse + 0.1 * l1 + 0.3 * tie, 1e-6);
+  cfg.l1_lambda = cfg.consistency = 0.0;
+  EXPECT_NEAR(autoencoder_loss(out, x, cfg).item<double>(), mse, 1e-7);
+}
+
+TEST(Autoencoder, FeatureSizeIsTheInputLengthByDefaultAndASettingOtherwise) {
+  torch::manual_seed(2);
+  ModelConfig cfg;  // the paper's: H as long as the series
+  Autoencoder m(cfg, 50);
+  const auto out = m->forward(torch::randn({3, 1, 50}));
+  EXPECT_EQ(out.features.size(1), 50);
+  EXPECT_EQ(out.encoder_maps.sizes(), out.bottom.sizes());
+  EXPECT_EQ(out.bottom.size(1) * out.bottom.size(2), cfg.bottom_size(50));
+  cfg.features = cfg.bottom_size(50);  // the earlier, over-complete layout
+  Autoencoder wide(cfg, 50);
+  EXPECT_EQ(wide->forward(torch::randn({3, 1, 50})).features.size(1), 16 * 52 / 4);
+}
+
+TEST(Autoencoder, DecodingWithoutSwitchesSpreadsEachValueOverItsPool) {
+  torch::manual_seed(4);
+  // Without pooling there are no switches to miss: both decodings agree.
+  ModelConfig flat;
+  flat.channels = {4, 4};
+  flat.kernel_size = 3;
+  flat.pool = 1;
+  Autoencoder m(flat, 20);
+  const auto out = m->forward(torch::randn({3, 1, 20}));
+  EXPECT_TRUE(torch::allclose(m->decode_upsampled(out.features), m->decode(out.features, out.switches), 1e-5, 1e-6));
+  // With pooling: the mean of the decodings over every placement of the switches, for a
+  // one-layer model (linear after the unpooling): switches all at the first or all at the
+  // second position of each pair average to the spread.
+  ModelConfig one;
+  one.channels = {3};
+  one.kernel_size = 3;
+  Autoencoder n(one, 16);
+  const auto h = torch::rand({2, 16});
+  auto at = [&](std::int64_t offset) {
+    return (torch::arange(8, torch::kLong) * 2 + offset).view({1, 1, 8}).expand({2, 3, 8}).contiguous();
+  };
+  const auto mean = (n->decode(h, {at(0)}) + n->decode(h, {at(1)})) / 2;
+  EXPECT_TRUE(torch::allclose(n->decode_upsampled(h), mean, 1e-5, 1e-6));
+  EXPECT_EQ(n->decode_upsampled(h).sizes(), (std::vector<std::int64_t>{2, 1, 16}));
 }
 
 }  // namespace dcae::model
