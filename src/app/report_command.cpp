@@ -38,6 +38,9 @@ public:
     add_argument(u, "loss", ArgKind::kInputFile,
                  "training loss log (default: <derivatives_dir>/model/loss.tsv)")
         .value_name = "TSV";
+    add_argument(u, "ground-truth", ArgKind::kInputDir,
+                 "dcae-simulate's ground truth, to compare the maps and time courses with the planted networks "
+                 "(default: <raw dataset>/derivatives/groundtruth when the derivatives name their raw dataset)");
     auto& ms = add_argument(u, "mask-slices", ArgKind::kInt, "axial slices in a brain-mask mosaic",
                             "Figures");
     ms.default_value = "12";
@@ -65,6 +68,7 @@ public:
     o.derivatives_dir = a.string("derivatives_dir");
     if (a.has("output-dir")) o.output_dir = a.string("output-dir");
     if (a.has("loss")) o.loss_log = a.string("loss");
+    if (a.has("ground-truth")) o.ground_truth = a.string("ground-truth");
     if (a.has("participant-label")) o.participants = a.strings("participant-label");
     const std::string level = a.string("level");
     o.participant_pages = level != "group";

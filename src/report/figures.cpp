@@ -79,54 +79,52 @@ LinePlot loss_plot(const LossLog& log) {
   return p;
 }
 
-const Score* best_score(const Decomposition& d, const std::string& condition) {
-  const Score* best = nullptr;
-  for (const Score& s : d.scores) {
-    if (s.condition == condition && (best == nullptr || std::fabs(s.r) > std::fabs(best->r)))
-      best = &s;
-  }
-  return best;
-}
-
-std::string source_color(const Decomposition& d, std::size_t index) {
-  static constexpr const char* kPalette[] = {"#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"};
+std::string decomposition_color(const Decomposition& d, std::size_t index) {
+  static constexpr const char* kPalette[] = {"#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"};
+  if (d.via_decoder) return "#2ca02c";  // the decoder's readout of feature atoms: green
   if (d.source == "raw") return "#1f77b4";
   if (d.source == "features") return "#d62728";
   return kPalette[index % 5];
 }
 
-LinePlot atom_plot(const std::string& condition,
+LinePlot atom_plot(const std::string& condition, const std::string& run,
                    const std::vector<const Decomposition*>& decompositions, std::string* caption) {
   LinePlot p;
-  p.title = condition;
+  p.title = condition + " (" + run + ")";
   p.y_label = "z";
   p.height = 200;
   std::string cap;
   bool design_drawn = false;
   for (std::size_t n = 0; n < decompositions.size(); ++n) {
     const Decomposition& d = *decompositions[n];
-    const Score* s = best_score(d, condition);
-    const std::vector<double>* atom = s != nullptr ? d.atom_series(s->column) : nullptr;
+    const DecompositionRun* r = nullptr;
+    for (const auto& x : d.runs)
+      if (x.name == run) r = &x;
+    if (r == nullptr) continue;
+    const Score* s = r->score(condition);
+    const std::vector<double>* atom = s != nullptr && s->atom >= 0 ? r->atom_series(s->column) : nullptr;
     if (atom == nullptr) continue;
     const double tr = std::isfinite(d.tr_s) && d.tr_s > 0 ? d.tr_s : 0.0;
     const auto t = time_axis(atom->size(), tr);
     p.x_label = tr > 0 ? "time (s)" : "volume";
     if (!design_drawn) {
-      for (std::size_t c = 0; c < d.conditions.size(); ++c) {
-        if (d.conditions[c] != condition || d.regressors[c].size() != atom->size()) continue;
-        p.series.push_back({"design (HRF)", t, zscore(d.regressors[c]), "#777777", true, 1.5});
+      if (const auto* g = r->regressor(condition); g != nullptr && g->size() == atom->size()) {
+        p.series.push_back({"design (HRF, filtered as the data)", t, zscore(*g), "#777777", true, 1.5});
         design_drawn = true;
-        break;
       }
     }
     std::vector<double> z = zscore(*atom);
     if (s->r < 0) {
       for (double& v : z) v = -v;
     }
-    p.series.push_back(
-        {d.label + " atom " + std::to_string(s->atom), t, std::move(z), source_color(d, n)});
+    const std::string chance = std::isfinite(s->null_r95) ? ", chance " + format_number(s->null_r95, 2) : "";
+    p.series.push_back({d.label + " atom " + std::to_string(s->atom) + " (r " + format_number(s->r, 2) + chance + ")", t,
+                        std::move(z), decomposition_color(d, n)});
     if (!cap.empty()) cap += "; ";
     cap += d.label + ": atom " + std::to_string(s->atom) + ", r = " + format_number(s->r, 3) +
+           (std::isfinite(s->null_r95) ? (s->above_null() ? " (above" : " (NOT above") + std::string(" its chance level ") +
+                                              format_number(s->null_r95, 3) + ")"
+                                        : "") +
            (s->r < 0 ? " (shown sign-flipped)" : "");
   }
   if (caption != nullptr) *caption = cap;

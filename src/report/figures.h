@@ -12,7 +12,6 @@ namespace dcae::report {
 struct Confounds;
 struct LossLog;
 struct Decomposition;
-struct Score;
 
 /// (x − mean) / SD over the finite values (NaN stays NaN; all zeros when SD is 0).
 std::vector<double> zscore(const std::vector<double>& x);
@@ -25,18 +24,15 @@ std::vector<LinePlot> motion_plots(const Confounds& c, double tr_s);
 /// last step).
 LinePlot loss_plot(const LossLog& log);
 
-/// One task condition: its HRF-convolved regressor (grey, dashed) and the best-matching
-/// temporal atom of each decomposition (z-scored; sign flipped when r < 0 so that both rise
-/// together), against time (s) when the decompositions give a TR, else volumes. Decompositions
-/// without a score, regressor or mixing column for the condition are left out; `caption`
-/// receives "label: atom N, r = …" parts. Returns a plot without series when nothing matches.
-LinePlot atom_plot(const std::string& condition,
+/// One task condition in one run: its HRF-convolved regressor as scored (grey, dashed) and the
+/// atom each decomposition assigned to it in that run (z-scored; sign flipped when r < 0),
+/// against time (s) when the decompositions give a TR, else volumes; each legend entry names
+/// the atom, its r and its chance level. Decompositions without the run, a score or a mixing
+/// column are left out; `caption` receives "label: atom N, r = … (above its chance level …)"
+/// parts. Returns a plot without series when nothing matches.
+LinePlot atom_plot(const std::string& condition, const std::string& run,
                    const std::vector<const Decomposition*>& decompositions, std::string* caption);
-
-/// The best score (largest |r|) of `condition` in `d`, or nullptr.
-const Score* best_score(const Decomposition& d, const std::string& condition);
-
-/// A colour per decomposition source: raw signals blue, features red, others from a palette.
-std::string source_color(const Decomposition& d, std::size_t index);
-
+/// A colour per kind of decomposition, distinct in the plots: raw signals blue, DCAE features
+/// (least squares readout) red, the decoder's readout green, others from a palette.
+std::string decomposition_color(const Decomposition& d, std::size_t index);
 } // namespace dcae::report

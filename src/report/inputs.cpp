@@ -155,11 +155,67 @@ LossLog read_loss_log(const fs::path& path) {
   return l;
 }
 
-const std::vector<double>* Decomposition::atom_series(const std::string& col) const {
+const std::vector<double>* DecompositionRun::atom_series(const std::string& col) const {
   const auto it = std::find(columns.begin(), columns.end(), col);
   if (it == columns.end() || atoms.empty()) return nullptr;
   return &atoms[static_cast<std::size_t>(it - columns.begin())];
 }
+
+const Score* DecompositionRun::score(const std::string& condition) const {
+  for (const auto& s : scores)
+    if (s.condition == condition) return &s;
+  return nullptr;
+}
+
+const std::vector<double>* DecompositionRun::regressor(const std::string& condition) const {
+  for (std::size_t c = 0; c < conditions.size() && c < regressors.size(); ++c)
+    if (conditions[c] == condition) return &regressors[c];
+  return nullptr;
+}
+
+std::vector<std::string> Decomposition::conditions() const {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& c) {
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  };
+  for (const auto& r : runs)
+    for (const auto& c : r.conditions) add(c);
+  for (const auto& s : scores) add(s.condition);
+  return out;
+}
+
+const Score* Decomposition::score(const std::string& condition) const {
+  for (const auto& s : scores)
+    if (s.condition == condition) return &s;
+  return nullptr;
+}
+
+namespace {
+
+/// Reads a run's mixing table into `run` (columns and atoms), checking it against K and the
+/// design's length.
+void read_atoms(DecompositionRun& run, const fs::path& mixing, int k, const std::string& json_name) {
+  run.columns.clear();
+  run.atoms.clear();
+  if (!fs::exists(mixing)) return;
+  const TsvTable t = read_tsv(mixing);
+  if (k > 0 && static_cast<int>(t.header.size()) != k)
+    throw input_error(name_of(mixing) + ": expected K = " + std::to_string(k) + " columns (as " + json_name +
+                      " says), found " + std::to_string(t.header.size()));
+  if (!run.regressors.empty() && t.rows.size() != run.regressors.front().size())
+    throw input_error(name_of(mixing) + ": " + std::to_string(t.rows.size()) + " rows but the design of " + run.name +
+                      " in " + json_name + " has " + std::to_string(run.regressors.front().size()) + " volumes");
+  run.columns = t.header;
+  for (const auto& c : t.header) run.atoms.push_back(t.numbers(c));
+}
+
+std::string subject_of(const std::string& name) {
+  for (const std::string& part : split(name, '_'))
+    if (starts_with(part, "sub-")) return part.substr(4);
+  return "";
+}
+
+}  // namespace
 
 Decomposition read_decomposition(const fs::path& json_path) {
   const std::string file = name_of(json_path);
@@ -174,153 +230,123 @@ Decomposition read_decomposition(const fs::path& json_path) {
   d.json_path = json_path;
   d.prefix = fname.substr(0, desc);
   const std::string file_label = fname.substr(desc + 6, fname.size() - tail.size() - desc - 6);
-  for (const std::string& part : split(d.prefix, '_')) {
-    if (starts_with(part, "sub-")) d.subject = part.substr(4);
-  }
-  const std::string stem = d.prefix + "_desc-" + file_label;
-  d.mixing_path = json_path.parent_path() / (stem + "_mixing.tsv");
+  d.subject = subject_of(d.prefix);
 
   const nlohmann::json j = io::read_json(json_path);
   auto bad = [&](const std::string& what) { return input_error(file + ": " + what); };
   if (!j.is_object()) throw bad("expected a JSON object");
-  auto str = [&](const char* key, const std::string& fallback) {
-    if (!j.contains(key)) return fallback;
-    if (!j[key].is_string()) throw bad(std::string("\"") + key + "\" must be a string");
-    return j[key].get<std::string>();
+  auto str_in = [&](const nlohmann::json& o, const char* key, const std::string& fallback) {
+    if (!o.contains(key) || o[key].is_null()) return fallback;
+    if (!o[key].is_string()) throw bad(std::string("\"") + key + "\" must be a string");
+    return o[key].get<std::string>();
   };
-  auto num = [&](const char* key, double fallback) {
-    if (!j.contains(key) || j[key].is_null()) return fallback;
-    if (!j[key].is_number()) throw bad(std::string("\"") + key + "\" must be a number");
-    return j[key].get<double>();
+  auto num_in = [&](const nlohmann::json& o, const char* key, double fallback) {
+    if (!o.contains(key) || o[key].is_null()) return fallback;
+    if (!o[key].is_number()) throw bad(std::string("\"") + key + "\" must be a number");
+    return o[key].get<double>();
   };
-  d.method = str("Method", "");
-  d.label = str("Label", file_label);
-  d.source = str("Source", starts_with(file_label, "raw") ? "raw" : "features");
-  d.k = static_cast<int>(num("K", 0));
-  d.lambda = num("Lambda", kNaN);
-  d.tr_s = num("TR", kNaN);
-  if (j.contains("Design")) {
-    const auto& des = j["Design"];
-    if (!des.is_object() || !des.contains("Conditions") || !des["Conditions"].is_array() ||
-        !des.contains("Regressors") || !des["Regressors"].is_array()) {
-      throw bad("\"Design\" must hold \"Conditions\" (strings) and \"Regressors\" (one list of "
-                "numbers per condition)");
-    }
-    for (const auto& c : des["Conditions"]) {
-      if (!c.is_string()) throw bad("\"Design.Conditions\" must be strings");
-      d.conditions.push_back(c.get<std::string>());
-    }
-    for (const auto& r : des["Regressors"]) {
-      if (!r.is_array()) throw bad("\"Design.Regressors\" must be lists of numbers");
-      std::vector<double> v;
-      for (const auto& x : r) {
-        if (!x.is_number()) throw bad("\"Design.Regressors\" must be lists of numbers");
-        v.push_back(x.get<double>());
-      }
-      d.regressors.push_back(std::move(v));
-    }
-    if (d.regressors.size() != d.conditions.size()) {
-      throw bad("\"Design\" has " + std::to_string(d.conditions.size()) + " conditions but " +
-                std::to_string(d.regressors.size()) + " regressors");
-    }
-    for (const auto& r : d.regressors) {
-      if (r.size() != d.regressors.front().size())
-        throw bad("\"Design.Regressors\" differ in length");
-    }
-  }
-  auto parse_scores = [&](const char* key, const std::string& label, std::vector<Score>& out) {
-    if (!j.contains(key)) return;
-    if (!j[key].is_array()) throw bad(std::string("\"") + key + "\" must be a list");
-    for (const auto& s : j[key]) {
-      if (!s.is_object() || !s.contains("Condition") || !s["Condition"].is_string() ||
-          !s.contains("r") || !s["r"].is_number() ||
-          (!s.contains("Atom") && !s.contains("Column"))) {
-        throw bad(std::string("each of \"") + key +
-                  "\" needs \"Condition\" (string), \"r\" (number) and \"Atom\" or \"Column\"");
+  d.method = str_in(j, "Method", "");
+  d.label = str_in(j, "Label", file_label);
+  d.source = str_in(j, "Source", starts_with(file_label, "raw") ? "raw" : "features");
+  d.decoder_readout = str_in(j, "DecoderReadout", "");
+  d.k = static_cast<int>(num_in(j, "K", 0));
+  d.lambda = num_in(j, "Lambda", kNaN);
+  d.tr_s = num_in(j, "TR", kNaN);
+
+  auto parse_scores = [&](const nlohmann::json& o, const char* key, const std::string& label, std::vector<Score>& out) {
+    if (!o.contains(key)) return;
+    if (!o[key].is_array()) throw bad(std::string("\"") + key + "\" must be a list");
+    for (const auto& s : o[key]) {
+      const bool summary = s.is_object() && s.contains("MedianR");
+      if (!s.is_object() || !s.contains("Condition") || !s["Condition"].is_string() || !s.contains("Atom") ||
+          !s["Atom"].is_number_integer() || (summary ? !(s["MedianR"].is_number() || s["MedianR"].is_null())
+                                                     : !(s.contains("r") && s["r"].is_number()))) {
+        throw bad(std::string("each of \"") + key + "\" needs \"Condition\" (string), \"Atom\" (integer) and \"" +
+                  (summary ? "MedianR" : "r") + "\" (number)");
       }
       Score sc;
       sc.condition = s["Condition"].get<std::string>();
-      sc.r = s["r"].get<double>();
-      if (s.contains("Atom")) {
-        if (!s["Atom"].is_number_integer() || s["Atom"].get<long long>() < 0) {
-          throw bad(std::string("\"") + key + "\": \"Atom\" must be a non-negative integer");
-        }
-        sc.atom = s["Atom"].get<int>();
-      }
-      if (s.contains("Column")) {
-        if (!s["Column"].is_string())
-          throw bad(std::string("\"") + key + "\": \"Column\" must be a string");
-        sc.column = s["Column"].get<std::string>();
-        if (!s.contains("Atom")) {
-          const auto us = sc.column.rfind('_');
-          const auto n = parse_int(us == std::string::npos ? sc.column : sc.column.substr(us + 1));
-          if (!n || *n < 0)
-            throw bad(std::string("\"") + key + "\": cannot tell the atom of column '" + sc.column +
-                      "'");
-          sc.atom = static_cast<int>(*n);
-        }
-      } else {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "_%03d", sc.atom);
-        sc.column = label + buf;
-      }
+      sc.atom = s["Atom"].get<int>();
+      if (sc.atom < -1) throw bad(std::string("\"") + key + "\": \"Atom\" must be -1 (none) or an atom index");
+      sc.r = summary ? num_in(s, "MedianR", kNaN) : s["r"].get<double>();
+      sc.min_r = num_in(s, "MinR", kNaN);
+      sc.null_r95 = num_in(s, "NullR95", kNaN);
+      sc.runs = static_cast<int>(num_in(s, "Runs", 0));
+      sc.runs_above_null = static_cast<int>(num_in(s, "RunsAboveNull", 0));
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "_%03d", sc.atom);
+      sc.column = str_in(s, "Column", sc.atom >= 0 ? label + buf : "");
       out.push_back(std::move(sc));
     }
   };
-  parse_scores("Scores", d.label, d.scores);
-  parse_scores("DecoderScores", d.label + "decoder", d.decoder_scores);
-  if (j.contains("Components")) {
-    if (!j["Components"].is_array()) throw bad("\"Components\" must be a list of file names");
-    for (const auto& c : j["Components"]) {
-      if (!c.is_string()) throw bad("\"Components\" must be a list of file names");
-      d.components.push_back(json_path.parent_path() / c.get<std::string>());
+  parse_scores(j, "Scores", d.label, d.scores);
+  parse_scores(j, "DecoderScores", d.label + "decoder", d.decoder_scores);
+
+  if (j.contains("Runs")) {
+    if (!j["Runs"].is_array()) throw bad("\"Runs\" must be a list");
+    for (const auto& rj : j["Runs"]) {
+      if (!rj.is_object() || !rj.contains("Name") || !rj["Name"].is_string())
+        throw bad("each of \"Runs\" needs a \"Name\" (string)");
+      DecompositionRun run;
+      run.name = rj["Name"].get<std::string>();
+      run.subject = subject_of(run.name);
+      auto path = [&](const char* key) {
+        const std::string rel = str_in(rj, key, "");
+        return rel.empty() ? fs::path() : json_path.parent_path() / rel;
+      };
+      run.mixing = path("Mixing");
+      run.decoder_mixing = path("DecoderMixing");
+      run.components = path("Components");
+      if (rj.contains("Design")) {
+        const auto& des = rj["Design"];
+        if (!des.is_object() || !des.contains("Conditions") || !des["Conditions"].is_array() ||
+            !des.contains("Regressors") || !des["Regressors"].is_array())
+          throw bad("\"Design\" of run " + run.name + " must hold \"Conditions\" (strings) and \"Regressors\" (one list of "
+                    "numbers per condition)");
+        for (const auto& c : des["Conditions"]) {
+          if (!c.is_string()) throw bad("\"Design.Conditions\" must be strings");
+          run.conditions.push_back(c.get<std::string>());
+        }
+        for (const auto& r : des["Regressors"]) {
+          if (!r.is_array()) throw bad("\"Design.Regressors\" must be lists of numbers");
+          std::vector<double> v;
+          for (const auto& x : r) {
+            if (!x.is_number()) throw bad("\"Design.Regressors\" must be lists of numbers");
+            v.push_back(x.get<double>());
+          }
+          run.regressors.push_back(std::move(v));
+        }
+        if (run.regressors.size() != run.conditions.size())
+          throw bad("the design of run " + run.name + " has " + std::to_string(run.conditions.size()) + " conditions but " +
+                    std::to_string(run.regressors.size()) + " regressors");
+        for (const auto& r : run.regressors)
+          if (r.size() != run.regressors.front().size()) throw bad("\"Design.Regressors\" differ in length");
+      }
+      parse_scores(rj, "Scores", d.label, run.scores);
+      parse_scores(rj, "DecoderScores", d.label + "decoder", run.decoder_scores);
+      read_atoms(run, run.mixing, d.k, fname);
+      if (d.k == 0) d.k = static_cast<int>(run.columns.size());
+      d.runs.push_back(std::move(run));
     }
-  }
-  if (d.components.empty())
-    d.components.push_back(json_path.parent_path() / (stem + "_components.nii.gz"));
-  if (j.contains("DecoderMixing")) {
-    if (!j["DecoderMixing"].is_string()) throw bad("\"DecoderMixing\" must be a file name");
-    d.decoder_mixing_path = json_path.parent_path() / j["DecoderMixing"].get<std::string>();
-  }
-  if (fs::exists(d.mixing_path)) {
-    const TsvTable t = read_tsv(d.mixing_path);
-    const std::string mfile = name_of(d.mixing_path);
-    if (d.k > 0 && static_cast<int>(t.header.size()) != d.k) {
-      throw input_error(mfile + ": expected K = " + std::to_string(d.k) + " columns (as " + fname +
-                        " says), found " + std::to_string(t.header.size()));
-    }
-    if (!d.regressors.empty() && t.rows.size() != d.regressors.front().size()) {
-      throw input_error(mfile + ": " + std::to_string(t.rows.size()) + " rows but the design in " +
-                        fname + " has " + std::to_string(d.regressors.front().size()) + " volumes");
-    }
-    d.columns = t.header;
-    for (const auto& c : t.header) d.atoms.push_back(t.numbers(c));
-    if (d.k == 0) d.k = static_cast<int>(d.columns.size());
   }
   return d;
 }
 
 std::optional<Decomposition> Decomposition::decoder_view() const {
-  if (decoder_mixing_path.empty() || via_decoder) return std::nullopt;
+  if (via_decoder || std::none_of(runs.begin(), runs.end(), [](const DecompositionRun& r) { return !r.decoder_mixing.empty(); }))
+    return std::nullopt;
   Decomposition v = *this;
   v.via_decoder = true;
   v.label = label + "decoder";
-  v.method = method + " (temporal atoms through the decoder)";
-  v.mixing_path = decoder_mixing_path;
+  v.method = method + " (temporal atoms through the decoder: " + (decoder_readout.empty() ? "n/a" : decoder_readout) + ")";
   v.scores = decoder_scores;
   v.decoder_scores.clear();
-  v.decoder_mixing_path.clear();
-  v.columns.clear();
-  v.atoms.clear();
-  if (fs::exists(v.mixing_path)) {
-    const TsvTable t = read_tsv(v.mixing_path);
-    if (!atoms.empty() && !atoms.front().empty() && t.rows.size() != atoms.front().size()) {
-      throw input_error(v.mixing_path.string() + ": " + std::to_string(t.rows.size()) +
-                        " rows but " + mixing_path.filename().string() + " has " +
-                        std::to_string(atoms.front().size()));
-    }
-    v.columns = t.header;
-    for (const auto& c : t.header) v.atoms.push_back(t.numbers(c));
+  for (auto& r : v.runs) {
+    r.scores = r.decoder_scores;
+    r.decoder_scores.clear();
+    r.mixing = r.decoder_mixing;
+    r.decoder_mixing.clear();
+    read_atoms(r, r.mixing, k, json_path.filename().string());
   }
   return v;
 }

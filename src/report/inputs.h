@@ -5,6 +5,8 @@
 /// written by dcae-dictlearn.
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -59,50 +61,68 @@ struct LossLog {
 /// distributed training writes it (then step = epoch).
 LossLog read_loss_log(const std::filesystem::path& path);
 
-/// One row of a decomposition's score table: the best atom for a task condition.
+/// The score of one task condition: in one run, or summarised over runs.
 struct Score {
   std::string condition;
-  int atom = 0;       ///< 0-based atom index (volume of the components image)
-  std::string column; ///< column of the mixing table
-  double r = 0;       ///< Pearson correlation of the atom with the HRF-convolved regressor
+  int atom = -1;        ///< 0-based atom index (volume of the components image); -1: none
+  std::string column;   ///< column of the mixing table
+  double r = 0;         ///< Pearson r of the (oriented) atom with the regressor; median over runs in summaries
+  double min_r = std::numeric_limits<double>::quiet_NaN();     ///< summaries: the smallest r over runs
+  double null_r95 = std::numeric_limits<double>::quiet_NaN();  ///< chance level (summaries: median over runs)
+  int runs = 0, runs_above_null = 0;                           ///< summaries only
+  bool above_null() const { return std::isfinite(null_r95) && r > null_r95; }
 };
 
-/// A decomposition written by dcae-dictlearn: `<prefix>_desc-<label>_decomposition.json`,
-/// `_mixing.tsv` (temporal atoms, one row per volume) and spatial maps (one volume per atom):
-/// `<prefix>_desc-<label>_components.nii.gz` beside the JSON, or one file per input run as the
-/// JSON's "Components" lists them (paths relative to the JSON's folder). Feature
-/// decompositions may also carry atoms brought back through the decoder ("DecoderMixing",
-/// "DecoderScores"), seen through decoder_view().
-struct Decomposition {
-  std::filesystem::path json_path, mixing_path;
-  /// Spatial-map files: "Components" resolved, else the one beside the JSON (may not exist).
-  std::vector<std::filesystem::path> components;
-  std::string prefix;  ///< "sub-01_task-motor" or "task-motor"
-  std::string subject; ///< the prefix's sub- label, empty for group decompositions
-  std::string method, label, source;
-  int k = 0;
-  double lambda = 0, tr_s = 0;
+/// One run of a decomposition: its temporal atoms, maps, design and scores.
+struct DecompositionRun {
+  std::string name;     ///< "sub-01_task-motor_run-01"
+  std::string subject;  ///< the name's sub- label
+  std::filesystem::path mixing, decoder_mixing, components;
   std::vector<std::string> conditions;
-  std::vector<std::vector<double>> regressors; ///< [condition][volume]
-  std::vector<Score> scores;
+  std::vector<std::vector<double>> regressors;  ///< [condition][volume], as scored (timed, filtered)
+  std::vector<Score> scores, decoder_scores;
   std::vector<std::string> columns;          ///< of the mixing table
-  std::vector<std::vector<double>> atoms;    ///< [atom][volume]; empty if mixing.tsv is missing
-  bool via_decoder = false;                  ///< a decoder_view()
-  std::filesystem::path decoder_mixing_path; ///< empty when there is none
-  std::vector<Score> decoder_scores;
+  std::vector<std::vector<double>> atoms;    ///< [atom][volume]; empty if the mixing table is missing
 
   /// The temporal atom of column `column` (nullptr if absent).
   const std::vector<double>* atom_series(const std::string& column) const;
+  /// The score of `condition` (nullptr if none).
+  const Score* score(const std::string& condition) const;
+  /// The regressor of `condition` (nullptr if none).
+  const std::vector<double>* regressor(const std::string& condition) const;
+};
+
+/// A decomposition written by dcae-dictlearn: `<prefix>_desc-<label>_decomposition.json` and,
+/// per run, `_mixing.tsv` (temporal atoms, one row per volume) and `_components.nii.gz`
+/// (spatial maps, one volume per atom), paths relative to the JSON's folder. Feature
+/// decompositions may also carry atoms brought back through the decoder ("DecoderMixing",
+/// "DecoderScores"), seen through decoder_view().
+struct Decomposition {
+  std::filesystem::path json_path;
+  std::string prefix;  ///< "sub-01_task-motor" or "task-motor"
+  std::string subject; ///< the prefix's sub- label, empty for group decompositions
+  std::string method, label, source, decoder_readout;
+  int k = 0;
+  double lambda = 0, tr_s = 0;
+  std::vector<DecompositionRun> runs;
+  std::vector<Score> scores;          ///< per condition, summarised over runs
+  std::vector<Score> decoder_scores;  ///< the same for the decoder's readout
+  bool via_decoder = false;           ///< a decoder_view()
+
   /// True when the source is raw signals ("raw").
   bool raw() const { return source == "raw"; }
+  /// Every condition of any run, in first-seen order.
+  std::vector<std::string> conditions() const;
+  /// The summary score of `condition` (nullptr if none).
+  const Score* score(const std::string& condition) const;
   /// The same decomposition with the decoder's temporal atoms and scores, labelled
-  /// "<label>decoder"; nullopt when it has none. Reads the decoder mixing table.
+  /// "<label>decoder"; nullopt when it has none. Reads the decoder mixing tables.
   std::optional<Decomposition> decoder_view() const;
 };
 
-/// Reads a decomposition's JSON and its mixing table (when present). Throws input_error
+/// Reads a decomposition's JSON and each run's mixing table (when present). Throws input_error
 /// naming the file for malformed JSON, missing keys, a mixing table whose columns do not match
-/// K, or whose length differs from the design's.
+/// K, or whose length differs from the run's design.
 Decomposition read_decomposition(const std::filesystem::path& json_path);
 
 /// Every `*_decomposition.json` under `root`, recursively, sorted.

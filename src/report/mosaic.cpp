@@ -140,9 +140,11 @@ Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask,
 }
 
 Raster map_mosaic(const Volume3* background, const Volume3& map, double threshold,
-                  const std::vector<std::int64_t>& slices, const MosaicOptions& opt) {
+                  const std::vector<std::int64_t>& slices, const MosaicOptions& opt, const Volume3* outline) {
   const bool has_bg = background != nullptr && !background->empty();
   if (has_bg) check_same_grid(*background, map, "the spatial map");
+  const bool has_outline = outline != nullptr && !outline->empty();
+  if (has_outline) check_same_grid(*outline, map, "the outline");
   check_slices(map, slices);
   const MosaicLayout l = mosaic_layout(map.dim, static_cast<int>(slices.size()), opt);
   Raster r(l.width, l.height, 3, 0);
@@ -153,13 +155,19 @@ Raster map_mosaic(const Volume3* background, const Volume3& map, double threshol
   }
   threshold = std::max(threshold, 1e-30);
   const std::int64_t nx = map.dim[0], ny = map.dim[1];
+  auto in_outline = [&](std::int64_t i, std::int64_t j, std::int64_t k) {
+    return i >= 0 && j >= 0 && i < nx && j < ny && outline->at(i, j, k) > 0;
+  };
   for (std::size_t n = 0; n < slices.size(); ++n) {
     const std::int64_t k = slices[n];
     for (std::int64_t j = 0; j < ny; ++j) {
       for (std::int64_t i = 0; i < nx; ++i) {
         const float v = map.at(i, j, k);
         std::array<std::uint8_t, 3> rgb{};
-        if (std::isfinite(v) && std::fabs(v) >= threshold) {
+        if (has_outline && in_outline(i, j, k) &&
+            (!in_outline(i - 1, j, k) || !in_outline(i + 1, j, k) || !in_outline(i, j - 1, k) || !in_outline(i, j + 1, k))) {
+          rgb = {0, 255, 0};
+        } else if (std::isfinite(v) && std::fabs(v) >= threshold) {
           const double t = peak > threshold ? (std::fabs(v) - threshold) / (peak - threshold) : 1.0;
           const auto ramp = static_cast<std::uint8_t>(std::lround(255.0 * std::clamp(t, 0.0, 1.0)));
           rgb = v > 0 ? std::array<std::uint8_t, 3>{255, ramp, 0}

@@ -63,9 +63,11 @@ Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask,
 
 /// Axial slices of a spatial map: voxels with |value| ≥ `threshold` coloured by
 /// |value| / max|value| (positive: red to yellow, negative: blue to cyan) over `background`
-/// in grey (where `background` is null or empty: the map's nonzero voxels in dark grey). Same grid
-/// (else runtime_error).
+/// in grey (where `background` is null or empty: the map's nonzero voxels in dark grey); with
+/// `outline`, the in-plane outline of its voxels > 0 in green (a planted network's core, say).
+/// Same grid (else runtime_error).
 Raster map_mosaic(const Volume3* background, const Volume3& map, double threshold,
-                  const std::vector<std::int64_t>& slices, const MosaicOptions& opt = {});
+                  const std::vector<std::int64_t>& slices, const MosaicOptions& opt = {},
+                  const Volume3* outline = nullptr);
 
 } // namespace dcae::report

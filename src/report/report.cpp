@@ -14,6 +14,7 @@
 #include "io/json.h"
 #include "io/nifti.h"
 #include "report/figures.h"
+#include "report/ground_truth.h"
 #include "report/html.h"
 #include "report/inputs.h"
 #include "report/mosaic.h"
@@ -32,6 +33,9 @@ struct RunData {
   double tr_s = 0;            ///< 0 = unknown
   Volume3 mean, mask;         ///< empty when absent
   long long mask_voxels = -1; ///< -1 = unknown
+  std::optional<GroundTruthRun> truth;  ///< what a simulation planted in this run
+  /// Mean series of each planted network's core in the preprocessed run: [network][volume].
+  std::vector<std::vector<double>> core_series;
 };
 
 Volume3 mean_over_time(const io::Image& img) {
@@ -68,15 +72,31 @@ std::map<std::string, std::string> entities_without(const std::string& filename,
   return e;
 }
 
-RunData load_run(const RunFiles& f) {
+RunData load_run(const RunFiles& f, const std::optional<std::filesystem::path>& truth_root) {
   RunData r;
   r.files = f;
+  if (truth_root) r.truth = read_ground_truth(*truth_root, f.name);
   if (!f.confounds.empty()) r.confounds = read_confounds(f.confounds);
   if (!f.bold.empty()) {
     log::info("reading ", f.bold.filename().string());
     const io::Image bold = io::Image::read(f.bold);
     r.tr_s = bold.header().tr_s;
     r.mean = mean_over_time(bold);
+    if (r.truth && !f.mask.empty()) {
+      const io::Image m = io::Image::read(f.mask);
+      const Volume3 mask = volume_of(m, 0);
+      for (const auto& net : r.truth->networks) {
+        std::vector<double> series(static_cast<std::size_t>(bold.nt()), 0.0);
+        const auto core = net.map.dim == mask.dim ? core_voxels(net.map, mask) : std::vector<std::size_t>{};
+        for (std::int64_t t = 0; t < bold.nt() && !core.empty(); ++t) {
+          const float* vol = bold.volume(t);
+          double sum = 0;
+          for (std::size_t v : core) sum += vol[v];
+          series[static_cast<std::size_t>(t)] = sum / static_cast<double>(core.size());
+        }
+        r.core_series.push_back(core.empty() ? std::vector<double>{} : std::move(series));
+      }
+    }
     if (r.confounds && static_cast<std::int64_t>(r.confounds->volumes()) != bold.nt()) {
       throw input_error(f.confounds.string() + ": " + std::to_string(r.confounds->volumes()) +
                         " rows but " + f.bold.filename().string() + " has " +
@@ -106,6 +126,17 @@ RunData load_run(const RunFiles& f) {
   return r;
 }
 
+double pearson_r(const std::vector<double>& a, const std::vector<double>& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  double ma = 0, mb = 0;
+  for (std::size_t i = 0; i < n; ++i) ma += a[i], mb += b[i];
+  ma /= static_cast<double>(std::max<std::size_t>(n, 1));
+  mb /= static_cast<double>(std::max<std::size_t>(n, 1));
+  double num = 0, da = 0, db = 0;
+  for (std::size_t i = 0; i < n; ++i) num += (a[i] - ma) * (b[i] - mb), da += (a[i] - ma) * (a[i] - ma), db += (b[i] - mb) * (b[i] - mb);
+  return da > 0 && db > 0 ? num / std::sqrt(da * db) : 0.0;
+}
+
 std::string tr_text(double tr) {
   return tr > 0 ? format_number(tr, 4) : "n/a";
 }
@@ -121,223 +152,323 @@ bool belongs_to(const fs::path& file, const std::string& label) {
   return starts_with(file.filename().string(), "sub-" + label + "_");
 }
 
-/// Mean images by run (run_key), for backgrounds of spatial maps.
+/// Mean images by run name, for backgrounds of spatial maps.
 using MeanImages = std::map<std::string, Volume3>;
+/// The loaded runs by name.
+using RunIndex = std::map<std::string, const RunData*>;
 
-/// Best-atom spatial maps of decompositions sharing a prefix: per decomposition, per condition,
-/// one mosaic of each chosen component file. `subject` non-empty: that participant's files;
-/// else the first file. The background is the mean image of the file's run when on its grid,
-/// else `fallback` when on its grid, else none.
-void add_spatial_maps(HtmlPage& page, const std::vector<const Decomposition*>& decs,
-                      const MeanImages& means, const Volume3* fallback, const std::string& subject,
-                      const ReportOptions& opt) {
-  for (const Decomposition* d : decs) {
-    if (d->via_decoder) continue; // same maps as the decomposition it comes from
-    if (d->scores.empty()) {
-      page.note(d->json_path.filename().string() + " has no scores: no best atoms to show.");
-      continue;
-    }
-    std::vector<fs::path> files;
-    for (const auto& c : d->components) {
-      if (subject.empty() ? files.empty() : belongs_to(c, subject)) files.push_back(c);
-    }
-    if (files.empty()) {
-      page.note("Spatial maps missing: " + d->json_path.filename().string() +
-                " lists no maps for sub-" + subject + ".");
-      continue;
-    }
-    for (const fs::path& file : files) {
-      if (!fs::exists(file)) {
-        page.note("Spatial maps missing: " + file.filename().string() + " not found.");
-        continue;
-      }
-      const io::Image comp = io::Image::read(file);
-      const std::array<std::int64_t, 3> grid{comp.nx(), comp.ny(), comp.nz()};
-      const Volume3* bg = nullptr;
-      if (auto it = means.find(run_key(file)); it != means.end() && it->second.dim == grid)
-        bg = &it->second;
-      if (bg == nullptr && fallback != nullptr && !fallback->empty() && fallback->dim == grid)
-        bg = fallback;
-      std::vector<std::string> conditions = d->conditions;
-      for (const Score& s : d->scores) {
-        if (std::find(conditions.begin(), conditions.end(), s.condition) == conditions.end())
-          conditions.push_back(s.condition);
-      }
-      for (const std::string& cond : conditions) {
-        const Score* s = best_score(*d, cond);
-        if (s == nullptr) continue;
-        if (s->atom >= comp.nt()) {
-          throw input_error(file.string() + ": has " + std::to_string(comp.nt()) +
-                            " volumes, but " + d->json_path.filename().string() + " scores atom " +
-                            std::to_string(s->atom));
-        }
-        Volume3 map = volume_of(comp, s->atom);
-        if (s->r < 0) {
-          for (float& x : map.data) x = -x;
-        }
-        double peak = 0;
-        for (float x : map.data) {
-          if (std::isfinite(x)) peak = std::max(peak, static_cast<double>(std::fabs(x)));
-        }
-        if (peak == 0) {
-          page.note(d->label + " atom " + std::to_string(s->atom) + " (" + cond +
-                    "): the spatial map in " + file.filename().string() + " is empty.");
-          continue;
-        }
-        // Slices through the shown part of the map, widened to map_slices where it is thinner.
-        Volume3 shown = map;
-        for (float& x : shown.data) x = std::fabs(x) >= opt.map_threshold * peak ? x : 0.0f;
-        auto range = *occupied_slices(shown);
-        while (range.second - range.first + 1 < opt.map_slices &&
-               (range.first > 0 || range.second + 1 < map.dim[2])) {
-          if (range.first > 0) --range.first;
-          if (range.second - range.first + 1 < opt.map_slices && range.second + 1 < map.dim[2])
-            ++range.second;
-        }
-        const auto slices = pick_slices(range.first, range.second, opt.map_slices);
-        std::vector<std::string> ks;
-        for (auto k : slices) ks.push_back(std::to_string(k));
-        page.figure_png(
-            map_mosaic(bg, map, opt.map_threshold * peak, slices, {opt.map_slices, 96, 2}),
-            d->label + " (" + d->source + "), " + cond + ": atom " + std::to_string(s->atom) +
-                ", r = " + format_number(s->r, 3) + (s->r < 0 ? " (sign flipped)" : "") + "; " +
-                file.filename().string() + "; |value| ≥ " +
-                format_number(opt.map_threshold * 100, 3) + "% of the peak " +
-                format_number(peak, 3) + (bg != nullptr ? ", over the mean image" : "") +
-                "; axial slices k = " + join(ks, ", "),
-            d->label + " " + cond + " spatial map");
-      }
-    }
-  }
-}
-
-/// Temporal atoms against the design, one plot per condition, for decompositions sharing a prefix.
-void add_temporal_atoms(HtmlPage& page, const std::vector<const Decomposition*>& decs) {
-  std::vector<std::string> conditions;
-  for (const Decomposition* d : decs) {
-    for (const auto& c : d->conditions) {
-      if (std::find(conditions.begin(), conditions.end(), c) == conditions.end())
-        conditions.push_back(c);
-    }
-  }
-  if (conditions.empty()) {
-    page.note("No task design in the decomposition files: temporal atoms cannot be matched to "
-              "conditions.");
-    return;
-  }
-  for (const Decomposition* d : decs) {
-    if (d->atoms.empty())
-      page.note("Temporal atoms missing: " + d->mixing_path.filename().string() + " not found.");
-  }
-  for (const std::string& c : conditions) {
-    std::string caption;
-    const LinePlot p = atom_plot(c, decs, &caption);
-    if (p.series.empty()) {
-      page.note(c + ": no scored atom to show.");
-      continue;
-    }
-    page.figure_svg(render_svg(p),
-                    c +
-                        ": HRF-convolved regressor (dashed) and the best-matching atom of each "
-                        "decomposition, z-scored. " +
-                        caption);
-  }
-}
-
-/// Decompositions grouped by prefix; within a prefix, raw-signal ones first.
-std::map<std::string, std::vector<const Decomposition*>>
-by_prefix(const std::vector<Decomposition>& all) {
+/// Decompositions grouped by prefix; within a prefix raw-signal ones first, then features, then
+/// the decoder's readouts.
+std::map<std::string, std::vector<const Decomposition*>> by_prefix(const std::vector<Decomposition>& all) {
   std::map<std::string, std::vector<const Decomposition*>> out;
   for (const auto& d : all) out[d.prefix].push_back(&d);
-  for (auto& [p, v] : out) {
-    std::stable_sort(v.begin(), v.end(), [](const Decomposition* a, const Decomposition* b) {
-      return a->raw() != b->raw() ? a->raw() : a->label < b->label;
+  auto rank = [](const Decomposition* d) { return d->raw() ? 0 : d->via_decoder ? 2 : 1; };
+  for (auto& [p, v] : out)
+    std::stable_sort(v.begin(), v.end(), [&](const Decomposition* a, const Decomposition* b) {
+      return rank(a) != rank(b) ? rank(a) < rank(b) : a->label < b->label;
     });
-  }
   return out;
 }
 
-/// The score table: rows prefix × condition, per label (raw first) the best atom and r.
-Table score_table(const std::map<std::string, std::vector<const Decomposition*>>& groups) {
-  std::vector<std::pair<bool, std::string>> labels; // (not raw, label) for ordering
-  for (const auto& [p, v] : groups) {
-    for (const Decomposition* d : v) {
-      const std::pair<bool, std::string> key{!d->raw(), d->label};
-      if (std::find(labels.begin(), labels.end(), key) == labels.end()) labels.push_back(key);
-    }
-  }
-  std::sort(labels.begin(), labels.end());
-  // With exactly one raw-signal label, each feature label gets a column |r| − |r raw|.
-  const bool one_raw =
-      !labels.empty() && !labels[0].first && (labels.size() == 1 || labels[1].first);
-  const std::size_t n_delta = one_raw ? labels.size() - 1 : 0;
+/// Every run of the decompositions (of participant `subject` when not empty), in order.
+std::vector<std::string> run_names(const std::vector<const Decomposition*>& decs, const std::string& subject) {
+  std::vector<std::string> out;
+  for (const Decomposition* d : decs)
+    for (const auto& r : d->runs)
+      if ((subject.empty() || r.subject == subject) && std::find(out.begin(), out.end(), r.name) == out.end())
+        out.push_back(r.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> conditions_of(const std::vector<const Decomposition*>& decs) {
+  std::vector<std::string> out;
+  for (const Decomposition* d : decs)
+    for (const auto& c : d->conditions())
+      if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  return out;
+}
+
+const DecompositionRun* run_of(const Decomposition& d, const std::string& name) {
+  for (const auto& r : d.runs)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+std::string number_or_dash(double v, int digits = 3) { return std::isfinite(v) ? format_number(v, digits) : "—"; }
+
+/// "0.912 ✓" when above the chance level, "0.412 ✗" when not, the number alone when unknown.
+std::string r_with_verdict(const Score& s) {
+  if (!std::isfinite(s.null_r95)) return format_number(s.r, 3);
+  return format_number(s.r, 3) + (s.above_null() ? " ✓" : " ✗");
+}
+
+/// The summary table: rows prefix × condition; per decomposition the assigned atom, the median
+/// and smallest r over runs, the median chance level and how many runs beat their own.
+Table summary_table(const std::map<std::string, std::vector<const Decomposition*>>& groups) {
   Table t;
-  t.caption = "Best-matching atom per condition and its Pearson r with the HRF-convolved regressor";
+  t.caption = "Per condition over runs: the atom assigned one-to-one (in each run against its own design), the median and smallest Pearson r of its "
+              "time course with each run's own design, the median chance level (NullR95) and the runs whose r "
+              "beats their own chance level";
   t.header = {"decomposition", "condition"};
   t.numeric = {false, false};
+  std::vector<std::string> labels;
+  for (const auto& [p, v] : groups)
+    for (const Decomposition* d : v)
+      if (std::find(labels.begin(), labels.end(), d->label) == labels.end()) labels.push_back(d->label);
   for (const auto& l : labels) {
-    t.header.push_back(l.second + " atom");
-    t.header.push_back(l.second + " r");
-    t.numeric.push_back(true);
-    t.numeric.push_back(true);
-  }
-  for (std::size_t l = 1; l <= n_delta; ++l) {
-    t.header.push_back("|r| " + labels[l].second + " − " + labels[0].second);
-    t.numeric.push_back(true);
+    for (const char* c : {" atom", " median r", " min r", " chance", " runs > chance"}) {
+      t.header.push_back(l + c);
+      t.numeric.push_back(true);
+    }
   }
   for (const auto& [prefix, decs] : groups) {
-    std::vector<std::string> conditions;
-    for (const Decomposition* d : decs) {
-      for (const auto& c : d->conditions) {
-        if (std::find(conditions.begin(), conditions.end(), c) == conditions.end())
-          conditions.push_back(c);
-      }
-      for (const auto& s : d->scores) {
-        if (std::find(conditions.begin(), conditions.end(), s.condition) == conditions.end())
-          conditions.push_back(s.condition);
-      }
-    }
-    std::vector<double> sum(labels.size(), 0.0);
-    std::vector<int> count(labels.size(), 0);
-    for (const auto& c : conditions) {
+    for (const auto& c : conditions_of(decs)) {
       std::vector<std::string> row{prefix, c};
-      std::vector<double> r(labels.size(), std::nan(""));
-      for (std::size_t l = 0; l < labels.size(); ++l) {
+      for (const auto& l : labels) {
         const Decomposition* d = nullptr;
-        for (const Decomposition* x : decs) {
-          if (x->label == labels[l].second && x->raw() == !labels[l].first) d = x;
+        for (const Decomposition* x : decs)
+          if (x->label == l) d = x;
+        const Score* s = d != nullptr ? d->score(c) : nullptr;
+        if (s == nullptr || s->runs == 0) {
+          row.insert(row.end(), {"—", "—", "—", "—", "—"});
+          continue;
         }
-        const Score* s = d != nullptr ? best_score(*d, c) : nullptr;
-        row.push_back(s != nullptr ? std::to_string(s->atom) : "—");
-        row.push_back(s != nullptr ? format_number(s->r, 3) : "—");
-        if (s != nullptr) {
-          r[l] = s->r;
-          sum[l] += std::fabs(s->r);
-          ++count[l];
-        }
-      }
-      for (std::size_t l = 1; l <= n_delta; ++l) {
-        row.push_back(std::isfinite(r[0]) && std::isfinite(r[l])
-                          ? format_number(std::fabs(r[l]) - std::fabs(r[0]), 3)
-                          : "—");
+        row.push_back(s->atom >= 0 ? std::to_string(s->atom) : "per run");
+        row.push_back(format_number(s->r, 3));
+        row.push_back(number_or_dash(s->min_r));
+        row.push_back(number_or_dash(s->null_r95));
+        row.push_back(std::to_string(s->runs_above_null) + "/" + std::to_string(s->runs));
       }
       t.rows.push_back(std::move(row));
     }
-    std::vector<std::string> mean_row{prefix, "mean |r|"};
-    std::vector<double> means(labels.size(), std::nan(""));
-    for (std::size_t l = 0; l < labels.size(); ++l) {
-      if (count[l] > 0) means[l] = sum[l] / count[l];
-      mean_row.push_back("");
-      mean_row.push_back(count[l] > 0 ? format_number(means[l], 3) : "—");
-    }
-    for (std::size_t l = 1; l <= n_delta; ++l) {
-      mean_row.push_back(std::isfinite(means[0]) && std::isfinite(means[l])
-                             ? format_number(means[l] - means[0], 3)
-                             : "—");
-    }
-    t.rows.push_back(std::move(mean_row));
   }
   return t;
+}
+
+/// The per-run table: rows run × condition; per decomposition the r of the assigned atom in that
+/// run (✓ above the run's chance level, ✗ not) and that chance level.
+Table run_table(const std::vector<const Decomposition*>& decs, const std::string& subject) {
+  Table t;
+  t.caption = "Each run scored against its own design: Pearson r of the assigned atom's time course in that run "
+              "(✓ above, ✗ not above the run's chance level) and the chance level: the 95th percentile of the best "
+              "|r| of all K atoms against circularly shifted designs";
+  t.header = {"run", "condition"};
+  t.numeric = {false, false};
+  for (const Decomposition* d : decs) {
+    t.header.push_back(d->label + " r");
+    t.header.push_back(d->label + " chance");
+    t.numeric.push_back(true);
+    t.numeric.push_back(true);
+  }
+  for (const auto& run : run_names(decs, subject)) {
+    for (const auto& c : conditions_of(decs)) {
+      std::vector<std::string> row{run, c};
+      bool any = false;
+      for (const Decomposition* d : decs) {
+        const DecompositionRun* r = run_of(*d, run);
+        const Score* s = r != nullptr ? r->score(c) : nullptr;
+        if (s == nullptr || s->atom < 0) {
+          row.insert(row.end(), {"—", "—"});
+          continue;
+        }
+        any = true;
+        row.push_back(r_with_verdict(*s));
+        row.push_back(number_or_dash(s->null_r95));
+      }
+      if (any) t.rows.push_back(std::move(row));
+    }
+  }
+  return t;
+}
+
+/// One atom's spatial map in a run, oriented so that its network shows positive.
+std::optional<Volume3> atom_map(const DecompositionRun& r, const Score& s) {
+  if (r.components.empty() || !fs::exists(r.components) || s.atom < 0) return std::nullopt;
+  const io::Image comp = io::Image::read(r.components);
+  if (s.atom >= comp.nt())
+    throw input_error(r.components.string() + ": has " + std::to_string(comp.nt()) + " volumes, but run " + r.name +
+                      " is scored with atom " + std::to_string(s.atom));
+  Volume3 map = volume_of(comp, s.atom);
+  if (s.r < 0)
+    for (float& x : map.data) x = -x;
+  return map;
+}
+
+/// Planted networks after preprocessing: the mean series of each task network's core against
+/// the run's design (as scored), per run.
+Table core_table(const std::vector<const Decomposition*>& decs, const RunIndex& runs, const std::string& subject) {
+  Table t;
+  t.caption = "Planted networks after preprocessing: Pearson r of the mean series of each task network's core "
+              "(planted map ≥ " + format_number(kCoreLevel, 2) + ", in the brain mask) with its condition's design, "
+              "timed and filtered as the data. No method can find a network whose core does not follow its task.";
+  t.header = {"run"};
+  t.numeric = {false};
+  const auto conditions = conditions_of(decs);
+  for (const auto& c : conditions) {
+    t.header.push_back(c);
+    t.numeric.push_back(true);
+  }
+  for (const auto& name : run_names(decs, subject)) {
+    const auto it = runs.find(name);
+    if (it == runs.end() || !it->second->truth) continue;
+    const RunData& rd = *it->second;
+    const DecompositionRun* dr = nullptr;
+    for (const Decomposition* d : decs)
+      if ((dr = run_of(*d, name)) != nullptr) break;
+    std::vector<std::string> row{name};
+    for (const auto& c : conditions) {
+      std::string cell = "—";
+      const auto* g = dr != nullptr ? dr->regressor(c) : nullptr;
+      for (std::size_t n = 0; n < rd.truth->networks.size() && g != nullptr; ++n) {
+        if (rd.truth->networks[n].condition != c || n >= rd.core_series.size()) continue;
+        const auto& x = rd.core_series[n];
+        if (x.size() == g->size() && !x.empty()) cell = format_number(pearson_r(x, *g), 3);
+      }
+      row.push_back(cell);
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+/// Planted networks against the assigned atoms' spatial maps, per run and condition.
+Table planted_table(const std::vector<const Decomposition*>& decs, const RunIndex& runs, const std::string& subject) {
+  Table t;
+  t.caption = "Spatial maps of the assigned atoms against the planted networks: Pearson r of the two maps in the "
+              "brain mask, Dice of the map's voxels ≥ half its peak with the network's core, and whether the map's "
+              "peak lies inside the network (planted value ≥ " + format_number(kInsideLevel, 2) + ")";
+  t.header = {"run", "condition"};
+  t.numeric = {false, false};
+  std::vector<const Decomposition*> shown;
+  for (const Decomposition* d : decs) {
+    if (d->via_decoder) continue;  // the same maps as the decomposition it reads out
+    shown.push_back(d);
+    for (const char* c : {" map r", " Dice", " peak inside"}) {
+      t.header.push_back(d->label + c);
+      t.numeric.push_back(true);
+    }
+  }
+  for (const auto& name : run_names(decs, subject)) {
+    const auto it = runs.find(name);
+    if (it == runs.end() || !it->second->truth) continue;
+    const RunData& rd = *it->second;
+    std::vector<std::vector<std::string>> cells;  // [condition][3 per decomposition]
+    const auto conditions = conditions_of(decs);
+    cells.assign(conditions.size(), {});
+    for (const Decomposition* d : shown) {
+      const DecompositionRun* dr = run_of(*d, name);
+      std::optional<io::Image> comp;
+      if (dr != nullptr && !dr->components.empty() && fs::exists(dr->components)) comp = io::Image::read(dr->components);
+      for (std::size_t c = 0; c < conditions.size(); ++c) {
+        const PlantedNetwork* net = rd.truth->of_condition(conditions[c]);
+        const Score* s = dr != nullptr ? dr->score(conditions[c]) : nullptr;
+        if (net == nullptr || s == nullptr || s->atom < 0 || !comp || s->atom >= comp->nt()) {
+          cells[c].insert(cells[c].end(), {"—", "—", "—"});
+          continue;
+        }
+        Volume3 map = volume_of(*comp, s->atom);
+        if (s->r < 0)
+          for (float& x : map.data) x = -x;
+        const MapMatch m = compare_map(map, net->map, rd.mask);
+        cells[c].push_back(format_number(m.spatial_r, 3));
+        cells[c].push_back(format_number(m.dice, 3));
+        cells[c].push_back(m.peak_inside() ? "yes" : "no (" + format_number(m.planted_at_peak, 2) + ")");
+      }
+    }
+    for (std::size_t c = 0; c < conditions.size(); ++c) {
+      if (!rd.truth->of_condition(conditions[c])) continue;
+      std::vector<std::string> row{name, conditions[c]};
+      row.insert(row.end(), cells[c].begin(), cells[c].end());
+      t.rows.push_back(std::move(row));
+    }
+  }
+  return t;
+}
+
+/// Temporal atoms against the design for one run: one plot per condition.
+void add_run_atoms(HtmlPage& page, const std::vector<const Decomposition*>& decs, const std::string& run) {
+  for (const auto& c : conditions_of(decs)) {
+    std::string caption;
+    const LinePlot p = atom_plot(c, run, decs, &caption);
+    if (p.series.empty()) continue;
+    page.figure_svg(render_svg(p), c + " in " + run + ": the design as scored (grey, dashed) and the atom each "
+                                       "decomposition assigned to it, z-scored. " + caption +
+                                       ". A found network follows the dashed line closely (r near 1) and beats "
+                                       "its chance level.");
+  }
+}
+
+/// Spatial maps of the assigned atoms in one run, with the planted network's core outlined
+/// when the run has ground truth.
+void add_run_maps(HtmlPage& page, const std::vector<const Decomposition*>& decs, const std::string& run,
+                  const MeanImages& means, const Volume3* fallback, const RunIndex& runs, const ReportOptions& opt) {
+  const RunData* rd = nullptr;
+  if (const auto it = runs.find(run); it != runs.end()) rd = it->second;
+  for (const Decomposition* d : decs) {
+    if (d->via_decoder) continue;  // same maps as the decomposition it comes from
+    const DecompositionRun* r = run_of(*d, run);
+    if (r == nullptr) continue;
+    if (r->components.empty() || !fs::exists(r->components)) {
+      page.note("Spatial maps missing: " + (r->components.empty() ? d->json_path.filename().string() + " names none for " + run
+                                                                  : r->components.filename().string() + " not found") + ".");
+      continue;
+    }
+    const io::Image comp = io::Image::read(r->components);
+    const std::array<std::int64_t, 3> grid{comp.nx(), comp.ny(), comp.nz()};
+    const Volume3* bg = nullptr;
+    if (auto it = means.find(run); it != means.end() && it->second.dim == grid) bg = &it->second;
+    if (bg == nullptr && fallback != nullptr && !fallback->empty() && fallback->dim == grid) bg = fallback;
+    for (const Score& s : r->scores) {
+      if (s.atom < 0) continue;
+      if (s.atom >= comp.nt())
+        throw input_error(r->components.string() + ": has " + std::to_string(comp.nt()) + " volumes, but " +
+                          d->json_path.filename().string() + " scores atom " + std::to_string(s.atom));
+      Volume3 map = volume_of(comp, s.atom);
+      if (s.r < 0)
+        for (float& x : map.data) x = -x;
+      double peak = 0;
+      for (float x : map.data)
+        if (std::isfinite(x)) peak = std::max(peak, static_cast<double>(std::fabs(x)));
+      if (peak == 0) {
+        page.note(d->label + " atom " + std::to_string(s.atom) + " (" + s.condition + "): the spatial map in " +
+                  r->components.filename().string() + " is empty.");
+        continue;
+      }
+      Volume3 outline;
+      const PlantedNetwork* net = rd != nullptr && rd->truth ? rd->truth->of_condition(s.condition) : nullptr;
+      if (net != nullptr && net->map.dim == grid) {
+        outline = net->map;
+        for (float& x : outline.data) x = x >= kCoreLevel ? 1.0f : 0.0f;
+      }
+      // Slices through the shown part of the map, widened to map_slices where it is thinner.
+      Volume3 shown = map;
+      for (float& x : shown.data) x = std::fabs(x) >= opt.map_threshold * peak ? x : 0.0f;
+      auto range = *occupied_slices(shown);
+      while (range.second - range.first + 1 < opt.map_slices && (range.first > 0 || range.second + 1 < map.dim[2])) {
+        if (range.first > 0) --range.first;
+        if (range.second - range.first + 1 < opt.map_slices && range.second + 1 < map.dim[2]) ++range.second;
+      }
+      const auto slices = pick_slices(range.first, range.second, opt.map_slices);
+      std::vector<std::string> ks;
+      for (auto k : slices) ks.push_back(std::to_string(k));
+      std::string truth_text;
+      if (!outline.empty()) {
+        const MapMatch m = compare_map(map, net->map, rd->mask);
+        truth_text = "; green: the planted " + net->name + " network's core (map r " + format_number(m.spatial_r, 2) +
+                     ", Dice " + format_number(m.dice, 2) + ", peak " + (m.peak_inside() ? "inside" : "outside") + ")";
+      }
+      page.figure_png(map_mosaic(bg, map, opt.map_threshold * peak, slices, {opt.map_slices, 96, 2},
+                                 outline.empty() ? nullptr : &outline),
+                      d->label + " (" + d->source + "), " + s.condition + " in " + run + ": atom " +
+                          std::to_string(s.atom) + ", r = " + format_number(s.r, 3) + "; |code| ≥ " +
+                          format_number(opt.map_threshold * 100, 3) + "% of the peak " + format_number(peak, 3) +
+                          (bg != nullptr ? ", over the mean image" : "") + truth_text + "; axial slices k = " +
+                          join(ks, ", ") + ". A network shows as one compact blob (or the pair a bilateral network "
+                          "has) in grey matter; rings at the brain's edge are head motion, scattered speckle is noise.",
+                      d->label + " " + s.condition + " spatial map");
+    }
+  }
 }
 
 void write_page(const fs::path& path, const HtmlPage& page) {
@@ -355,10 +486,201 @@ void write_page(const fs::path& path, const HtmlPage& page) {
 }
 
 std::string decomposition_summary(const Decomposition& d) {
-  return d.json_path.filename().string() + ": " + (d.method.empty() ? "method n/a" : d.method) +
-         ", source " + d.source + ", K = " + std::to_string(d.k) +
-         ", lambda = " + format_number(d.lambda, 3) + ", " +
-         std::to_string(d.atoms.empty() ? 0 : d.atoms.front().size()) + " volumes";
+  std::string volumes = "n/a";
+  for (const auto& r : d.runs)
+    if (!r.atoms.empty()) {
+      volumes = std::to_string(r.atoms.front().size());
+      break;
+    }
+  return d.json_path.filename().string() + ": " + (d.method.empty() ? "method n/a" : d.method) + ", source " + d.source +
+         ", K = " + std::to_string(d.k) + ", lambda = " + format_number(d.lambda, 3) + ", " + std::to_string(d.runs.size()) +
+         " run(s) of " + volumes + " volumes";
+}
+
+/// What the network-discovery tables mean, and the training split.
+void discovery_notes(HtmlPage& page, const fs::path& root, const std::vector<Decomposition>& decomps) {
+  page.paragraph("Each decomposition learns one dictionary over its runs; each run's atom time courses are read out "
+                 "on that run's own voxels and correlated with that run's own task design (HRF-convolved, sampled "
+                 "when the volumes were acquired, high-pass filtered as the data were). Atoms are assigned to "
+                 "conditions one-to-one. A good result: every condition's r near 1 and above its chance level in "
+                 "every run. With K atoms, noise alone reaches the chance level, so an r below it finds nothing.");
+  const fs::path split = root / "model" / "split.json";
+  if (fs::exists(split)) {
+    const auto j = io::read_json(split);
+    if (j.is_object() && j.contains("Description") && j["Description"].is_string())
+      page.paragraph("Model: " + j["Description"].get<std::string>() + ".");
+  }
+  for (const auto& d : decomps) {
+    if (!d.via_decoder || d.scores.empty()) continue;
+    const bool all_above = std::all_of(d.scores.begin(), d.scores.end(), [](const Score& s) { return s.runs_above_null == s.runs; });
+    if (!all_above)
+      page.note(d.label + " (" + d.prefix + "): the decoder's readout does not beat its chance level for every condition "
+                "in every run; its atoms are shown for inspection, not as a result.");
+  }
+}
+
+/// A participant's page: runs, motion, mask, and the decompositions of their runs.
+fs::path participant_page(const std::string& label, const std::vector<RunData>& runs, const std::vector<Decomposition>& decomps,
+                          const MeanImages& means, const RunIndex& index, const fs::path& out_dir, const ReportOptions& opt) {
+  HtmlPage page("dcae report: sub-" + label);
+  page.section("summary", "Summary");
+  if (runs.empty()) {
+    page.note("No preprocessed runs found under sub-" + label + " (no *" + kConfoundsTail +
+              " or *_desc-preproc_bold.nii.gz).");
+  } else {
+    Table t;
+    t.caption = "Runs";
+    t.header = {"run", "volumes", "TR (s)", "mean FD (mm)", "max FD (mm)", "mask voxels"};
+    t.numeric = {false, true, true, true, true, true};
+    for (const auto& r : runs) {
+      t.rows.push_back({r.files.name, r.confounds ? std::to_string(r.confounds->volumes()) : "n/a", tr_text(r.tr_s),
+                        r.confounds ? format_number(r.confounds->mean_fd(), 4) : "n/a",
+                        r.confounds ? format_number(r.confounds->max_fd(), 4) : "n/a",
+                        r.mask_voxels >= 0 ? std::to_string(r.mask_voxels) : "n/a"});
+    }
+    page.table(t);
+  }
+  page.section("motion", "Head motion");
+  for (const auto& r : runs) {
+    page.subheading(r.files.name);
+    if (!r.confounds) {
+      page.note("Motion missing: no " + r.files.name + kConfoundsTail + ".");
+      continue;
+    }
+    const auto plots = motion_plots(*r.confounds, r.tr_s);
+    page.figure_svg(render_svg(plots[0]), "Translations trans_x, trans_y, trans_z (mm) relative to the reference volume.");
+    page.figure_svg(render_svg(plots[1]), "Rotations rot_x, rot_y, rot_z (degrees) relative to the reference volume.");
+    page.figure_svg(render_svg(plots[2]), "Framewise displacement (mm; Power et al. 2012, rotations on a 50 mm sphere); mean " +
+                                              format_number(r.confounds->mean_fd(), 4) + " mm, max " +
+                                              format_number(r.confounds->max_fd(), 4) + " mm.");
+  }
+  page.section("mask", "Brain mask over the mean image");
+  for (const auto& r : runs) {
+    page.subheading(r.files.name);
+    if (r.mean.empty() || r.mask.empty()) {
+      page.note(std::string("Mask figure missing: ") +
+                (r.mean.empty() ? "no *_desc-preproc_bold.nii.gz" : "no *_desc-brain_mask.nii.gz") + " for this run.");
+      continue;
+    }
+    const auto range = occupied_slices(r.mask);
+    if (!range) {
+      page.note("The brain mask " + r.files.mask.filename().string() + " is empty.");
+      continue;
+    }
+    const auto slices = pick_slices(range->first, range->second, opt.mask_slices);
+    std::vector<std::string> ks;
+    for (auto k : slices) ks.push_back(std::to_string(k));
+    page.figure_png(mask_outline_mosaic(r.mean, r.mask, slices, {6, 120, 2}),
+                    "Mask outline (red) over the temporal mean of " + r.files.bold.filename().string() +
+                        "; axial slices k = " + join(ks, ", ") + " (i rightwards, j upwards).",
+                    "brain mask over the mean image");
+  }
+  page.section("decompositions", "Decompositions of this participant's runs");
+  std::vector<Decomposition> mine;
+  for (const auto& d : decomps)
+    if (d.subject == label || std::any_of(d.runs.begin(), d.runs.end(), [&](const DecompositionRun& r) { return r.subject == label; }))
+      mine.push_back(d);
+  if (mine.empty())
+    page.note("No decomposition of sub-" + label + "'s runs found (a *_decomposition.json listing one of its runs).");
+  const Volume3* bg = nullptr;
+  for (const auto& r : runs)
+    if (!r.mean.empty()) {
+      bg = &r.mean;
+      break;
+    }
+  for (const auto& [prefix, decs] : by_prefix(mine)) {
+    page.subheading(prefix);
+    for (const Decomposition* d : decs) page.paragraph(decomposition_summary(*d));
+    page.table(run_table(decs, label));
+    for (const auto& run : run_names(decs, label)) {
+      add_run_atoms(page, decs, run);
+      add_run_maps(page, decs, run, means, bg, index, opt);
+    }
+  }
+  const fs::path path = out_dir / ("sub-" + label + ".html");
+  write_page(path, page);
+  return path;
+}
+
+struct ParticipantSummary {
+  std::string label;
+  std::size_t runs = 0, volumes = 0;
+  double fd_sum = 0;
+  std::size_t fd_n = 0;
+};
+
+/// The group page: network discovery first (scores, chance levels, planted networks), then
+/// participants, training, and every run's atoms and maps.
+fs::path group_page(const fs::path& root, const std::vector<ParticipantSummary>& summaries,
+                    const std::vector<Decomposition>& decomps, const MeanImages& means, const Volume3& background,
+                    const RunIndex& index, bool have_truth, const fs::path& out_dir, const ReportOptions& opt) {
+  HtmlPage page("dcae report: group");
+  const auto groups = by_prefix(decomps);
+  page.section("scores", "Network discovery: raw-signal DL vs DCAE-feature DL");
+  if (decomps.empty()) {
+    page.note("No decomposition found (*_decomposition.json) under " + root.string() + ".");
+  } else {
+    discovery_notes(page, root, decomps);
+    page.table(summary_table(groups));
+    for (const auto& [prefix, decs] : groups) page.table(run_table(decs, ""));
+  }
+  if (have_truth) {
+    page.section("truth", "Planted networks (simulation ground truth)");
+    for (const auto& [prefix, decs] : groups) {
+      page.subheading(prefix);
+      page.table(core_table(decs, index, ""));
+      page.table(planted_table(decs, index, ""));
+    }
+  }
+  page.section("participants", "Participants");
+  if (summaries.empty()) {
+    page.note("No participant folders (sub-*) in " + root.string() + ".");
+  } else {
+    Table t;
+    t.caption = "Participants";
+    t.header = {"participant", "runs", "volumes", "mean FD (mm)"};
+    t.numeric = {false, true, true, true};
+    for (const auto& s : summaries)
+      t.rows.push_back({"sub-" + s.label, std::to_string(s.runs), std::to_string(s.volumes),
+                        s.fd_n > 0 ? format_number(s.fd_sum / static_cast<double>(s.fd_n), 4) : "n/a"});
+    page.table(t);
+    for (const auto& s : summaries)
+      if (fs::exists(out_dir / ("sub-" + s.label + ".html"))) page.link("sub-" + s.label + ".html", "sub-" + s.label + " report");
+  }
+  page.section("training", "Autoencoder training");
+  const fs::path loss = !opt.loss_log.empty() ? opt.loss_log : root / "model" / "loss.tsv";
+  if (!opt.loss_log.empty() && !fs::exists(loss)) throw input_error(loss.string() + ": no such file");
+  if (fs::exists(loss)) {
+    const LossLog l = read_loss_log(loss);
+    if (l.loss.empty()) {
+      page.note(loss.filename().string() + " has no steps yet.");
+    } else {
+      const auto epochs = l.epoch_means();
+      page.figure_svg(render_svg(loss_plot(l)),
+                      "Training loss (reconstruction MSE + sparsity and consistency terms) from " + loss.string() + ": " +
+                          std::to_string(l.loss.size()) + " steps, " + std::to_string(epochs.size()) + " epoch(s); first " +
+                          format_number(l.loss.front(), 4) + ", last " + format_number(l.loss.back(), 4) +
+                          (epochs.empty() ? std::string() : ", last epoch mean " + format_number(epochs.back().loss, 4)) +
+                          ". A trained model's curve has flattened out.");
+    }
+  } else {
+    page.note("Training loss missing: " + loss.string() + " not found (give --loss).");
+  }
+  page.section("atoms", "Temporal atoms against each run's design");
+  for (const auto& [prefix, decs] : groups) {
+    page.subheading(prefix);
+    for (const Decomposition* d : decs) page.paragraph(decomposition_summary(*d));
+    for (const auto& run : run_names(decs, "")) add_run_atoms(page, decs, run);
+  }
+  page.section("maps", "Spatial maps of the assigned atoms, every run");
+  if (decomps.empty()) page.note("No decomposition: no spatial maps.");
+  for (const auto& [prefix, decs] : groups) {
+    page.subheading(prefix);
+    for (const auto& run : run_names(decs, "")) add_run_maps(page, decs, run, means, &background, index, opt);
+  }
+  const fs::path path = out_dir / "group.html";
+  write_page(path, page);
+  return path;
 }
 
 } // namespace
@@ -451,234 +773,39 @@ std::vector<fs::path> write_reports(const ReportOptions& opt) {
     decomps.push_back(read_decomposition(p));
     if (auto v = decomps.back().decoder_view()) decomps.push_back(std::move(*v));
   }
-  log::info(selected.size(), " participant(s), ", decomps.size(), " decomposition(s) in ",
-            root.string());
+  const auto truth = find_ground_truth(root, opt.ground_truth);
+  log::info(selected.size(), " participant(s), ", decomps.size(), " decomposition(s) in ", root.string(),
+            truth ? "; ground truth in " + truth->string() : "");
 
-  std::vector<fs::path> written;
-  struct Summary {
-    std::string label;
-    std::size_t runs = 0, volumes = 0;
-    double fd_sum = 0;
-    std::size_t fd_n = 0;
-    bool page = false;
-  };
-  std::vector<Summary> summaries;
-  Volume3 group_background;
+  // Every selected participant's runs, loaded once.
+  std::map<std::string, std::vector<RunData>> runs_of;
   MeanImages means;
-
+  RunIndex index;
+  Volume3 background;
+  std::vector<ParticipantSummary> summaries;
   for (const std::string& label : selected) {
-    const auto runs_files = find_runs(root, label);
-    std::vector<RunData> runs;
-    for (const auto& f : runs_files) runs.push_back(load_run(f));
-    Summary sum{label, runs.size()};
-    for (const auto& r : runs) {
-      if (!r.confounds) continue;
-      sum.volumes += r.confounds->volumes();
-      for (double v : r.confounds->fd) {
-        if (std::isfinite(v)) sum.fd_sum += v, ++sum.fd_n;
-      }
-    }
+    auto& runs = runs_of[label];
+    for (const auto& f : find_runs(root, label)) runs.push_back(load_run(f, truth));
+    ParticipantSummary sum{label, runs.size()};
     for (const auto& r : runs) {
       if (!r.mean.empty()) means[r.files.name] = r.mean;
+      if (background.empty() && !r.mean.empty()) background = r.mean;
+      if (!r.confounds) continue;
+      sum.volumes += r.confounds->volumes();
+      for (double v : r.confounds->fd)
+        if (std::isfinite(v)) sum.fd_sum += v, ++sum.fd_n;
     }
-    if (group_background.empty()) {
-      for (const auto& r : runs) {
-        if (!r.mean.empty()) {
-          group_background = r.mean;
-          break;
-        }
-      }
-    }
-    if (!opt.participant_pages) {
-      summaries.push_back(sum);
-      continue;
-    }
-    HtmlPage page("dcae report: sub-" + label);
-    page.section("summary", "Summary");
-    if (runs.empty()) {
-      page.note("No preprocessed runs found under sub-" + label + " (no *" + kConfoundsTail +
-                " or *_desc-preproc_bold.nii.gz).");
-    } else {
-      Table t;
-      t.caption = "Runs";
-      t.header = {"run", "volumes", "TR (s)", "mean FD (mm)", "max FD (mm)", "mask voxels"};
-      t.numeric = {false, true, true, true, true, true};
-      for (const auto& r : runs) {
-        t.rows.push_back(
-            {r.files.name, r.confounds ? std::to_string(r.confounds->volumes()) : "n/a",
-             tr_text(r.tr_s), r.confounds ? format_number(r.confounds->mean_fd(), 4) : "n/a",
-             r.confounds ? format_number(r.confounds->max_fd(), 4) : "n/a",
-             r.mask_voxels >= 0 ? std::to_string(r.mask_voxels) : "n/a"});
-      }
-      page.table(t);
-    }
-    page.section("motion", "Head motion");
-    for (const auto& r : runs) {
-      page.subheading(r.files.name);
-      if (!r.confounds) {
-        page.note("Motion missing: no " + r.files.name + kConfoundsTail + ".");
-        continue;
-      }
-      const auto plots = motion_plots(*r.confounds, r.tr_s);
-      page.figure_svg(
-          render_svg(plots[0]),
-          "Translations trans_x, trans_y, trans_z (mm) relative to the reference volume.");
-      page.figure_svg(render_svg(plots[1]),
-                      "Rotations rot_x, rot_y, rot_z (degrees) relative to the reference volume.");
-      page.figure_svg(
-          render_svg(plots[2]),
-          "Framewise displacement (mm; Power et al. 2012, rotations on a 50 mm sphere); mean " +
-              format_number(r.confounds->mean_fd(), 4) + " mm, max " +
-              format_number(r.confounds->max_fd(), 4) + " mm.");
-    }
-    page.section("mask", "Brain mask over the mean image");
-    for (const auto& r : runs) {
-      page.subheading(r.files.name);
-      if (r.mean.empty() || r.mask.empty()) {
-        page.note(
-            std::string("Mask figure missing: ") +
-            (r.mean.empty() ? "no *_desc-preproc_bold.nii.gz" : "no *_desc-brain_mask.nii.gz") +
-            " for this run.");
-        continue;
-      }
-      const auto range = occupied_slices(r.mask);
-      if (!range) {
-        page.note("The brain mask " + r.files.mask.filename().string() + " is empty.");
-        continue;
-      }
-      const auto slices = pick_slices(range->first, range->second, opt.mask_slices);
-      std::vector<std::string> ks;
-      for (auto k : slices) ks.push_back(std::to_string(k));
-      page.figure_png(mask_outline_mosaic(r.mean, r.mask, slices, {6, 120, 2}),
-                      "Mask outline (red) over the temporal mean of " +
-                          r.files.bold.filename().string() +
-                          "; axial slices k = " + join(ks, ", ") + " (i rightwards, j upwards).",
-                      "brain mask over the mean image");
-    }
-    page.section("decompositions", "Decompositions");
-    std::vector<Decomposition> own, shared;
-    for (const auto& d : decomps) {
-      if (d.subject == label) {
-        own.push_back(d);
-      } else if (d.subject.empty() &&
-                 std::any_of(d.components.begin(), d.components.end(),
-                             [&](const fs::path& c) { return belongs_to(c, label); })) {
-        shared.push_back(d);
-      }
-    }
-    if (own.empty() && shared.empty()) {
-      page.note("No decomposition of sub-" + label +
-                " found (a *_decomposition.json with this participant's prefix, "
-                "or a group one whose spatial maps include this participant's runs).");
-    }
-    const Volume3* bg = nullptr;
-    for (const auto& r : runs) {
-      if (!r.mean.empty()) {
-        bg = &r.mean;
-        break;
-      }
-    }
-    for (const auto& [prefix, decs] : by_prefix(own)) {
-      page.subheading(prefix);
-      for (const Decomposition* d : decs) page.paragraph(decomposition_summary(*d));
-      page.table(score_table({{prefix, decs}}));
-      add_temporal_atoms(page, decs);
-      add_spatial_maps(page, decs, means, bg, label, opt);
-    }
-    for (const auto& [prefix, decs] : by_prefix(shared)) {
-      page.subheading(prefix + " (group decomposition): this participant's spatial maps");
-      add_spatial_maps(page, decs, means, bg, label, opt);
-    }
-    const fs::path path = out_dir / ("sub-" + label + ".html");
-    write_page(path, page);
-    written.push_back(path);
-    sum.page = true;
     summaries.push_back(sum);
   }
+  for (const auto& [label, runs] : runs_of)
+    for (const auto& r : runs) index[r.files.name] = &r;
 
-  if (opt.group_page) {
-    HtmlPage page("dcae report: group");
-    page.section("participants", "Participants");
-    if (summaries.empty()) {
-      page.note("No participant folders (sub-*) in " + root.string() + ".");
-    } else {
-      Table t;
-      t.caption = "Participants";
-      t.header = {"participant", "runs", "volumes", "mean FD (mm)"};
-      t.numeric = {false, true, true, true};
-      for (const auto& s : summaries) {
-        t.rows.push_back(
-            {"sub-" + s.label, std::to_string(s.runs), std::to_string(s.volumes),
-             s.fd_n > 0 ? format_number(s.fd_sum / static_cast<double>(s.fd_n), 4) : "n/a"});
-      }
-      page.table(t);
-      for (const auto& s : summaries) {
-        if (s.page || fs::exists(out_dir / ("sub-" + s.label + ".html"))) {
-          page.link("sub-" + s.label + ".html", "sub-" + s.label + " report");
-        }
-      }
-    }
-    page.section("training", "Autoencoder training");
-    const fs::path loss = !opt.loss_log.empty() ? opt.loss_log : root / "model" / "loss.tsv";
-    if (!opt.loss_log.empty() && !fs::exists(loss))
-      throw input_error(loss.string() + ": no such file");
-    if (fs::exists(loss)) {
-      const LossLog l = read_loss_log(loss);
-      if (l.loss.empty()) {
-        page.note(loss.filename().string() + " has no steps yet.");
-      } else {
-        const auto epochs = l.epoch_means();
-        page.figure_svg(
-            render_svg(loss_plot(l)),
-            "Training loss (MSE + sparsity penalty) from " + loss.string() + ": " +
-                std::to_string(l.loss.size()) + " steps, " + std::to_string(epochs.size()) +
-                " epoch(s); first " + format_number(l.loss.front(), 4) + ", last " +
-                format_number(l.loss.back(), 4) +
-                (epochs.empty() ? std::string()
-                                : ", last epoch mean " + format_number(epochs.back().loss, 4)) +
-                ".");
-      }
-    } else {
-      page.note("Training loss missing: " + loss.string() + " not found (give --loss).");
-    }
-    page.section("scores", "Scores: raw-signal DL vs DCAE-feature DL");
-    if (decomps.empty()) {
-      page.note("No decomposition found (*_decomposition.json) under " + root.string() + ".");
-    } else {
-      page.table(score_table(by_prefix(decomps)));
-    }
-    std::vector<Decomposition> group;
-    for (const auto& d : decomps) {
-      if (d.subject.empty()) group.push_back(d);
-    }
-    page.section("atoms", "Temporal atoms against the task design");
-    if (group.empty()) {
-      page.note("No group-level decomposition (a *_decomposition.json without sub- in its name); "
-                "per-participant decompositions are on the participant pages.");
-    }
-    const auto groups = by_prefix(group);
-    for (const auto& [prefix, decs] : groups) {
-      page.subheading(prefix);
-      for (const Decomposition* d : decs) page.paragraph(decomposition_summary(*d));
-      add_temporal_atoms(page, decs);
-    }
-    page.section("maps", "Spatial maps of the best atoms");
-    if (group.empty()) page.note("No group-level decomposition: no group spatial maps.");
-    for (const auto& [prefix, decs] : groups) {
-      page.subheading(prefix);
-      for (const Decomposition* d : decs) {
-        if (d->components.size() > 1 && !d->via_decoder) {
-          page.paragraph(d->label + ": maps of the first of " +
-                         std::to_string(d->components.size()) +
-                         " runs; each participant's page shows that participant's maps.");
-        }
-      }
-      add_spatial_maps(page, decs, means, &group_background, "", opt);
-    }
-    const fs::path path = out_dir / "group.html";
-    write_page(path, page);
-    written.push_back(path);
-  }
+  std::vector<fs::path> written;
+  if (opt.participant_pages)
+    for (const std::string& label : selected)
+      written.push_back(participant_page(label, runs_of[label], decomps, means, index, out_dir, opt));
+  if (opt.group_page)
+    written.push_back(group_page(root, summaries, decomps, means, background, index, truth.has_value(), out_dir, opt));
   return written;
 }
 

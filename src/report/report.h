@@ -16,6 +16,9 @@ struct ReportOptions {
   std::filesystem::path derivatives_dir;
   std::filesystem::path output_dir;      ///< empty: the derivatives folder
   std::filesystem::path loss_log;        ///< empty: <derivatives>/model/loss.tsv if present
+  /// dcae-simulate's ground truth; empty: <raw>/derivatives/groundtruth of the raw dataset the
+  /// derivatives name (SourceDatasets), when it exists
+  std::filesystem::path ground_truth;
   std::vector<std::string> participants; ///< labels ("01" or "sub-01"); empty: all
   bool participant_pages = true;         ///< write sub-<label>.html
   bool group_page = true;                ///< write group.html

@@ -80,10 +80,15 @@ TEST(Inputs, DecompositionFollowsTheContract) {
   write_text(dir / "task-motor_desc-rawodl_decomposition.json",
              R"({"Method": "ODL", "Label": "rawodl", "K": 2,
     "Lambda": 0.1, "Source": "raw", "TR": 2.0,
-    "Design": {"Conditions": ["lf", "rh"], "Regressors": [[0, 1, 0], [1, 0, 0]]},
-    "Scores": [{"Condition": "lf", "Atom": 1, "Column": "rawodl_001", "r": 0.8},
-               {"Condition": "rh", "Atom": 0, "r": -0.6}]})");
-  write_text(dir / "task-motor_desc-rawodl_mixing.tsv",
+    "Scores": [{"Condition": "lf", "Atom": 1, "Column": "rawodl_001", "MedianR": 0.8, "MinR": 0.7, "NullR95": 0.5,
+                "Runs": 2, "RunsAboveNull": 2},
+               {"Condition": "rh", "Atom": -1, "MedianR": 0.6, "MinR": 0.4, "NullR95": 0.5, "Runs": 2, "RunsAboveNull": 1}],
+    "Runs": [{"Name": "sub-01_task-motor_run-01", "Mixing": "sub-01/func/sub-01_task-motor_run-01_desc-rawodl_mixing.tsv",
+              "Components": "sub-01/func/sub-01_task-motor_run-01_desc-rawodl_components.nii.gz",
+              "Design": {"Conditions": ["lf", "rh"], "Regressors": [[0, 1, 0], [1, 0, 0]]},
+              "Scores": [{"Condition": "lf", "Atom": 1, "r": 0.8, "NullR95": 0.5},
+                         {"Condition": "rh", "Atom": 0, "r": 0.4, "NullR95": null}]}]})");
+  write_text(dir / "sub-01" / "func" / "sub-01_task-motor_run-01_desc-rawodl_mixing.tsv",
              "rawodl_000\trawodl_001\n1\t0\n0\t1\n0\t0\n");
   const Decomposition d = read_decomposition(dir / "task-motor_desc-rawodl_decomposition.json");
   EXPECT_EQ(d.prefix, "task-motor");
@@ -91,16 +96,28 @@ TEST(Inputs, DecompositionFollowsTheContract) {
   EXPECT_TRUE(d.raw());
   EXPECT_EQ(d.k, 2);
   ASSERT_EQ(d.scores.size(), 2u);
-  EXPECT_EQ(d.scores[1].column, "rawodl_000");
-  ASSERT_NE(d.atom_series("rawodl_001"), nullptr);
-  EXPECT_EQ(*d.atom_series("rawodl_001"), (std::vector<double>{0, 1, 0}));
-  ASSERT_EQ(d.components.size(), 1u);
-  EXPECT_EQ(d.components[0].filename(), "task-motor_desc-rawodl_components.nii.gz");
+  EXPECT_DOUBLE_EQ(d.scores[0].r, 0.8);  // the median over runs
+  EXPECT_DOUBLE_EQ(d.scores[0].min_r, 0.7);
+  EXPECT_EQ(d.scores[1].atom, -1);        // different atoms in different runs
+  EXPECT_EQ(d.scores[1].runs_above_null, 1);
+  ASSERT_EQ(d.runs.size(), 1u);
+  const DecompositionRun& run = d.runs[0];
+  EXPECT_EQ(run.subject, "01");
+  ASSERT_NE(run.score("rh"), nullptr);
+  EXPECT_EQ(run.score("rh")->column, "rawodl_000");
+  EXPECT_TRUE(std::isnan(run.score("rh")->null_r95));
+  EXPECT_FALSE(run.score("rh")->above_null());
+  EXPECT_TRUE(run.score("lf")->above_null());
+  ASSERT_NE(run.atom_series("rawodl_001"), nullptr);
+  EXPECT_EQ(*run.atom_series("rawodl_001"), (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ(run.components.filename(), "sub-01_task-motor_run-01_desc-rawodl_components.nii.gz");
+  EXPECT_EQ(d.conditions(), (std::vector<std::string>{"lf", "rh"}));
 
   // A mixing table whose columns disagree with K, or whose length disagrees with the design.
   write_text(dir / "sub-01_task-motor_desc-dcaeodl_decomposition.json",
-             R"({"Label": "dcaeodl", "K": 3,
-    "Source": "features", "Design": {"Conditions": ["lf"], "Regressors": [[0, 1, 0]]}, "Scores": []})");
+             R"({"Label": "dcaeodl", "K": 3, "Source": "features",
+    "Runs": [{"Name": "sub-01_task-motor", "Mixing": "sub-01_task-motor_desc-dcaeodl_mixing.tsv",
+              "Design": {"Conditions": ["lf"], "Regressors": [[0, 1, 0]]}, "Scores": []}]})");
   write_text(dir / "sub-01_task-motor_desc-dcaeodl_mixing.tsv",
              "dcaeodl_000\tdcaeodl_001\n1\t0\n0\t1\n0\t0\n");
   test::expect_error(

@@ -86,7 +86,8 @@ double make_derivatives(const fs::path& root) {
              "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\tframewise_displacement\n"
              "0\t0\t0\t0\t0\t0\tn/a\n0.2\t0\t0\t0\t0\t0\t0.2\n0.2\t0\t0\t0\t0\t0\t0\n");
 
-  // Decompositions: design of two conditions; atoms follow them.
+  // Decompositions as the BIDS-App writes them: one JSON per method at the top, each run's
+  // temporal atoms and maps in its folder; a design of two conditions the atoms follow.
   std::string design = R"("Design": {"Conditions": ["lf", "rh"], "Regressors": [[)";
   std::string mixing_raw = "rawodl_000\trawodl_001\trawodl_002\n",
               mixing_dcae = "dcaeodl_000\tdcaeodl_001\tdcaeodl_002\n";
@@ -108,44 +109,49 @@ double make_derivatives(const fs::path& root) {
     mixing_dcae +=
         tsv_number(lf[u]) + "\t" + tsv_number(rh[u]) + "\t" + tsv_number(0.01 * t) + "\n";
   }
-  const fs::path group = root / "group";
+  const std::string run = R"("Name": "sub-01_task-motor_run-01", )";
   write_text(
-      group / "task-motor_desc-rawodl_decomposition.json",
-      R"({"Method": "OnlineDictionaryLearning", "Label": "rawodl", "K": 3, "Lambda": 0.1, "Source": "raw", "TR": 2.0, )" +
-          design +
-          R"(, "Scores": [{"Condition": "lf", "Atom": 1, "Column": "rawodl_001", "r": 0.812},
-                 {"Condition": "rh", "Atom": 2, "Column": "rawodl_002", "r": -0.705}]})");
-  write_text(group / "task-motor_desc-rawodl_mixing.tsv", mixing_raw);
-  // The feature decomposition as dcae-dictlearn writes one over several runs: maps per run,
-  // listed in "Components"; atoms also through the decoder.
+      root / "task-motor_desc-rawodl_decomposition.json",
+      R"({"Method": "OnlineDictionaryLearning", "Label": "rawodl", "K": 3, "Lambda": 0.1, "Source": "raw", "TR": 2.0,
+          "Scores": [{"Condition": "lf", "Atom": 1, "Column": "rawodl_001", "MedianR": 0.812, "MinR": 0.812, "NullR95": 0.5, "Runs": 1, "RunsAboveNull": 1},
+                     {"Condition": "rh", "Atom": 2, "Column": "rawodl_002", "MedianR": -0.705, "MinR": -0.705, "NullR95": 0.6, "Runs": 1, "RunsAboveNull": 0}],
+          "Runs": [{)" + run +
+          R"("Mixing": "sub-01/func/sub-01_task-motor_run-01_desc-rawodl_mixing.tsv",
+                    "Components": "sub-01/func/sub-01_task-motor_run-01_desc-rawodl_components.nii.gz", )" + design +
+          R"(, "Scores": [{"Condition": "lf", "Atom": 1, "r": 0.812, "NullR95": 0.5},
+                         {"Condition": "rh", "Atom": 2, "r": -0.705, "NullR95": 0.6}]}]})");
+  write_text(func / "sub-01_task-motor_run-01_desc-rawodl_mixing.tsv", mixing_raw);
+  // The feature decomposition, its atoms also through the decoder.
   write_text(
-      group / "task-motor_desc-dcaeodl_decomposition.json",
-      R"({"Method": "OnlineDictionaryLearning", "Label": "dcaeodl", "K": 3, "Lambda": 0.1, "Source": "features", "TR": 2.0, )" +
-          design +
-          R"(, "Scores": [{"Condition": "lf", "Atom": 0, "Column": "dcaeodl_000", "r": 0.934},
-                 {"Condition": "rh", "Atom": 1, "Column": "dcaeodl_001", "r": 0.901}],
-                 "Components": ["../sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz"],
-                 "DecoderMixing": "task-motor_desc-dcaeodldecoder_mixing.tsv",
-                 "DecoderScores": [{"Condition": "lf", "Atom": 2, "Column": "dcaeodldecoder_002", "r": 0.95},
-                 {"Condition": "rh", "Atom": 1, "Column": "dcaeodldecoder_001", "r": 0.88}]})");
-  write_text(group / "task-motor_desc-dcaeodl_mixing.tsv", mixing_dcae);
+      root / "task-motor_desc-dcaeodl_decomposition.json",
+      R"({"Method": "OnlineDictionaryLearning", "Label": "dcaeodl", "K": 3, "Lambda": 0.1, "Source": "features", "TR": 2.0,
+          "DecoderReadout": "upsampling",
+          "Scores": [{"Condition": "lf", "Atom": 0, "Column": "dcaeodl_000", "MedianR": 0.934, "MinR": 0.934, "NullR95": 0.5, "Runs": 1, "RunsAboveNull": 1},
+                     {"Condition": "rh", "Atom": 1, "Column": "dcaeodl_001", "MedianR": 0.901, "MinR": 0.901, "NullR95": 0.6, "Runs": 1, "RunsAboveNull": 1}],
+          "DecoderScores": [{"Condition": "lf", "Atom": 2, "Column": "dcaeodldecoder_002", "MedianR": 0.95, "MinR": 0.95, "NullR95": 0.5, "Runs": 1, "RunsAboveNull": 1},
+                            {"Condition": "rh", "Atom": 1, "Column": "dcaeodldecoder_001", "MedianR": 0.4, "MinR": 0.4, "NullR95": 0.6, "Runs": 1, "RunsAboveNull": 0}],
+          "Runs": [{)" + run +
+          R"("Mixing": "sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_mixing.tsv",
+                    "DecoderMixing": "sub-01/func/sub-01_task-motor_run-01_desc-dcaeodldecoder_mixing.tsv",
+                    "Components": "sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz", )" + design +
+          R"(, "Scores": [{"Condition": "lf", "Atom": 0, "r": 0.934, "NullR95": 0.5},
+                         {"Condition": "rh", "Atom": 1, "r": 0.901, "NullR95": 0.6}],
+             "DecoderScores": [{"Condition": "lf", "Atom": 2, "r": 0.95, "NullR95": 0.5},
+                               {"Condition": "rh", "Atom": 1, "r": 0.4, "NullR95": 0.6}]}]})");
+  write_text(func / "sub-01_task-motor_run-01_desc-dcaeodl_mixing.tsv", mixing_dcae);
   std::string decoder_mixing = mixing_dcae;
   decoder_mixing.replace(0, decoder_mixing.find('\n'),
                          "dcaeodldecoder_000\tdcaeodldecoder_001\tdcaeodldecoder_002");
-  write_text(group / "task-motor_desc-dcaeodldecoder_mixing.tsv", decoder_mixing);
+  write_text(func / "sub-01_task-motor_run-01_desc-dcaeodldecoder_mixing.tsv", decoder_mixing);
   io::Image comp = image(3);
   for (std::int64_t a = 0; a < 3; ++a) {
     comp.at(3, 3, 2, a) = 2.0f + static_cast<float>(a);
     comp.at(4, 4, 3, a) = -1.0f;
   }
-  comp.write(group / "task-motor_desc-rawodl_components.nii.gz");
+  comp.write(func / "sub-01_task-motor_run-01_desc-rawodl_components.nii.gz");
   comp.write(func / "sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz");
-  write_text(func / "sub-01_task-motor_desc-dcaeodl_decomposition.json",
-             R"({"Label": "dcaeodl", "K": 3, "Source": "features", "TR": 2.0, )" + design +
-                 R"(, "Scores": [{"Condition": "lf", "Atom": 0, "r": 0.5}]})");
-  write_text(func / "sub-01_task-motor_desc-dcaeodl_mixing.tsv", mixing_dcae);
   write_text(root / "model" / "loss.tsv",
-             "step\tepoch\tloss\n1\t0\t2\n2\t0\t1\n3\t1\t0.5\n4\t1\t0.25\n");
+             "step\tepoch\tloss\tmse\n1\t0\t2\t1.9\n2\t0\t1\t0.9\n3\t1\t0.5\t0.4\n4\t1\t0.25\t0.2\n");
   return fd_sum / static_cast<double>(kT - 1);
 }
 
@@ -200,49 +206,40 @@ TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   EXPECT_NEAR(std::stod(m[3]), mean_fd, 5e-4 * mean_fd);
   EXPECT_EQ(m[3], format_number(mean_fd, 4));
   EXPECT_EQ(m[5], "64");
-  // Figures: 3 motion plots + the one scored condition's atom plot; one mask mosaic and the
-  // group feature decomposition's maps of this participant (2 conditions); the unscored
-  // condition and the missing maps of the participant's own decomposition noted.
-  EXPECT_EQ(count(s1, "<svg "), 4u);
-  EXPECT_NE(s1.find("rh: no scored atom to show."), std::string::npos);
-  EXPECT_EQ(count(s1, "<img "), 3u);
-  EXPECT_NE(s1.find("task-motor (group decomposition): this participant&#39;s spatial maps"),
-            std::string::npos);
-  EXPECT_NE(s1.find("sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz; |value|"),
-            std::string::npos);
-  EXPECT_NE(
-      s1.find("Spatial maps missing: sub-01_task-motor_desc-dcaeodl_components.nii.gz not found."),
-      std::string::npos);
+  // Figures: 3 motion plots + one atom plot per condition of the run; one mask mosaic and the
+  // maps of both decompositions' assigned atoms (2 conditions each; the decoder's readout
+  // shares the feature decomposition's maps).
+  EXPECT_EQ(count(s1, "<svg "), 5u);
+  EXPECT_EQ(count(s1, "<img "), 5u);
+  EXPECT_NE(s1.find("Decompositions of this participant&#39;s runs"), std::string::npos);
+  EXPECT_NE(s1.find("in sub-01_task-motor_run-01: atom 1, r = 0.812"), std::string::npos);
   // sub-02: motion only; the mask figure is replaced by a note.
   EXPECT_EQ(count(s2, "<svg "), 3u);
   EXPECT_EQ(count(s2, "<img "), 0u);
   EXPECT_NE(s2.find("Mask figure missing"), std::string::npos);
   EXPECT_NE(s2.find("<td class=\"num\">0.1</td>"), std::string::npos); // mean FD (0.2 + 0) / 2
 
-  // Group: loss curve + one plot per condition; a map per label and condition; the score table.
+  // Group: network discovery first; loss curve + one plot per condition of the run; a map per
+  // decomposition and condition.
+  EXPECT_LT(g.find("Network discovery"), g.find("Participants"));
   EXPECT_EQ(count(g, "<svg "), 3u);
   EXPECT_EQ(count(g, "<img "), 4u);
   EXPECT_NE(g.find("4 steps, 2 epoch(s)"), std::string::npos);
-  EXPECT_NE(
-      g.find("<th>rawodl r</th><th>dcaeodl atom</th><th>dcaeodl r</th><th>dcaeodldecoder atom</th>"
-             "<th>dcaeodldecoder r</th><th>|r| dcaeodl − rawodl</th><th>|r| dcaeodldecoder − "
-             "rawodl</th>"),
-      std::string::npos);
+  EXPECT_NE(g.find("<th>rawodl atom</th><th>rawodl median r</th><th>rawodl min r</th><th>rawodl chance</th>"
+                   "<th>rawodl runs &gt; chance</th><th>dcaeodl atom</th>"),
+            std::string::npos);
   const std::string num = "<td class=\"num\">";
-  EXPECT_NE(g.find("<td>task-motor</td><td>lf</td>" + num + "1</td>" + num + "0.812</td>" + num +
-                   "0</td>" + num + "0.934</td>" + num + "2</td>" + num + "0.95</td>" + num +
-                   "0.122</td>" + num + "0.138</td>"),
+  EXPECT_NE(g.find("<td>task-motor</td><td>lf</td>" + num + "1</td>" + num + "0.812</td>" + num + "0.812</td>" + num +
+                   "0.5</td>" + num + "1/1</td>" + num + "0</td>" + num + "0.934</td>"),
             std::string::npos);
-  EXPECT_NE(g.find("<td>task-motor</td><td>rh</td>" + num + "2</td>" + num + "-0.705</td>" + num +
-                   "1</td>" + num + "0.901</td>" + num + "1</td>" + num + "0.88</td>" + num +
-                   "0.196</td>" + num + "0.175</td>"),
+  // The per-run table marks each r against the run's chance level.
+  EXPECT_NE(g.find("<td>sub-01_task-motor_run-01</td><td>rh</td>" + num + "-0.705 ✗</td>" + num + "0.6</td>" + num +
+                   "0.901 ✓</td>" + num + "0.6</td>" + num + "0.4 ✗</td>"),
             std::string::npos);
-  EXPECT_NE(g.find("<td>task-motor</td><td>mean |r|</td>" + num + "</td>" + num +
-                   format_number((0.812 + 0.705) / 2, 3) + "</td>" + num + "</td>" + num +
-                   format_number((0.934 + 0.901) / 2, 3) + "</td>"),
-            std::string::npos);
+  // The decoder's readout does not beat chance for every condition: said so.
+  EXPECT_NE(g.find("dcaeodldecoder (task-motor): the decoder&#39;s readout does not beat its chance level"), std::string::npos);
   EXPECT_NE(g.find("<a href=\"sub-01.html\">"), std::string::npos);
-  EXPECT_NE(g.find("rawodl: atom 2, r = -0.705 (shown sign-flipped)"), std::string::npos);
+  EXPECT_NE(g.find("rawodl: atom 2, r = -0.705 (NOT above its chance level 0.6) (shown sign-flipped)"), std::string::npos);
 
   if (test_util::have_python()) {
     const std::string pages = (dir / "deriv" / "sub-01.html").string() + " " +
@@ -255,7 +252,8 @@ TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
 TEST(ReportCommand, MissingPiecesLeaveNotes) {
   test::TempDir dir;
   make_derivatives(dir / "deriv");
-  fs::remove_all(dir / "deriv" / "group");
+  fs::remove(dir / "deriv" / "task-motor_desc-rawodl_decomposition.json");
+  fs::remove(dir / "deriv" / "task-motor_desc-dcaeodl_decomposition.json");
   fs::remove_all(dir / "deriv" / "model");
   ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
                   (dir / "html").string()}),
@@ -263,7 +261,7 @@ TEST(ReportCommand, MissingPiecesLeaveNotes) {
   EXPECT_FALSE(fs::exists(dir / "html" / "sub-01.html"));
   const std::string g = read_file(dir / "html" / "group.html");
   EXPECT_NE(g.find("Training loss missing"), std::string::npos);
-  EXPECT_NE(g.find("No group-level decomposition"), std::string::npos);
+  EXPECT_NE(g.find("No decomposition found"), std::string::npos);
   EXPECT_EQ(count(g, "<svg "), 0u);
   // The explicit loss log is used.
   write_text(dir / "elsewhere" / "loss.tsv", "step\tepoch\tloss\n1\t0\t3\n2\t0\t2\n3\t0\t1\n");
