@@ -20,6 +20,7 @@
 #include "core/process.h"
 #include "core/strings.h"
 #include "dcae/version.h"
+#include "dict/defaults.h"
 #include "io/bids_layout.h"
 #include "io/derivatives.h"
 #include "io/json.h"
@@ -153,13 +154,22 @@ class BidsAppCommand final : public Command {
     ps.value_name = "HOST:PORT";
     auto& device = add_argument(u, "device", ArgKind::kString, "cpu or cuda:N for training, encoding and decoding (a LibTorch with CUDA)", "Training");
     device.default_value = "cpu";
-    auto& k = add_argument(u, "atoms", ArgKind::kInt, "dictionary atoms K", "Dictionary learning");
-    k.default_value = "100";
+    add_argument(u, "train-subjects", ArgKind::kStringList,
+                 "participants whose runs train the autoencoder; the others are decomposed and scored (default: all, "
+                 "for both)", "Training").value_name = "LABEL";
+    auto& k = add_argument(u, "atoms", ArgKind::kInt, "dictionary atoms K (raw signals and features)", "Dictionary learning");
+    k.default_value = std::to_string(dict::kDefaultAtoms);
     k.min = 1;
-    add_argument(u, "lambda", ArgKind::kFloat, "l1 weight of the sparse codes (default 1.2/sqrt(length))", "Dictionary learning").min = 0;
+    add_argument(u, "lambda", ArgKind::kFloat, "l1 weight of the sparse codes (default 3/sqrt(T), raw signals and features alike)",
+                 "Dictionary learning").min = 0;
     auto& passes = add_argument(u, "dl-passes", ArgKind::kFloat, "passes over the data", "Dictionary learning");
     passes.default_value = "1";
     passes.min = 0;
+    auto& readout = add_argument(u, "decoder-readout", ArgKind::kChoice,
+                                 "how feature atoms are brought to time through the decoder (see dcae-dictlearn)",
+                                 "Dictionary learning");
+    readout.choices = {"upsampling", "ablation"};
+    readout.default_value = "upsampling";
     u.examples = {"dcae-bids-app /data/bids /data/derivatives/dcae participant --participant-label 01 02",
                   "dcae-bids-app /data/bids /data/derivatives/dcae group --workers 2"};
     return u;
@@ -276,16 +286,60 @@ class BidsAppCommand final : public Command {
     for (const auto& s : subjects) std::cout << "report: " << (out_ / ("sub-" + s + ".html")).string() << '\n';
   }
 
-  void group(const std::vector<io::BoldRun>& runs) {
-    std::map<std::string, std::vector<const io::BoldRun*>> by_task;
-    for (const auto& r : runs) by_task[r.task].push_back(&r);
-    std::vector<std::string> shards;
-    for (const auto& r : runs) {
-      const fs::path shard = out_ / "shards" / (shard_stem(r) + "_desc-preproc_timeseries.npy");
-      if (!fs::exists(shard))
-        throw input_error(shard.string() + ": missing; run the participant level for sub-" + r.subject + " first");
-      shards.push_back(shard.string());
+  /// Participants whose runs train the model, and those whose runs are decomposed and scored:
+  /// all of them for both unless --train-subjects holds some out.
+  struct Split {
+    std::vector<std::string> train, evaluate;
+    bool held_out = false;
+  };
+
+  Split split_subjects(const std::vector<io::BoldRun>& runs) const {
+    Split s;
+    std::vector<std::string> all;
+    for (const auto& r : runs)
+      if (std::find(all.begin(), all.end(), r.subject) == all.end()) all.push_back(r.subject);
+    if (!args_->has("train-subjects")) {
+      s.train = s.evaluate = all;
+      return s;
     }
+    for (const auto& p : args_->strings("train-subjects")) {
+      const std::string label = io::strip_prefix(p, "sub-");
+      if (std::find(all.begin(), all.end(), label) == all.end())
+        throw usage_error("--train-subjects: no selected participant '" + label + "' (selected: " + join(all, ", ") + ")");
+      if (std::find(s.train.begin(), s.train.end(), label) == s.train.end()) s.train.push_back(label);
+    }
+    for (const auto& a : all)
+      if (std::find(s.train.begin(), s.train.end(), a) == s.train.end()) s.evaluate.push_back(a);
+    if (s.evaluate.empty())
+      throw usage_error("--train-subjects names every selected participant: none is left to evaluate on (omit it to "
+                        "train and evaluate on all)");
+    s.held_out = true;
+    return s;
+  }
+
+  fs::path shard_of(const io::BoldRun& r) const {
+    return out_ / "shards" / (shard_stem(r) + "_desc-preproc_timeseries.npy");
+  }
+
+  void group(const std::vector<io::BoldRun>& runs) {
+    for (const auto& r : runs)
+      if (!fs::exists(shard_of(r)))
+        throw input_error(shard_of(r).string() + ": missing; run the participant level for sub-" + r.subject + " first");
+    const Split split = split_subjects(runs);
+    auto in = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+    std::vector<std::string> train_shards, eval_shards;
+    std::map<std::string, std::vector<const io::BoldRun*>> by_task;  // evaluation runs
+    for (const auto& r : runs) {
+      if (in(split.train, r.subject)) train_shards.push_back(shard_of(r).string());
+      if (in(split.evaluate, r.subject)) {
+        eval_shards.push_back(shard_of(r).string());
+        by_task[r.task].push_back(&r);
+      }
+    }
+    log::info(split.held_out ? "training on participants " + join(split.train, ", ") + "; evaluating on the held-out " +
+                                   join(split.evaluate, ", ")
+                             : "training and evaluating on every participant (" + join(split.train, ", ") +
+                                   "; --train-subjects holds some out)");
     // One model for every selected run (all tasks): the autoencoder learns the signal, not the task.
     const fs::path model = out_ / "model";
     std::vector<std::string> train;
@@ -318,35 +372,45 @@ class BidsAppCommand final : public Command {
       train.insert(train.end(), {"--model-config", yaml.string()});
     }
     train.insert(train.end(), {"--device", args_->string("device")});
-    train.insert(train.end(), shards.begin(), shards.end());
-    step(train, "training the autoencoder on " + std::to_string(shards.size()) + " runs");
+    train.insert(train.end(), train_shards.begin(), train_shards.end());
+    step(train, "training the autoencoder on " + std::to_string(train_shards.size()) + " runs");
+    io::write_json(model / "split.json",
+                   {{"TrainSubjects", split.train},
+                    {"EvaluationSubjects", split.evaluate},
+                    {"HeldOut", split.held_out},
+                    {"Description", split.held_out ? "the model was trained on TrainSubjects; decompositions and scores are "
+                                                     "of the held-out EvaluationSubjects"
+                                                   : "the model was trained and evaluated on the same participants"}});
     const fs::path features = work_ / "features";
     std::vector<std::string> encode = {"dcae-encode", "-m", (model / "model.pt").string(), "-o", features.string(),
                                        "--device", args_->string("device")};
-    encode.insert(encode.end(), shards.begin(), shards.end());
-    step(encode, "encoding every voxel");
+    encode.insert(encode.end(), eval_shards.begin(), eval_shards.end());
+    step(encode, "encoding every voxel of " + std::to_string(eval_shards.size()) + " runs");
 
     for (const auto& [task, task_runs] : by_task) {
-      std::vector<std::string> raw, feat;
+      std::vector<std::string> raw, feat, events;
       for (const auto* r : task_runs) {
-        raw.push_back((out_ / "shards" / (shard_stem(*r) + "_desc-preproc_timeseries.npy")).string());
+        if (!r->events) throw input_error(r->bold.string() + ": no events.tsv, so its atoms cannot be scored");
+        raw.push_back(shard_of(*r).string());
         feat.push_back((features / (shard_stem(*r) + "_desc-features_timeseries.npy")).string());
+        events.push_back(r->events->string());
       }
-      const io::BoldRun* first = task_runs.front();
-      if (!first->events) throw input_error(first->bold.string() + ": no events.tsv, so atoms cannot be scored");
-      std::vector<std::string> dl = {"--events", first->events->string(), "--atoms", std::to_string(args_->integer("atoms")),
-                                     "--passes", format_number(args_->number("dl-passes")), "--prefix", "task-" + task,
-                                     "-o", out_.string()};
+      std::vector<std::string> dl = {"--atoms", std::to_string(args_->integer("atoms")), "--passes",
+                                     format_number(args_->number("dl-passes")), "--prefix", "task-" + task, "-o", out_.string(),
+                                     "--events"};
+      dl.insert(dl.end(), events.begin(), events.end());
       if (args_->has("lambda")) dl.insert(dl.end(), {"--lambda", format_number(args_->number("lambda"))});
-      std::vector<std::string> a = {"dcae-dictlearn", "--label", "rawodl"};
-      a.insert(a.end(), dl.begin(), dl.end());
+      std::vector<std::string> a = {"dcae-dictlearn"};
       a.insert(a.end(), raw.begin(), raw.end());
+      a.insert(a.end(), {"--label", "rawodl"});
+      a.insert(a.end(), dl.begin(), dl.end());
       step(a, "dictionary learning on the raw signals of task " + task);
-      std::vector<std::string> b = {"dcae-dictlearn", "--label", "dcaeodl", "--checkpoint", (model / "model.pt").string(),
-                                    "--device", args_->string("device"), "--signals"};
+      std::vector<std::string> b = {"dcae-dictlearn"};
+      b.insert(b.end(), feat.begin(), feat.end());
+      b.insert(b.end(), {"--label", "dcaeodl", "--checkpoint", (model / "model.pt").string(), "--device", args_->string("device"),
+                         "--decoder-readout", args_->string("decoder-readout"), "--signals"});
       b.insert(b.end(), raw.begin(), raw.end());
       b.insert(b.end(), dl.begin(), dl.end());
-      b.insert(b.end(), feat.begin(), feat.end());
       step(b, "dictionary learning on the DCAE features of task " + task);
     }
     step({"dcae-report", out_.string(), "--level", "all"}, "reports");

@@ -17,6 +17,11 @@
 
 namespace dcae::app {
 
+/// Steps the first worker trains alone before the others join (Downpour's warm-up, as the
+/// paper starts distributed training from a model one worker has begun).
+inline constexpr std::int64_t kDefaultWarmupSteps = 50;
+
+
 struct DistJob {
   std::vector<std::filesystem::path> shards;  ///< time-series shards
   std::filesystem::path output_dir;           ///< model.pt, model.yaml, loss.tsv, dist.json, dist/
@@ -26,7 +31,7 @@ struct DistJob {
   std::int64_t n_fetch = 1;
   std::int64_t n_push = 1;
   std::int64_t block_rows = 2048;
-  std::int64_t warmup_steps = 0;
+  std::int64_t warmup_steps = kDefaultWarmupSteps;
   std::int64_t max_staleness = -1;
   double lease_timeout_s = 10.0;
   double ps_checkpoint_every_s = 5.0;

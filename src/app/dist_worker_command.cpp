@@ -43,7 +43,7 @@ class WorkerCommand final : public Command {
     br.default_value = "2048";
     br.min = 1;
     auto& wu = add_argument(u, "warmup-steps", ArgKind::kInt, "steps the first worker trains alone");
-    wu.default_value = "0";
+    wu.default_value = std::to_string(kDefaultWarmupSteps);
     wu.min = 0;
     add_argument(u, "fp16", ArgKind::kFlag, "transfer parameters and gradients as fp16");
     add_argument(u, "overlap", ArgKind::kFlag, "push and fetch on a background thread while computing the next steps");

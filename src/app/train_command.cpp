@@ -52,7 +52,7 @@ void add_distributed_options(Usage& u) {
   np.default_value = "1";
   np.min = 1;
   auto& wu = add_argument(u, "warmup-steps", ArgKind::kInt, "steps the first worker trains alone before the others join", g);
-  wu.default_value = "0";
+  wu.default_value = std::to_string(kDefaultWarmupSteps);
   wu.min = 0;
   auto& ms = add_argument(u, "max-staleness", ArgKind::kInt, "drop pushes more than this many updates old (-1: never)", g);
   ms.default_value = "-1";

@@ -22,10 +22,11 @@ grep -q "report: $work/out/sub-01.html" "$work/participant.txt" || fail "no part
 grep -q "report: $work/out/group.html" "$work/group.txt" || fail "no group report announced"
 grep -q "cache_mb: 512" "$work/out/work/model-mem.yaml" || fail "--mem 1GB did not bound the training cache"
 
-for f in dataset_description.json group.html sub-01.html sub-02.html model/model.pt model/loss.tsv \
-         task-motor_desc-rawodl_mixing.tsv task-motor_desc-rawodl_decomposition.json \
-         task-motor_desc-dcaeodl_mixing.tsv task-motor_desc-dcaeodl_decomposition.json \
-         task-motor_desc-dcaeodldecoder_mixing.tsv \
+for f in dataset_description.json group.html sub-01.html sub-02.html model/model.pt model/loss.tsv model/split.json \
+         task-motor_desc-rawodl_decomposition.json task-motor_desc-dcaeodl_decomposition.json \
+         sub-01/func/sub-01_task-motor_run-01_desc-rawodl_mixing.tsv \
+         sub-02/func/sub-02_task-motor_run-01_desc-dcaeodl_mixing.tsv \
+         sub-02/func/sub-02_task-motor_run-01_desc-dcaeodldecoder_mixing.tsv \
          sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz \
          sub-02/func/sub-02_task-motor_run-01_desc-rawodl_components.nii.gz \
          sub-02/func/sub-02_task-motor_run-01_desc-dcaeodl_components.nii.gz; do
@@ -33,11 +34,42 @@ for f in dataset_description.json group.html sub-01.html sub-02.html model/model
 done
 grep -q '"DatasetType": "derivative"' "$work/out/dataset_description.json" || fail "dataset_description is not a derivative's"
 ls "$work/out/logs/"*_config.json > /dev/null || fail "no configuration log"
+# Each run is scored against its own events, with its chance level; one atom per condition.
+/usr/bin/python3 - "$work/out/task-motor_desc-rawodl_decomposition.json" "$work/bids" <<'PY' || fail "per-run scoring"
+import json, sys, os
+d = json.load(open(sys.argv[1]))
+runs = d["Runs"]
+assert len(runs) == 2, len(runs)
+for r in runs:
+    sub = r["Name"].split("_")[0]
+    assert os.path.samefile(r["Design"]["Events"], os.path.join(sys.argv[2], sub, "func", r["Name"] + "_events.tsv")), r["Design"]["Events"]
+    assert r["Design"]["HighPassCutoff"] == 100 and r["Design"]["StartTime"] == 1.0, r["Design"]
+    atoms = [s["Atom"] for s in r["Scores"]]
+    assert len(set(atoms)) == len(atoms), atoms
+    assert all(0 < s["NullR95"] < 1 for s in r["Scores"]), r["Scores"]
+assert runs[0]["Design"]["Regressors"] != runs[1]["Design"]["Regressors"], "both runs got the same design"
+assert all("NullR95" in s and "MedianR" in s for s in d["Scores"])
+PY
 /usr/bin/python3 "$here/check_derivative_names.py" "$work/out" || fail "derivative names"
 if /usr/bin/python3 -c 'import nibabel' 2>/dev/null; then
   /usr/bin/python3 -c "import nibabel as nb, sys; img = nb.load(sys.argv[1]); assert img.shape[3] == 16, img.shape" \
     "$work/out/sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz" || fail "components are not 16 maps"
 fi
+
+# Held-out evaluation: train on sub-01, decompose and score sub-02 only.
+"$app" "$work/bids" "$work/out2" participant --skip-bids-validation --participant-label 01 > /dev/null 2>&1 &&
+  cp -r "$work/out/sub-02" "$work/out2/" && mkdir -p "$work/out2/shards" && cp "$work/out/shards/"sub-02* "$work/out2/shards/" ||
+  fail "setting up the held-out run"
+"$app" "$work/bids" "$work/out2" group --train-steps 20 --atoms 16 --train-subjects 01 > /dev/null 2> "$work/held.err" ||
+  { cat "$work/held.err"; fail "group level with --train-subjects"; }
+/usr/bin/python3 - "$work/out2" <<'PY' || fail "held-out split"
+import json, sys
+split = json.load(open(sys.argv[1] + "/model/split.json"))
+assert split["TrainSubjects"] == ["01"] and split["EvaluationSubjects"] == ["02"] and split["HeldOut"], split
+d = json.load(open(sys.argv[1] + "/task-motor_desc-dcaeodl_decomposition.json"))
+assert [r["Name"] for r in d["Runs"]] == ["sub-02_task-motor_run-01"], [r["Name"] for r in d["Runs"]]
+PY
+grep -q "held-out" "$work/out2/group.html" || fail "the report does not say the evaluation is held out"
 
 # The group level again with Downpour SGD: 2 workers and a parameter server on loopback.
 "$app" "$work/bids" "$work/out" group --workers 2 --epochs 1 --atoms 16 > "$work/dist.txt" 2> "$work/dist.err" ||
