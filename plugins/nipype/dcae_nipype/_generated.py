@@ -218,7 +218,7 @@ class PreprocInputSpec(CommandLineInputSpec):
         'linear',
         'bspline',
         argstr='--interpolation %s',
-        desc='final interpolation of the corrected volumes (default: linear)',
+        desc='final interpolation of the corrected volumes (default: bspline)',
     )
     no_motion_correction = traits.Bool(
         argstr='--no-motion-correction',
@@ -412,7 +412,7 @@ class TrainInputSpec(CommandLineInputSpec):
     warmup_steps = traits.Range(
         low=0,
         argstr='--warmup-steps %d',
-        desc='steps the first worker trains alone before the others join (default: 0)',
+        desc='steps the first worker trains alone before the others join (default: 50)',
     )
     max_staleness = traits.Range(
         low=-1,
@@ -600,25 +600,17 @@ class DictLearnInputSpec(CommandLineInputSpec):
         argstr='--output-dir %s',
         desc="derivatives folder for the outputs (default: a name in the node's folder)",
     )
-    events = traits.Str(
+    events = InputMultiObject(
+        traits.Str,
+        sep=' ',
         argstr='--events %s',
-        desc='BIDS events.tsv or HCP EVs/ folder of the runs (for scoring)',
+        desc='BIDS events.tsv or HCP EVs/ folder of each run (one per shard, in order), or one for all runs',
     )
     signals = InputMultiObject(
         traits.Str,
         sep=' ',
         argstr='--signals %s',
         desc='raw shards behind feature shards (default: the sources their sidecars name)',
-    )
-    checkpoint = File(
-        exists=True,
-        argstr='--checkpoint %s',
-        desc='model.pt: also decode feature atoms through the decoder',
-    )
-    decoder_voxels = traits.Range(
-        low=1,
-        argstr='--decoder-voxels %d',
-        desc='voxels whose switches decode each feature atom (default: 32)',
     )
     prefix = traits.Str(
         argstr='--prefix %s',
@@ -631,12 +623,12 @@ class DictLearnInputSpec(CommandLineInputSpec):
     atoms = traits.Range(
         low=1,
         argstr='--atoms %d',
-        desc='number of atoms K (default: 400)',
+        desc='number of atoms K (default: 100)',
     )
     lambda_value = traits.Range(
         low=0.0,
         argstr='--lambda %s',
-        desc='l1 weight (default 1.2/sqrt(signal length))',
+        desc="l1 weight (default 3/sqrt(T), T the raw series' length, for raw signals and features alike)",
     )
     batch_size = traits.Range(
         low=1,
@@ -666,6 +658,37 @@ class DictLearnInputSpec(CommandLineInputSpec):
     positive = traits.Bool(
         argstr='--positive',
         desc='non-negative codes',
+    )
+    highpass = traits.Range(
+        low=0.0,
+        argstr='--highpass %s',
+        desc="high-pass cutoff (s) applied to the design (default: the shard sidecar's; 0 = none)",
+    )
+    start_time = traits.Range(
+        low=0.0,
+        argstr='--start-time %s',
+        desc="time (s) within the TR that volume 0 represents (default: the shard sidecar's StartTime)",
+    )
+    null_shifts = traits.Range(
+        low=1,
+        argstr='--null-shifts %d',
+        desc='circular shifts of the design for the chance level (default: 200)',
+    )
+    checkpoint = File(
+        exists=True,
+        argstr='--checkpoint %s',
+        desc='model.pt: also bring feature atoms to time through the decoder',
+    )
+    decoder_readout = traits.Enum(
+        'upsampling',
+        'ablation',
+        argstr='--decoder-readout %s',
+        desc="upsampling: each atom decoded without switches (the paper's); ablation: per run, what the atom adds to the decoded series of the voxels that use it (default: upsampling)",
+    )
+    decoder_voxels = traits.Range(
+        low=1,
+        argstr='--decoder-voxels %d',
+        desc='voxels per atom behind the decoder readout (default: 32)',
     )
     device = traits.Str(
         argstr='--device %s',
@@ -701,8 +724,6 @@ SPECS['dcae-dictlearn'] = GeneratedSpec(
         'output_dir': 'output-dir',
         'events': 'events',
         'signals': 'signals',
-        'checkpoint': 'checkpoint',
-        'decoder_voxels': 'decoder-voxels',
         'prefix': 'prefix',
         'label': 'label',
         'atoms': 'atoms',
@@ -713,6 +734,12 @@ SPECS['dcae-dictlearn'] = GeneratedSpec(
         'time_budget': 'time-budget',
         'seed': 'seed',
         'positive': 'positive',
+        'highpass': 'highpass',
+        'start_time': 'start-time',
+        'null_shifts': 'null-shifts',
+        'checkpoint': 'checkpoint',
+        'decoder_readout': 'decoder-readout',
+        'decoder_voxels': 'decoder-voxels',
         'device': 'device',
         'quiet': 'quiet',
         'verbose': 'verbose',
@@ -756,6 +783,11 @@ class ReportInputSpec(CommandLineInputSpec):
         exists=True,
         argstr='--loss %s',
         desc='training loss log (default: <derivatives_dir>/model/loss.tsv)',
+    )
+    ground_truth = Directory(
+        exists=True,
+        argstr='--ground-truth %s',
+        desc="dcae-simulate's ground truth, to compare the maps and time courses with the planted networks (default: <raw dataset>/derivatives/groundtruth when the derivatives name their raw dataset)",
     )
     mask_slices = traits.Range(
         low=1,
@@ -806,6 +838,7 @@ SPECS['dcae-report'] = GeneratedSpec(
         'level': 'level',
         'participant_label': 'participant-label',
         'loss': 'loss',
+        'ground_truth': 'ground-truth',
         'mask_slices': 'mask-slices',
         'map_slices': 'map-slices',
         'map_threshold': 'map-threshold',
@@ -914,20 +947,32 @@ class BidsAppInputSpec(CommandLineInputSpec):
         argstr='--device %s',
         desc='cpu or cuda:N for training, encoding and decoding (a LibTorch with CUDA) (default: cpu)',
     )
+    train_subjects = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--train-subjects %s',
+        desc='participants whose runs train the autoencoder; the others are decomposed and scored (default: all, for both)',
+    )
     atoms = traits.Range(
         low=1,
         argstr='--atoms %d',
-        desc='dictionary atoms K (default: 100)',
+        desc='dictionary atoms K (raw signals and features) (default: 100)',
     )
     lambda_value = traits.Range(
         low=0.0,
         argstr='--lambda %s',
-        desc='l1 weight of the sparse codes (default 1.2/sqrt(length))',
+        desc='l1 weight of the sparse codes (default 3/sqrt(T), raw signals and features alike)',
     )
     dl_passes = traits.Range(
         low=0.0,
         argstr='--dl-passes %s',
         desc='passes over the data (default: 1.0)',
+    )
+    decoder_readout = traits.Enum(
+        'upsampling',
+        'ablation',
+        argstr='--decoder-readout %s',
+        desc='how feature atoms are brought to time through the decoder (see dcae-dictlearn) (default: upsampling)',
     )
     quiet = traits.Bool(
         argstr='--quiet',
@@ -972,9 +1017,11 @@ SPECS['dcae-bids-app'] = GeneratedSpec(
         'launcher': 'launcher',
         'ps': 'ps',
         'device': 'device',
+        'train_subjects': 'train-subjects',
         'atoms': 'atoms',
         'lambda_value': 'lambda',
         'dl_passes': 'dl-passes',
+        'decoder_readout': 'decoder-readout',
         'quiet': 'quiet',
         'verbose': 'verbose',
         'nthreads': 'nthreads',
@@ -1144,7 +1191,7 @@ class WorkerInputSpec(CommandLineInputSpec):
     warmup_steps = traits.Range(
         low=0,
         argstr='--warmup-steps %d',
-        desc='steps the first worker trains alone (default: 0)',
+        desc='steps the first worker trains alone (default: 50)',
     )
     fp16 = traits.Bool(
         argstr='--fp16',
