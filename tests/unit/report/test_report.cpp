@@ -249,6 +249,43 @@ TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   }
 }
 
+TEST(ReportCommand, ComparesWithThePlantedNetworksWhenTheGroundTruthIsThere) {
+  test::TempDir dir;
+  make_derivatives(dir / "deriv");
+  // dcae-simulate's ground truth of the run: "lf" planted where the atoms peak, "rh" elsewhere.
+  const fs::path gt = dir / "gt" / "sub-01" / "func";
+  io::Image maps = image(2);
+  for (std::int64_t k = 1; k <= 3; ++k)
+    for (std::int64_t j = 2; j <= 4; ++j)
+      for (std::int64_t i = 2; i <= 4; ++i) maps.at(i, j, k, 0) = 1.0f;
+  maps.at(5, 5, 4, 1) = 1.0f;
+  fs::create_directories(gt);
+  maps.write(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.nii.gz");
+  write_text(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.json",
+             R"({"Networks": [{"Name": "lf", "Condition": "lf"}, {"Name": "rh", "Condition": "rh"}]})");
+  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--ground-truth", (dir / "gt").string()}), 0);
+  const std::string g = read_file(dir / "deriv" / "group.html");
+  ASSERT_NE(g.find("Planted networks (simulation ground truth)"), std::string::npos);
+  EXPECT_LT(g.find("Planted networks"), g.find("Participants"));
+  // The core of "lf" (27 voxels, 18 in the mask) against the design: the fixture's series rise
+  // linearly in time, the design alternates, so a small r; computed, not a dash.
+  EXPECT_NE(g.find("<tr><td>sub-01_task-motor_run-01</td><td class=\"num\">"), std::string::npos);
+  // The assigned atoms' maps peak at (3, 3, 2), inside "lf" and outside "rh".
+  const std::string num = "<td class=\"num\">";
+  const auto table = g.find("Spatial maps of the assigned atoms against the planted networks");
+  ASSERT_NE(table, std::string::npos);
+  const auto lf = g.find("<td>sub-01_task-motor_run-01</td><td>lf</td>" + num, table);
+  ASSERT_NE(lf, std::string::npos);
+  EXPECT_NE(g.substr(lf, 400).find("yes"), std::string::npos) << g.substr(lf, 400);
+  const auto rh = g.find("<td>sub-01_task-motor_run-01</td><td>rh</td>" + num, lf);
+  ASSERT_NE(rh, std::string::npos);
+  EXPECT_NE(g.substr(rh, 400).find("no (0)"), std::string::npos) << g.substr(rh, 400);
+  EXPECT_NE(g.find("green: the planted lf network&#39;s core"), std::string::npos);
+  // Without the ground truth the section is not there.
+  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group"}), 0);
+  EXPECT_EQ(read_file(dir / "deriv" / "group.html").find("Planted networks"), std::string::npos);
+}
+
 TEST(ReportCommand, MissingPiecesLeaveNotes) {
   test::TempDir dir;
   make_derivatives(dir / "deriv");
