@@ -136,8 +136,9 @@ Flops count_flops(const dcae::model::ModelConfig& c, std::int64_t t) {
     len /= static_cast<double>(c.pool);
     in = out;
   }
-  const double feat = static_cast<double>(c.channels.back()) * len;
-  fwd += 2 * 2 * feat * feat;  // enc_fc + dec_fc
+  const double bottom = static_cast<double>(c.bottom_size(t));
+  const double feat = static_cast<double>(c.feature_size(t));
+  fwd += 2 * 2 * bottom * feat;  // enc_fc (bottom → F) + dec_fc (F → bottom)
   for (std::size_t l = c.channels.size(); l-- > 0;) {
     const double cin = static_cast<double>(c.channels[l]);
     const double cout = l == 0 ? 1.0 : static_cast<double>(c.channels[l - 1]);

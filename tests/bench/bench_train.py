@@ -3,8 +3,8 @@
 
 The same model (src/model/autoencoder.cpp) and the same loop (src/model/trainer.cpp) as
 dcae_bench_train, with Debian's python3-torch (the same LibTorch as dcae links): default
-configuration (channels 16,16, kernel 9, pool 2; Adagrad lr 0.01, initial accumulator 0.1,
-eps 1e-10; l1_lambda 1e-3), one random batch [B, 1, T] (fixed seed, created once, outside the
+configuration (channels 16,16, kernel 9, pool 2, a feature as long as the series; Adagrad
+lr 0.01, initial accumulator 0.1, eps 1e-10; l1_lambda 1e-3, consistency 0.1), one random batch [B, 1, T] (fixed seed, created once, outside the
 timing), W untimed steps then S timed ones on N intra-op threads. Prints samples/s
 (B*S / wall time of the S steps) and B / median step time, in dcae_bench_train's format.
 
@@ -43,9 +43,9 @@ class Autoencoder(nn.Module):
         for l in reversed(range(len(channels))):
             cout = 1 if l == 0 else channels[l - 1]
             self.dec_convs.append(nn.Conv1d(channels[l], cout, kernel, padding=kernel // 2))
-        f = channels[-1] * self.bottom_len
-        self.enc_fc = nn.Linear(f, f)
-        self.dec_fc = nn.Linear(f, f)
+        b = channels[-1] * self.bottom_len
+        self.enc_fc = nn.Linear(b, t)  # the feature H: as long as the series
+        self.dec_fc = nn.Linear(t, b)
 
     def forward(self, x):
         if x.dim() == 2:
@@ -58,6 +58,7 @@ class Autoencoder(nn.Module):
             lengths.append(x.size(2))
             x, idx = F.max_pool1d(x, self.pool, self.pool, return_indices=True)
             switches.append(idx)
+        maps = x
         h = torch.relu(self.enc_fc(x.flatten(1)))
         y = torch.relu(self.dec_fc(h)).view(h.size(0), self.channels[-1], self.bottom_len)
         bottom = y
@@ -70,13 +71,15 @@ class Autoencoder(nn.Module):
                 y = torch.relu(y)
         if self.t_pad != self.t:
             y = y.narrow(2, 0, self.t)
-        return y, h, bottom, switches
+        return y, h, bottom, maps, switches
 
 
-def autoencoder_loss(rec, h, bottom, x, l1_lambda):
+def autoencoder_loss(rec, h, bottom, maps, x, l1_lambda, consistency):
     loss = F.mse_loss(rec, x)
     if l1_lambda > 0:
         loss = loss + l1_lambda * (h.abs().mean() + bottom.abs().mean())
+    if consistency > 0:
+        loss = loss + consistency * F.mse_loss(bottom, maps)
     return loss
 
 
@@ -90,15 +93,15 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    l1_lambda = 1e-3
+    l1_lambda, consistency = 1e-3, 0.1
     model = Autoencoder(a.t)
     opt = torch.optim.Adagrad(model.parameters(), lr=0.01, initial_accumulator_value=0.1, eps=1e-10)
     x = torch.randn(a.batch, 1, a.t)
 
     def step():
         opt.zero_grad()
-        rec, h, bottom, _ = model(x)
-        loss = autoencoder_loss(rec, h, bottom, x, l1_lambda)
+        rec, h, bottom, maps, _ = model(x)
+        loss = autoencoder_loss(rec, h, bottom, maps, x, l1_lambda, consistency)
         loss.backward()
         opt.step()
         v = loss.item()
