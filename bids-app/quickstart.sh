@@ -23,7 +23,11 @@ echo "== simulating the embedded dataset into $out/bids" >&2
 echo "== BIDS-App, participant level" >&2
 "$top/bids-app/run" "$out/bids" "$out/derivatives" participant
 echo "== BIDS-App, group level" >&2
-"$top/bids-app/run" "$out/bids" "$out/derivatives" group --epochs 20 \
+# One process trains until the loss on held-out voxels stops improving (at most 100 epochs);
+# Downpour SGD (WORKERS) for 20 epochs.
+epochs=100
+[[ -z "${WORKERS:-}" ]] || epochs=20
+"$top/bids-app/run" "$out/bids" "$out/derivatives" group --epochs "$epochs" \
   ${WORKERS:+--workers "$WORKERS"}
 echo "== done in $((SECONDS - start)) s" >&2
 echo "BIDS dataset:   $out/bids (ground truth: $out/bids/derivatives/groundtruth)"

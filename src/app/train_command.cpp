@@ -118,12 +118,20 @@ class TrainCommand final : public Command {
     model::TrainOptions o;
     o.checkpoint = out / "model.pt";
     o.loss_log = out / "loss.tsv";
+    o.validation_log = out / "validation.tsv";
     o.resume = a.flag("resume");
     o.device = a.string("device");
     write_file_atomic(out / "model.yaml", model::to_yaml(c));
     const auto r = model::train(c, shards, o);
     log::info("trained ", r.steps, " steps (", r.epochs, " epochs; stop: ", r.stop_reason, "); last loss ",
-              r.last_loss, "; checkpoint ", o.checkpoint.string());
+              r.last_loss, c.validation_fraction > 0 ? "; validation loss " + std::to_string(r.validation_loss) : std::string(),
+              "; checkpoint ", o.checkpoint.string());
+    write_file_atomic(out / "training.json", nlohmann::json{{"Steps", r.steps},
+                                                            {"Epochs", r.epochs},
+                                                            {"StopReason", r.stop_reason},
+                                                            {"LastEpochLoss", r.last_epoch_loss},
+                                                            {"ValidationLoss", r.validation_loss}}
+                                                 .dump(2) + "\n");
     return 0;
   }
 

@@ -43,6 +43,9 @@ const std::vector<config::Key>& model_config_keys() {
       {"train.target_loss", Type::kFloat, 0, std::nullopt, {}},
       {"train.seed", Type::kInt, 0, std::nullopt, {}},
       {"train.voxel_fraction", Type::kFloat, 1e-6, 1, {}},
+      {"train.validation_fraction", Type::kFloat, 0, 0.5, {}},
+      {"train.patience", Type::kInt, 0, std::nullopt, {}},
+      {"train.min_delta", Type::kFloat, 0, 1, {}},
       {"train.checkpoint_every", Type::kInt, 0, std::nullopt, {}},
       {"train.cache_mb", Type::kInt, 1, std::nullopt, {}},
   };
@@ -84,6 +87,9 @@ ModelConfig model_config_from(const config::Values& v) {
   i64("train.seed", seed);
   c.seed = static_cast<std::uint64_t>(seed);
   f64("train.voxel_fraction", c.voxel_fraction);
+  f64("train.validation_fraction", c.validation_fraction);
+  i64("train.patience", c.patience);
+  f64("train.min_delta", c.min_delta);
   i64("train.checkpoint_every", c.checkpoint_every);
   i64("train.cache_mb", c.cache_mb);
   return c;
@@ -105,6 +111,8 @@ std::string to_yaml(const ModelConfig& c) {
     << "train:\n  batch_size: " << c.batch_size << "\n  epochs: " << c.epochs
     << "\n  max_steps: " << c.max_steps << "\n  target_loss: " << c.target_loss
     << "\n  seed: " << c.seed << "\n  voxel_fraction: " << c.voxel_fraction
+    << "\n  validation_fraction: " << c.validation_fraction << "\n  patience: " << c.patience
+    << "\n  min_delta: " << c.min_delta
     << "\n  checkpoint_every: " << c.checkpoint_every << "\n  cache_mb: " << c.cache_mb << "\n";
   return s.str();
 }

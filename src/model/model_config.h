@@ -40,6 +40,12 @@ struct ModelConfig {
   double target_loss = 0.0;                    ///< stop when the mean loss of an epoch is below
   std::uint64_t seed = 1;
   double voxel_fraction = 1.0;                 ///< random subset of each run's voxels (0..1]
+  /// Single-machine training: the share of each run's voxels held out to measure the
+  /// validation loss after every epoch (0: none); training stops when that loss has not
+  /// improved by more than `min_delta` (relative) for `patience` epochs (0: never early).
+  double validation_fraction = 0.1;
+  std::int64_t patience = 3;
+  double min_delta = 0.005;
   std::int64_t checkpoint_every = 500;         ///< steps between checkpoints (0 = only at the end)
   std::int64_t cache_mb = 256;                 ///< memory for cached shard rows
 

@@ -1,6 +1,7 @@
 #include "model/shard_sampler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -9,10 +10,10 @@
 namespace dcae::model {
 
 ShardSampler::ShardSampler(const std::vector<std::filesystem::path>& shards, double voxel_fraction,
-                           std::uint64_t seed, std::int64_t cache_mb)
+                           std::uint64_t seed, std::int64_t cache_mb, double validation_fraction)
     : seed_(seed) {
   if (shards.empty()) throw usage_error("no time-series shards given");
-  std::mt19937_64 rng(seed ^ 0x5a5a5a5aULL);
+  std::mt19937_64 rng(seed ^ 0x5a5a5a5aULL), held_out(seed ^ 0x7e57ULL);
   for (std::size_t s = 0; s < shards.size(); ++s) {
     readers_.push_back(std::make_unique<io::ShardReader>(shards[s]));
     const auto& info = readers_.back()->info();
@@ -28,7 +29,17 @@ ShardSampler::ShardSampler(const std::vector<std::filesystem::path>& shards, dou
       rows.resize(static_cast<std::size_t>(std::max<double>(1.0, voxel_fraction * static_cast<double>(rows.size()))));
       std::sort(rows.begin(), rows.end());
     }
-    for (auto r : rows) samples_.push_back({static_cast<std::int32_t>(s), r});
+    std::vector<char> validation(rows.size(), 0);
+    if (validation_fraction > 0 && rows.size() > 1) {
+      std::vector<std::size_t> pick(rows.size());
+      for (std::size_t i = 0; i < pick.size(); ++i) pick[i] = i;
+      std::shuffle(pick.begin(), pick.end(), held_out);
+      const auto n = std::clamp<std::size_t>(static_cast<std::size_t>(std::llround(validation_fraction * static_cast<double>(rows.size()))),
+                                             1, rows.size() - 1);
+      for (std::size_t i = 0; i < n; ++i) validation[pick[i]] = 1;
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      (validation[i] ? validation_ : samples_).push_back({static_cast<std::int32_t>(s), rows[i]});
   }
   const double block_mb = static_cast<double>(kBlockRows * t_) * 4.0 / 1048576.0;
   max_blocks_ = static_cast<std::size_t>(std::max(1.0, static_cast<double>(cache_mb) / block_mb));

@@ -23,12 +23,16 @@ struct SampleRef {
 class ShardSampler {
  public:
   /// Opens every shard (they must share T). `voxel_fraction` keeps a seeded random subset of
-  /// each shard's rows. Throws input_error naming a shard that is unreadable or has another T.
+  /// each shard's rows; of those, `validation_fraction` (seeded, per shard) are held out as the
+  /// validation set and never drawn for training. Throws input_error naming a shard that is
+  /// unreadable or has another T.
   ShardSampler(const std::vector<std::filesystem::path>& shards, double voxel_fraction,
-               std::uint64_t seed, std::int64_t cache_mb);
+               std::uint64_t seed, std::int64_t cache_mb, double validation_fraction = 0.0);
 
   std::int64_t length() const { return t_; }           ///< T
-  std::int64_t size() const { return static_cast<std::int64_t>(samples_.size()); }
+  std::int64_t size() const { return static_cast<std::int64_t>(samples_.size()); }  ///< training samples
+  /// The held-out validation samples, in shard and row order.
+  const std::vector<SampleRef>& validation() const { return validation_; }
   /// The samples of epoch `epoch` in a seeded random order (same seed and epoch → same order).
   std::vector<SampleRef> epoch_order(std::int64_t epoch) const;
   /// All samples of shard `s` in row order (for encoding).
@@ -41,7 +45,7 @@ class ShardSampler {
   std::int64_t t_ = 0;
   std::uint64_t seed_;
   std::vector<std::unique_ptr<io::ShardReader>> readers_;
-  std::vector<SampleRef> samples_;
+  std::vector<SampleRef> samples_, validation_;
   // LRU cache of row blocks: key (shard, block) → data.
   static constexpr std::int64_t kBlockRows = 512;
   std::size_t max_blocks_ = 1;

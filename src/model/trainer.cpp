@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -22,7 +23,31 @@ struct State {
   double epoch_loss_sum = 0.0;
   std::int64_t epoch_batches = 0;
   double last_epoch_loss = 0.0;
+  double best_validation = std::numeric_limits<double>::infinity();  ///< lowest validation loss so far
+  std::int64_t stale_epochs = 0;  ///< epochs since it last improved by min_delta
 };
+
+/// The loss and reconstruction MSE over the validation samples (no gradients).
+std::pair<double, double> validation_loss(Autoencoder& model, ShardSampler& data, const ModelConfig& cfg,
+                                          const torch::Device& device) {
+  const auto& refs = data.validation();
+  const std::int64_t t = data.length(), chunk = std::max<std::int64_t>(cfg.batch_size, 1024);
+  std::vector<float> buf(static_cast<std::size_t>(chunk * t));
+  torch::NoGradGuard no_grad;
+  double loss = 0, mse = 0;
+  for (std::size_t first = 0; first < refs.size(); first += static_cast<std::size_t>(chunk)) {
+    const auto n = std::min(refs.size() - first, static_cast<std::size_t>(chunk));
+    data.fill(std::vector<SampleRef>(refs.begin() + static_cast<std::ptrdiff_t>(first),
+                                     refs.begin() + static_cast<std::ptrdiff_t>(first + n)),
+              buf.data());
+    const auto x = torch::from_blob(buf.data(), {static_cast<std::int64_t>(n), 1, t}, torch::kFloat32).to(device);
+    const auto out = model->forward(x);
+    loss += autoencoder_loss(out, x, cfg).item<double>() * static_cast<double>(n);
+    mse += torch::mse_loss(out.reconstruction, x).item<double>() * static_cast<double>(n);
+  }
+  const auto total = static_cast<double>(std::max<std::size_t>(refs.size(), 1));
+  return {loss / total, mse / total};
+}
 
 void save_checkpoint(const fs::path& path, const ModelConfig& cfg, std::int64_t t, Autoencoder& model,
                      torch::optim::Adagrad& opt, const State& st) {
@@ -35,6 +60,8 @@ void save_checkpoint(const fs::path& path, const ModelConfig& cfg, std::int64_t 
   ar.write("epoch_loss_sum", torch::tensor(st.epoch_loss_sum, torch::kFloat64));
   ar.write("epoch_batches", torch::tensor(st.epoch_batches));
   ar.write("last_epoch_loss", torch::tensor(st.last_epoch_loss, torch::kFloat64));
+  ar.write("best_validation", torch::tensor(st.best_validation, torch::kFloat64));
+  ar.write("stale_epochs", torch::tensor(st.stale_epochs));
   {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
@@ -112,7 +139,7 @@ torch::Device parse_device(const std::string& name) {
 TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, const TrainOptions& opt) {
   const torch::Device device = parse_device(opt.device);
   configure_allocator();
-  ShardSampler data(shards, cfg.voxel_fraction, cfg.seed, cfg.cache_mb);
+  ShardSampler data(shards, cfg.voxel_fraction, cfg.seed, cfg.cache_mb, cfg.validation_fraction);
   const std::int64_t t = data.length();
   validate(cfg, t);
   torch::manual_seed(cfg.seed);
@@ -138,6 +165,11 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     st.epoch_loss_sum = read_double(ar, "epoch_loss_sum");
     st.epoch_batches = read_int(ar, "epoch_batches");
     st.last_epoch_loss = read_double(ar, "last_epoch_loss");
+    try {  // checkpoints from before the validation split lack these
+      st.best_validation = read_double(ar, "best_validation");
+      st.stale_epochs = read_int(ar, "stale_epochs");
+    } catch (const c10::Error&) {
+    }
     torch::Tensor rng;
     ar.read("torch_rng", rng);
     auto gen = at::detail::getDefaultCPUGenerator();
@@ -161,6 +193,15 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     if (!log_file) throw runtime_error("cannot write " + opt.loss_log.string());
     if (fresh) log_file << "step\tepoch\tloss\tmse\n";
   }
+  std::ofstream validation_file;
+  if (!opt.validation_log.empty() && !data.validation().empty()) {
+    const bool fresh = st.step == 0 || !fs::exists(opt.validation_log);
+    validation_file.open(opt.validation_log, fresh ? std::ios::trunc : std::ios::app);
+    if (!validation_file) throw runtime_error("cannot write " + opt.validation_log.string());
+    if (fresh) validation_file << "epoch\tstep\ttrain_loss\tvalidation_loss\tvalidation_mse\n";
+  }
+  if (st.step == 0 && !data.validation().empty())
+    log::info("training on ", data.size(), " voxel series; ", data.validation().size(), " held out for validation");
   TrainResult res;
   ProgressBar bar("training", static_cast<std::uint64_t>(total), "steps");
   bar.advance(static_cast<std::uint64_t>(st.step));
@@ -205,19 +246,39 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     ++st.epoch_batches;
     if (log_file) log_file << st.step << '\t' << epoch << '\t' << l << '\t' << mse << '\n';
     bar.advance();
-    bool stop_on_target = false;
+    bool stop_on_target = false, stop_on_plateau = false;
     if (st.step % per_epoch == 0) {
       st.last_epoch_loss = st.epoch_loss_sum / static_cast<double>(st.epoch_batches);
       st.epoch_loss_sum = 0;
       st.epoch_batches = 0;
       log::debug("epoch ", epoch, ": mean loss ", st.last_epoch_loss);
       stop_on_target = cfg.target_loss > 0 && st.last_epoch_loss < cfg.target_loss;
+      if (!data.validation().empty()) {
+        const auto [vloss, vmse] = validation_loss(model, data, cfg, device);
+        res.validation_loss = vloss;
+        if (validation_file) validation_file << epoch << '\t' << st.step << '\t' << st.last_epoch_loss << '\t' << vloss << '\t' << vmse << std::endl;
+        if (vloss < st.best_validation * (1.0 - cfg.min_delta)) {
+          st.best_validation = vloss;
+          st.stale_epochs = 0;
+        } else {
+          ++st.stale_epochs;
+        }
+        log::debug("epoch ", epoch, ": validation loss ", vloss, " (best ", st.best_validation, ", ", st.stale_epochs,
+                   " epoch(s) without improvement)");
+        stop_on_plateau = cfg.patience > 0 && st.stale_epochs >= cfg.patience;
+      }
     }
     if (!opt.checkpoint.empty() && cfg.checkpoint_every > 0 && st.step % cfg.checkpoint_every == 0) {
       save_checkpoint(opt.checkpoint, cfg, t, model, optimizer, st);
     }
     if (stop_on_target) {
       res.stop_reason = "target_loss";
+      break;
+    }
+    if (stop_on_plateau) {
+      res.stop_reason = "plateau";
+      log::info("the validation loss has not improved by ", cfg.min_delta * 100, "% for ", cfg.patience,
+                " epoch(s): training stops at epoch ", epoch + 1);
       break;
     }
   }

@@ -22,6 +22,9 @@ inline constexpr std::int64_t kCheckpointFormat = 1;
 struct TrainOptions {
   std::filesystem::path checkpoint;         ///< written every config.checkpoint_every steps and at the end
   std::filesystem::path loss_log;           ///< tsv: step, epoch, loss, mse (the reconstruction part; appended on resume)
+  /// tsv: epoch, step, train_loss, validation_loss, validation_mse after every epoch (when the
+  /// configuration holds voxels out for validation)
+  std::filesystem::path validation_log;
   bool resume = false;                      ///< continue from `checkpoint` if it exists
   std::string device = "cpu";               ///< "cpu" or "cuda:N"
   std::int64_t stop_after_steps = 0;        ///< stop (and checkpoint) after this many steps of this call; tests use it
@@ -32,7 +35,8 @@ struct TrainResult {
   std::int64_t epochs = 0;         ///< completed epochs
   double last_loss = 0.0;          ///< loss of the last step
   double last_epoch_loss = 0.0;    ///< mean loss of the last completed epoch
-  std::string stop_reason;
+  double validation_loss = 0.0;    ///< on the held-out voxels after the last completed epoch
+  std::string stop_reason;         ///< max_steps, epochs, target_loss, plateau or interrupted
 };
 
 /// Keeps glibc's allocator from returning the multi-megabyte tensors of every training step to

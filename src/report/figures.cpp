@@ -62,7 +62,7 @@ std::vector<LinePlot> motion_plots(const Confounds& c, double tr_s) {
   return plots;
 }
 
-LinePlot loss_plot(const LossLog& log) {
+LinePlot loss_plot(const LossLog& log, const ValidationLog* validation) {
   LinePlot p;
   p.title = "Training loss";
   p.x_label = "step";
@@ -76,6 +76,8 @@ LinePlot loss_plot(const LossLog& log) {
     e.y.push_back(m.loss);
   }
   if (!e.x.empty()) p.series.push_back(std::move(e));
+  if (validation != nullptr && !validation->step.empty())
+    p.series.push_back({"validation (held-out voxels)", validation->step, validation->loss, "#ff7f0e", false, 2.0});
   return p;
 }
 

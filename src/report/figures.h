@@ -11,6 +11,7 @@ namespace dcae::report {
 
 struct Confounds;
 struct LossLog;
+struct ValidationLog;
 struct Decomposition;
 
 /// (x − mean) / SD over the finite values (NaN stays NaN; all zeros when SD is 0).
@@ -21,8 +22,8 @@ std::vector<double> zscore(const std::vector<double>& x);
 std::vector<LinePlot> motion_plots(const Confounds& c, double tr_s);
 
 /// Training loss against step: every step (light) and each epoch's mean (dark, at the epoch's
-/// last step).
-LinePlot loss_plot(const LossLog& log);
+/// last step); with `validation`, the loss on the held-out voxels after each epoch (orange).
+LinePlot loss_plot(const LossLog& log, const ValidationLog* validation = nullptr);
 
 /// One task condition in one run: its HRF-convolved regressor as scored (grey, dashed) and the
 /// atom each decomposition assigned to it in that run (z-scored; sign flipped when r < 0),

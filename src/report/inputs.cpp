@@ -155,6 +155,17 @@ LossLog read_loss_log(const fs::path& path) {
   return l;
 }
 
+ValidationLog read_validation_log(const fs::path& path) {
+  const TsvTable t = read_tsv(path);
+  ValidationLog v;
+  v.epoch = t.numbers("epoch");
+  v.step = t.numbers("step");
+  v.train_loss = t.numbers("train_loss");
+  v.loss = t.numbers("validation_loss");
+  v.mse = t.numbers("validation_mse");
+  return v;
+}
+
 const std::vector<double>* DecompositionRun::atom_series(const std::string& col) const {
   const auto it = std::find(columns.begin(), columns.end(), col);
   if (it == columns.end() || atoms.empty()) return nullptr;

@@ -61,6 +61,13 @@ struct LossLog {
 /// distributed training writes it (then step = epoch).
 LossLog read_loss_log(const std::filesystem::path& path);
 
+/// dcae-train's validation.tsv: per epoch, the loss on the held-out voxels.
+struct ValidationLog {
+  std::vector<double> epoch, step, train_loss, loss, mse;
+};
+/// Reads validation.tsv (epoch, step, train_loss, validation_loss, validation_mse).
+ValidationLog read_validation_log(const std::filesystem::path& path);
+
 /// The score of one task condition: in one run, or summarised over runs.
 struct Score {
   std::string condition;

@@ -652,16 +652,33 @@ fs::path group_page(const fs::path& root, const std::vector<ParticipantSummary>&
   if (!opt.loss_log.empty() && !fs::exists(loss)) throw input_error(loss.string() + ": no such file");
   if (fs::exists(loss)) {
     const LossLog l = read_loss_log(loss);
+    const fs::path vpath = loss.parent_path() / "validation.tsv", tpath = loss.parent_path() / "training.json";
+    std::optional<ValidationLog> v;
+    if (fs::exists(vpath)) v = read_validation_log(vpath);
+    std::string stop;
+    if (fs::exists(tpath)) {
+      const auto j = io::read_json(tpath);
+      if (j.is_object() && j.contains("StopReason") && j["StopReason"].is_string()) {
+        const std::string why = j["StopReason"].get<std::string>();
+        stop = why == "plateau"       ? " Training stopped because the validation loss had stopped improving (a plateau)."
+               : why == "epochs"      ? " Training stopped at its epoch limit (the validation loss was still improving)."
+               : why == "max_steps"   ? " Training stopped at its step limit."
+               : why == "target_loss" ? " Training stopped on reaching its target loss."
+                                      : " Training stopped: " + why + ".";
+      }
+    }
     if (l.loss.empty()) {
       page.note(loss.filename().string() + " has no steps yet.");
     } else {
       const auto epochs = l.epoch_means();
-      page.figure_svg(render_svg(loss_plot(l)),
+      page.figure_svg(render_svg(loss_plot(l, v ? &*v : nullptr)),
                       "Training loss (reconstruction MSE + sparsity and consistency terms) from " + loss.string() + ": " +
                           std::to_string(l.loss.size()) + " steps, " + std::to_string(epochs.size()) + " epoch(s); first " +
                           format_number(l.loss.front(), 4) + ", last " + format_number(l.loss.back(), 4) +
                           (epochs.empty() ? std::string() : ", last epoch mean " + format_number(epochs.back().loss, 4)) +
-                          ". A trained model's curve has flattened out.");
+                          (v && !v->loss.empty() ? "; validation loss on held-out voxels " + format_number(v->loss.back(), 4)
+                                                 : std::string()) +
+                          "." + stop + " A trained model's curves have flattened out.");
     }
   } else {
     page.note("Training loss missing: " + loss.string() + " not found (give --loss).");

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -98,6 +100,48 @@ TEST(Trainer, LossFallsOnSimulatedData) {
   EXPECT_GT(p.first_mse, 0.9);
   EXPECT_LT(p.last_mse, 0.75 * p.first_mse);
   EXPECT_LT(p.last, p.first);
+}
+
+TEST(Trainer, HeldOutVoxelsMeasureTheValidationLossAndStopAPlateau) {
+  torch::set_num_threads(1);
+  test::TempDir dir;
+  const std::vector<fs::path> shards = {simulated_shard(dir, 0), simulated_shard(dir, 1)};
+  // The held-out voxels are never drawn for training; each run keeps its share of them.
+  ShardSampler all(shards, 1.0, 1, 64), split(shards, 1.0, 1, 64, 0.1);
+  EXPECT_EQ(split.size() + static_cast<std::int64_t>(split.validation().size()), all.size());
+  EXPECT_NEAR(static_cast<double>(split.validation().size()) / static_cast<double>(all.size()), 0.1, 0.01);
+  std::set<std::pair<std::int32_t, std::int64_t>> held;
+  for (const auto& r : split.validation()) held.insert({r.shard, r.row});
+  EXPECT_TRUE(held.count({0, split.validation().front().row}));
+  EXPECT_TRUE(std::any_of(split.validation().begin(), split.validation().end(), [](const SampleRef& r) { return r.shard == 1; }));
+  for (std::int64_t e = 0; e < 3; ++e)
+    for (const auto& r : split.epoch_order(e)) ASSERT_FALSE(held.count({r.shard, r.row})) << "a held-out voxel was drawn";
+
+  // A plateau: with min_delta 50%, the second epoch already fails to improve enough.
+  ModelConfig c = small_config();
+  c.max_steps = 0;
+  c.epochs = 50;
+  c.patience = 2;
+  c.min_delta = 0.5;
+  TrainOptions o;
+  o.checkpoint = dir / "model.pt";
+  o.validation_log = dir / "validation.tsv";
+  const TrainResult r = train(c, shards, o);
+  EXPECT_EQ(r.stop_reason, "plateau");
+  EXPECT_EQ(r.epochs, 3);  // epoch 1 sets the best, epochs 2 and 3 do not beat it by half
+  EXPECT_GT(r.validation_loss, 0.0);
+  std::ifstream v(o.validation_log);
+  std::string header, line;
+  std::getline(v, header);
+  EXPECT_EQ(header, "epoch\tstep\ttrain_loss\tvalidation_loss\tvalidation_mse");
+  int rows = 0;
+  while (std::getline(v, line)) ++rows;
+  EXPECT_EQ(rows, 3);
+  // Without patience, the epochs are the limit.
+  c.patience = 0;
+  c.epochs = 4;
+  EXPECT_EQ(train(c, shards, o).stop_reason, "epochs");
+  log::set_level(log::Level::kInfo);
 }
 
 TEST(Trainer, ResumedRunEndsWithTheSameParameters) {

@@ -152,6 +152,9 @@ double make_derivatives(const fs::path& root) {
   comp.write(func / "sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz");
   write_text(root / "model" / "loss.tsv",
              "step\tepoch\tloss\tmse\n1\t0\t2\t1.9\n2\t0\t1\t0.9\n3\t1\t0.5\t0.4\n4\t1\t0.25\t0.2\n");
+  write_text(root / "model" / "validation.tsv",
+             "epoch\tstep\ttrain_loss\tvalidation_loss\tvalidation_mse\n0\t2\t1.5\t1.2\t1.1\n1\t4\t0.375\t0.5\t0.45\n");
+  write_text(root / "model" / "training.json", R"({"StopReason": "plateau", "Epochs": 2})");
   return fd_sum / static_cast<double>(kT - 1);
 }
 
@@ -225,6 +228,9 @@ TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   EXPECT_EQ(count(g, "<svg "), 3u);
   EXPECT_EQ(count(g, "<img "), 4u);
   EXPECT_NE(g.find("4 steps, 2 epoch(s)"), std::string::npos);
+  EXPECT_NE(g.find("validation loss on held-out voxels 0.5"), std::string::npos);
+  EXPECT_NE(g.find("stopped because the validation loss had stopped improving"), std::string::npos);
+  EXPECT_NE(g.find("validation (held-out voxels)"), std::string::npos);  // the plot's legend
   EXPECT_NE(g.find("<th>rawodl atom</th><th>rawodl median r</th><th>rawodl min r</th><th>rawodl chance</th>"
                    "<th>rawodl runs &gt; chance</th><th>dcaeodl atom</th>"),
             std::string::npos);
