@@ -1,5 +1,7 @@
 #include "core/atomic_file.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -77,6 +79,25 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
     f.flush();
     if (!f) throw runtime_error("error writing '" + path.string() + "' (disk full?)");
   }
+  out.commit();
+}
+
+void write_private_file_atomic(const fs::path& path, const std::string& content) {
+  AtomicOutput out(path);
+  const int fd = ::open(out.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw runtime_error("cannot write '" + path.string() + "': " + std::strerror(errno));
+  ::fchmod(fd, 0600);  // also when the temporary name existed
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      throw runtime_error("error writing '" + path.string() + "' (disk full?)");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) throw runtime_error("error writing '" + path.string() + "'");
   out.commit();
 }
 

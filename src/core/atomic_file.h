@@ -39,6 +39,9 @@ void commit_all(std::vector<AtomicOutput*> outputs);
 
 /// Writes `content` to `path` atomically (creating parent folders).
 void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+/// The same for a secret: the file is created readable and writable by this user only (0600)
+/// before anything is written to it.
+void write_private_file_atomic(const std::filesystem::path& path, const std::string& content);
 
 /// Reads a whole file; throws input_error naming the file when it cannot.
 std::string read_file(const std::filesystem::path& path);

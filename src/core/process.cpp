@@ -1,20 +1,54 @@
 #include "core/process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "core/error.h"
 
 extern char** environ;
 
 namespace dcae {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// posix_spawn(p) of argv with stdin from /dev/null and, when `out_fd` ≥ 0, stdout and stderr
+/// to it (closing `close_fd` in the child). Returns the pid; throws runtime_error.
+pid_t spawn(const std::vector<std::string>& argv, int out_fd = -1, int close_fd = -1) {
+  if (argv.empty()) throw usage_error("spawn: no program");
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (out_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+    posix_spawn_file_actions_addclose(&fa, out_fd);
+  }
+  if (close_fd >= 0) posix_spawn_file_actions_addclose(&fa, close_fd);
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw runtime_error(argv[0] + ": cannot start: " + std::strerror(rc));
+  return pid;
+}
+
+}  // namespace
 
 std::string quote_command(const std::vector<std::string>& argv) {
   std::string out;
@@ -42,24 +76,15 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
   if (argv.empty()) throw usage_error("run_process: no program");
   int fds[2];
   if (::pipe(fds) != 0) throw runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-  posix_spawn_file_actions_addclose(&fa, fds[0]);
-  posix_spawn_file_actions_addclose(&fa, fds[1]);
   pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(fds[1]);
-  if (rc != 0) {
+  try {
+    pid = spawn(argv, fds[1], fds[0]);
+  } catch (...) {
     ::close(fds[0]);
-    throw runtime_error(argv[0] + ": cannot start: " + std::strerror(rc));
+    ::close(fds[1]);
+    throw;
   }
+  ::close(fds[1]);
   std::ofstream log_file;
   if (!log.empty()) {
     log_file.open(log, std::ios::app);
@@ -80,6 +105,82 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (log_file) log_file << "(exit status " << code << ")\n";
   return code;
+}
+
+int free_tcp_port(const std::string& host) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw runtime_error("cannot open a socket to find a free port");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = 0;
+  if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
+    ::close(fd);
+    throw usage_error("'" + host + "' is not an IPv4 address");
+  }
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    throw runtime_error("cannot bind a port on " + host);
+  }
+  const int port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+ChildProcess::ChildProcess(std::string role, std::vector<std::string> argv) : role_(std::move(role)), argv_(std::move(argv)) {}
+
+void ChildProcess::start() {
+  try {
+    pid_ = spawn(argv_);
+  } catch (const Error& e) {
+    throw runtime_error(role_ + ": " + e.what());
+  }
+  running_ = true;
+  exit_code_ = signal_ = 0;
+  ++starts_;
+}
+
+bool ChildProcess::poll() {
+  if (!running_) return true;
+  int st = 0;
+  const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+  if (r == 0) return false;
+  running_ = false;
+  exit_code_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  signal_ = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+  return true;
+}
+
+void ChildProcess::signal(int sig) {
+  if (running_ && !poll()) ::kill(pid_, sig);
+}
+
+std::string ChildProcess::describe_exit() const {
+  if (signal_ != 0) return "killed by signal " + std::to_string(signal_);
+  return "exit code " + std::to_string(exit_code_);
+}
+
+ChildGroup::~ChildGroup() { stop_all(3.0); }
+
+ChildProcess& ChildGroup::add(std::string role, std::vector<std::string> argv) {
+  children_.emplace_back(std::move(role), std::move(argv));
+  return children_.back();
+}
+
+void ChildGroup::wait_all(double seconds) {
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  for (auto& c : children_)
+    while (!c.poll() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+void ChildGroup::stop_all(double grace_s) {
+  for (auto& c : children_) c.signal(SIGTERM);
+  wait_all(grace_s);
+  for (auto& c : children_) {
+    if (c.poll()) continue;
+    ::kill(c.pid(), SIGKILL);
+    while (!c.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 }  // namespace dcae

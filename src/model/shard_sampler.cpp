@@ -11,9 +11,9 @@ namespace dcae::model {
 
 ShardSampler::ShardSampler(const std::vector<std::filesystem::path>& shards, double voxel_fraction,
                            std::uint64_t seed, std::int64_t cache_mb, double validation_fraction)
-    : seed_(seed) {
+    : seed_(seed), voxel_fraction_(voxel_fraction) {
   if (shards.empty()) throw usage_error("no time-series shards given");
-  std::mt19937_64 rng(seed ^ 0x5a5a5a5aULL), held_out(seed ^ 0x7e57ULL);
+  std::mt19937_64 held_out(seed ^ 0x7e57ULL);
   for (std::size_t s = 0; s < shards.size(); ++s) {
     readers_.push_back(std::make_unique<io::ShardReader>(shards[s]));
     const auto& info = readers_.back()->info();
@@ -22,13 +22,10 @@ ShardSampler::ShardSampler(const std::vector<std::filesystem::path>& shards, dou
       throw input_error(shards[s].string() + ": has T = " + std::to_string(info.n_timepoints) +
                         ", the first shard has T = " + std::to_string(t_) + " (all shards must match)");
     }
-    std::vector<std::int64_t> rows(static_cast<std::size_t>(info.n_voxels));
-    for (std::int64_t r = 0; r < info.n_voxels; ++r) rows[static_cast<std::size_t>(r)] = r;
-    if (voxel_fraction < 1.0) {
-      std::shuffle(rows.begin(), rows.end(), rng);
-      rows.resize(static_cast<std::size_t>(std::max<double>(1.0, voxel_fraction * static_cast<double>(rows.size()))));
-      std::sort(rows.begin(), rows.end());
-    }
+    std::vector<std::int64_t> rows;
+    for (std::int64_t r = 0; r < info.n_voxels; ++r)
+      if (selected(static_cast<std::int32_t>(s), r)) rows.push_back(r);
+    if (rows.empty() && info.n_voxels > 0) rows.push_back(0);  // every run keeps a voxel
     std::vector<char> validation(rows.size(), 0);
     if (validation_fraction > 0 && rows.size() > 1) {
       std::vector<std::size_t> pick(rows.size());
@@ -43,6 +40,17 @@ ShardSampler::ShardSampler(const std::vector<std::filesystem::path>& shards, dou
   }
   const double block_mb = static_cast<double>(kBlockRows * t_) * 4.0 / 1048576.0;
   max_blocks_ = static_cast<std::size_t>(std::max(1.0, static_cast<double>(cache_mb) / block_mb));
+}
+
+bool ShardSampler::selected(std::int32_t shard, std::int64_t row) const {
+  if (voxel_fraction_ >= 1.0) return true;
+  std::uint64_t x = seed_ * 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(shard) << 40) ^ static_cast<std::uint64_t>(row);
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return static_cast<double>(x >> 11) / 9007199254740992.0 < voxel_fraction_;
 }
 
 std::vector<SampleRef> ShardSampler::epoch_order(std::int64_t epoch) const {

@@ -125,6 +125,19 @@ void configure_allocator() {
 #endif
 }
 
+torch::optim::AdagradOptions adagrad_options(const ModelConfig& c) {
+  return torch::optim::AdagradOptions(c.learning_rate).initial_accumulator_value(c.initial_accumulator).eps(c.eps);
+}
+
+std::vector<torch::Tensor> adagrad_sums(torch::optim::Adagrad& optimizer, const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> sums;
+  for (const auto& p : params)
+    sums.push_back(static_cast<torch::optim::AdagradParamState&>(
+                       *optimizer.state().at(c10::guts::to_string(p.unsafeGetTensorImpl())))
+                       .sum());
+  return sums;
+}
+
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
@@ -145,9 +158,7 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
   torch::manual_seed(cfg.seed);
   Autoencoder model(cfg, t);
   model->to(device);
-  torch::optim::Adagrad optimizer(model->parameters(), torch::optim::AdagradOptions(cfg.learning_rate)
-                                                           .initial_accumulator_value(cfg.initial_accumulator)
-                                                           .eps(cfg.eps));
+  torch::optim::Adagrad optimizer(model->parameters(), adagrad_options(cfg));
   State st;
   if (opt.resume && fs::exists(opt.checkpoint)) {
     auto ar = open_archive(opt.checkpoint);
@@ -298,9 +309,7 @@ void save_model_checkpoint(const fs::path& path, const ModelConfig& cfg, std::in
     throw runtime_error("save_model_checkpoint: " + std::to_string(adagrad_sums.size()) + " accumulators for " +
                         std::to_string(params.size()) + " parameters");
   }
-  torch::optim::Adagrad optimizer(params, torch::optim::AdagradOptions(cfg.learning_rate)
-                                              .initial_accumulator_value(cfg.initial_accumulator)
-                                              .eps(cfg.eps));
+  torch::optim::Adagrad optimizer(params, adagrad_options(cfg));
   for (std::size_t i = 0; i < adagrad_sums.size(); ++i) {
     auto& state = static_cast<torch::optim::AdagradParamState&>(
         *optimizer.state().at(c10::guts::to_string(params[i].unsafeGetTensorImpl())));

@@ -44,6 +44,11 @@ struct TrainResult {
 /// trimming above 1 GiB only): about 2x training throughput on one thread here.
 void configure_allocator();
 
+/// Adagrad's options for `config` (learning rate, initial accumulator, eps): every trainer's.
+torch::optim::AdagradOptions adagrad_options(const ModelConfig& config);
+/// Adagrad's accumulated squared gradients, one tensor per entry of `params`, in order.
+std::vector<torch::Tensor> adagrad_sums(torch::optim::Adagrad& optimizer, const std::vector<torch::Tensor>& params);
+
 /// The parsed device; throws usage_error when CUDA is asked for and LibTorch has none.
 torch::Device parse_device(const std::string& name);
 

@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "core/log.h"
-#include "dist/client.h"
-#include "dist/server.h"
+#include "ps/client.h"
+#include "ps/server.h"
 #include "model/autoencoder.h"
 #include "model/trainer.h"
 
@@ -89,22 +89,22 @@ int main(int argc, char** argv) {
   std::cout << "transfer\tfetch_ms\tfetch_GB/s\tfetch/memcpy\tpush_ms\tpush_GB/s\tpush/memcpy\t"
                "server_pushes/s\tserver_GB/s\tclients\tcold_fetch_GB/s\tcold_push_GB/s\n";
   for (const bool fp16 : {false, true}) {
-    dcae::dist::ServerOptions so;
+    dcae::ps::ServerOptions so;
     so.token = "bench";
     so.num_shards = shards;
     if (!unix_socket.empty()) so.listen = "unix:" + unix_socket;
-    dcae::dist::ParameterServer server(so);
+    dcae::ps::ParameterServer server(so);
     server.start();
-    dcae::dist::ClientOptions co;
+    dcae::ps::ClientOptions co;
     co.servers = {unix_socket.empty() ? "127.0.0.1:" + std::to_string(server.port()) : "unix:" + unix_socket};
     co.token = "bench";
     co.fp16 = fp16;
     co.chunk_values = chunk;
-    dcae::dist::PsClient client(co);
+    dcae::ps::Client client(co);
     client.connect();
-    dcae::dist::PartitionPlan plan;
+    dcae::ps::PartitionPlan plan;
     plan.run_rows = {1};
-    client.initialize(params, dcae::dist::AdagradSettings{}, plan);
+    client.initialize(params, dcae::ps::AdagradSettings{}, plan);
     std::vector<float> got(params.size()), grad(params.size());
     for (auto& x : grad) x = d(rng) * 0.01f;
     auto t0 = Clock::now();
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&] {
-        dcae::dist::PsClient pc(co);
+        dcae::ps::Client pc(co);
         pc.connect();
         std::vector<std::int64_t> v(static_cast<std::size_t>(pc.num_shards()), 0);
         while (!stop) {
