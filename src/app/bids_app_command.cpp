@@ -24,6 +24,7 @@
 #include "io/bids_layout.h"
 #include "io/derivatives.h"
 #include "io/json.h"
+#include "io/shard.h"
 
 namespace fs = std::filesystem;
 
@@ -65,12 +66,6 @@ std::string format_number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
-}
-
-/// The shard dcae-preproc writes for a run: <entities>_desc-preproc_timeseries.npy.
-std::string shard_stem(const io::BoldRun& r) {
-  const std::string name = io::bids_filename(r.entities, "bold", "");
-  return name.substr(0, name.size() - 5);
 }
 
 std::string timestamp() {
@@ -318,7 +313,7 @@ class BidsAppCommand final : public Command {
   }
 
   fs::path shard_of(const io::BoldRun& r) const {
-    return out_ / "shards" / (shard_stem(r) + "_desc-preproc_timeseries.npy");
+    return io::shard_path(out_ / "shards", io::run_name(r.entities), "preproc");
   }
 
   void group(const std::vector<io::BoldRun>& runs) {
@@ -392,7 +387,7 @@ class BidsAppCommand final : public Command {
       for (const auto* r : task_runs) {
         if (!r->events) throw input_error(r->bold.string() + ": no events.tsv, so its atoms cannot be scored");
         raw.push_back(shard_of(*r).string());
-        feat.push_back((features / (shard_stem(*r) + "_desc-features_timeseries.npy")).string());
+        feat.push_back(io::shard_path(features, io::run_name(r->entities), "features").string());
         events.push_back(r->events->string());
       }
       std::vector<std::string> dl = {"--atoms", std::to_string(args_->integer("atoms")), "--passes",

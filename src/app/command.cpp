@@ -137,6 +137,7 @@ const std::vector<Argument>& standard_arguments() {
     add("nthreads", ArgKind::kInt, "worker threads (0 = all cores)", "", "N");
     s.back().min = 0;
     s.back().default_value = "0";
+    s.back().aliases = {"n-cpus", "nprocs"};  // fMRIPrep's and BIDS-Apps' spellings
     add("config", ArgKind::kInputFile, "YAML file of option values (keys = option names); "
         "the command line overrides it", "", "FILE");
     add("usage-json", ArgKind::kFlag, "print the command's usage as JSON and exit");
@@ -222,7 +223,13 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
   cli.add_flag("-v,--verbose", verbose);
   cli.add_flag("-q,--quiet", quiet);
   cli.add_flag("--parse-only", parse_only);
-  auto* nthreads_opt = cli.add_option("--nthreads,--n-cpus,--nprocs", nthreads_text);
+  std::string nthreads_names;
+  for (const auto& a : standard_arguments())
+    if (a.name == "nthreads") {
+      nthreads_names = "--" + a.name;
+      for (const auto& al : a.aliases) nthreads_names += ",--" + al;
+    }
+  auto* nthreads_opt = cli.add_option(nthreads_names, nthreads_text);
   cli.add_option("--config", config_file);
 
   std::vector<const char*> cargv{usage.name.c_str()};

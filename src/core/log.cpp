@@ -13,6 +13,11 @@ std::string g_program = "dcae";  // guarded by g_mutex
 
 void set_level(Level lvl) { g_level = static_cast<int>(lvl); }
 Level level() { return static_cast<Level>(g_level.load()); }
+std::string program() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_program;
+}
+
 void set_program(std::string name) {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_program = std::move(name);

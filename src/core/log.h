@@ -14,6 +14,7 @@ void set_level(Level level);
 Level level();
 /// Sets the program name that prefixes each line ("dcae-simulate: ...").
 void set_program(std::string name);
+std::string program();
 
 /// Writes one line "program: [level] message" to stderr if `lvl` is enabled.
 void write(Level lvl, const std::string& message);

@@ -289,8 +289,7 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
   if (prefix.empty()) {
     if (common.empty()) prefix = "dataset";
     else {
-      prefix = io::bids_filename(common, "x", "");
-      prefix.resize(prefix.size() - 2);  // drop "_x"
+      prefix = io::run_name(common);
     }
     group_dir = folder_for(o.output_dir, common);
   }
@@ -306,8 +305,7 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
     const auto [first, n] = run_slice(i);
     RunResult rr;
     if (!run_entities[i].empty()) {
-      rr.name = io::bids_filename(run_entities[i], "x", "");
-      rr.name.resize(rr.name.size() - 2);
+      rr.name = io::run_name(run_entities[i]);
     } else {
       rr.name = d.signal_shards[i].stem().string();
     }

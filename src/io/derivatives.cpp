@@ -47,6 +47,12 @@ std::string bids_filename(const std::map<std::string, std::string>& entities,
   return name + suffix + extension;
 }
 
+std::string run_name(const std::map<std::string, std::string>& entities) {
+  std::string name = bids_filename(entities, "x", "");
+  name.resize(name.size() - 2);  // "_x"
+  return name;
+}
+
 std::filesystem::path derivative_path(const std::filesystem::path& out_root,
                                       const std::map<std::string, std::string>& source_entities,
                                       const std::map<std::string, std::string>& add,

@@ -21,6 +21,10 @@ const std::vector<std::string>& bids_entity_order();
 std::string bids_filename(const std::map<std::string, std::string>& entities,
                           const std::string& suffix, const std::string& extension);
 
+/// The name of a run by its entities, without suffix or extension:
+/// {sub: 01, task: motor, run: 01} → "sub-01_task-motor_run-01" (entities in BIDS order).
+std::string run_name(const std::map<std::string, std::string>& entities);
+
 /// The derivative of a source file: the source's entities, with `add` entities set/replaced
 /// (an empty value removes the entity), a new suffix and extension; placed in
 /// `<out>/sub-X[/ses-Y]/<datatype>/`.

@@ -8,6 +8,21 @@ namespace fs = std::filesystem;
 
 namespace dcae::io {
 
+std::filesystem::path shard_path(const std::filesystem::path& folder, const std::string& run, const std::string& desc) {
+  return folder / (run + "_desc-" + desc + "_timeseries.npy");
+}
+
+std::string shard_run(const std::filesystem::path& shard) {
+  std::string stem = shard.stem().string();
+  const std::string tail = "_timeseries";
+  if (stem.size() > tail.size() && stem.compare(stem.size() - tail.size(), tail.size(), tail) == 0) {
+    stem.resize(stem.size() - tail.size());
+    const auto desc = stem.rfind("_desc-");
+    if (desc != std::string::npos) stem.resize(desc);
+  }
+  return stem;
+}
+
 fs::path shard_sidecar(const fs::path& npy) {
   fs::path p = npy;
   return p.replace_extension(".json");

@@ -26,6 +26,13 @@ struct ShardInfo {
   nlohmann::json provenance = nlohmann::json::object();  ///< steps, parameters, versions
 };
 
+/// The one naming of shards: the series `desc` ("preproc", "features", "reconstruction") of
+/// run `run` ("sub-01_task-motor_run-01", io::run_name) is <folder>/<run>_desc-<desc>_timeseries.npy.
+std::filesystem::path shard_path(const std::filesystem::path& folder, const std::string& run, const std::string& desc);
+/// The run a shard holds, from its name: "…/sub-01_task-motor_run-01_desc-preproc_timeseries.npy"
+/// → "sub-01_task-motor_run-01" (a name without _desc-…_timeseries: its stem).
+std::string shard_run(const std::filesystem::path& shard);
+
 /// Sidecar path for a shard: "a/X.npy" → "a/X.json".
 std::filesystem::path shard_sidecar(const std::filesystem::path& npy);
 

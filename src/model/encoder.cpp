@@ -47,25 +47,18 @@ void encode_shard(const fs::path& checkpoint, const fs::path& shard, const fs::p
     bar.advance(static_cast<std::uint64_t>(count));
   }
   bar.finish();
-  std::string stem = shard.stem().string();
-  for (const char* suffix : {"_desc-preproc_timeseries", "_timeseries"}) {
-    const auto pos = stem.rfind(suffix);
-    if (pos != std::string::npos && pos + std::string(suffix).size() == stem.size()) {
-      stem.erase(pos);
-      break;
-    }
-  }
+  const std::string run = io::shard_run(shard);
   io::ShardInfo out = info;
   out.n_timepoints = f;
   out.source = shard.string();
   out.provenance = {{"Step", "dcae-encode"}, {"Checkpoint", checkpoint.string()}, {"CheckpointStep", ck.step},
                     {"Input", info.provenance}};
-  io::write_shard(out_dir / (stem + "_desc-features_timeseries.npy"), features, out);
+  io::write_shard(io::shard_path(out_dir, run, "features"), features, out);
   if (opt.reconstructions) {
     io::ShardInfo ri = info;
     ri.source = shard.string();
     ri.provenance = out.provenance;
-    io::write_shard(out_dir / (stem + "_desc-reconstruction_timeseries.npy"), recon, ri);
+    io::write_shard(io::shard_path(out_dir, run, "reconstruction"), recon, ri);
   }
   log::info("encoded ", n, " voxels of ", shard.filename().string(), " into ", f, " features each");
 }

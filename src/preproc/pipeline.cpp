@@ -1,8 +1,8 @@
 #include "preproc/pipeline.h"
 
-#include <unistd.h>
-
 #include <cmath>
+#include <map>
+#include <optional>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -140,8 +140,10 @@ RunInput resolve_run(const fs::path& bold, const std::optional<fs::path>& sideca
   return run;
 }
 
-PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, const fs::path& out_root) {
-  const std::string name = run.bold.string();
+namespace {
+
+/// Where a run's outputs go (BIDS-derivative names).
+PreprocOutputs output_paths(const RunInput& run, const PreprocOptions& opt, const fs::path& out_root) {
   PreprocOutputs out;
   auto deriv = [&](std::map<std::string, std::string> add, const std::string& suffix, const std::string& ext) {
     return io::derivative_path(out_root, run.entities, add, suffix, ext);
@@ -153,185 +155,228 @@ PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, co
   out.mask = deriv({{"space", space}, {"desc", "brain"}}, "mask", ".nii.gz");
   out.confounds = deriv({{"desc", "confounds"}}, "timeseries", ".tsv");
   out.confounds_sidecar = deriv({{"desc", "confounds"}}, "timeseries", ".json");
-  if (opt.write_shard) {
-    std::string stem = io::bids_filename(run.entities, "bold", "");
-    out.shard = out_root / "shards" /
-                (stem.substr(0, stem.size() - 5) + (to_template ? "_space-" + space : "") + "_desc-preproc_timeseries.npy");
-  }
+  if (opt.write_shard)
+    out.shard = io::shard_path(out_root / "shards", io::run_name(run.entities) + (to_template ? "_space-" + space : ""), "preproc");
+  return out;
+}
 
-  // Provenance: inputs' hashes, parameters and version. Unchanged → skip.
+/// Inputs' hashes, parameters and version: what makes two runs' outputs the same.
+nlohmann::json provenance_of(const RunInput& run, const PreprocOptions& opt) {
   nlohmann::json inputs = nlohmann::json::array();
-  inputs.push_back({{"path", name}, {"fnv1a64", file_hash(run.bold)}});
+  inputs.push_back({{"path", run.bold.string()}, {"fnv1a64", file_hash(run.bold)}});
   for (const auto& s : run.sidecars) inputs.push_back({{"path", s.string()}, {"fnv1a64", file_hash(s)}});
-  if (to_template) inputs.push_back({{"path", opt.template_image.string()}, {"fnv1a64", file_hash(opt.template_image)}});
-  const nlohmann::json provenance = {{"Version", kVersion}, {"Parameters", opt.to_json()}, {"Inputs", inputs}};
-  if (!opt.force && fs::exists(out.bold_sidecar) && fs::exists(out.bold) && fs::exists(out.mask) &&
-      fs::exists(out.confounds) && (!opt.write_shard || fs::exists(out.shard))) {
-    try {
-      if (io::read_json(out.bold_sidecar).value("DcaeProvenance", nlohmann::json()) == provenance) {
-        log::info(run.bold.filename().string(), ": outputs are up to date, skipped (use --force to redo)");
-        out.skipped = true;
-        return out;
-      }
-    } catch (const Error&) {
-      // An unreadable old sidecar: redo the run.
-    }
-  }
+  if (!opt.template_image.empty())
+    inputs.push_back({{"path", opt.template_image.string()}, {"fnv1a64", file_hash(opt.template_image)}});
+  return {{"Version", kVersion}, {"Parameters", opt.to_json()}, {"Inputs", inputs}};
+}
 
+/// Whether every output exists and the sidecar (written last) records `provenance`.
+bool up_to_date(const PreprocOutputs& out, const PreprocOptions& opt, const nlohmann::json& provenance) {
+  for (const fs::path* p : {&out.bold_sidecar, &out.bold, &out.mask, &out.confounds})
+    if (!fs::exists(*p)) return false;
+  if (opt.write_shard && !fs::exists(out.shard)) return false;
+  try {
+    return io::read_json(out.bold_sidecar).value("DcaeProvenance", nlohmann::json()) == provenance;
+  } catch (const Error&) {
+    return false;  // an unreadable old sidecar: redo the run
+  }
+}
+
+/// The run read and checked: 4-D, finite, with a TR, SliceTiming that fits.
+struct LoadedRun {
+  io::Image bold;
+  double tr = 0;
+  int slice_axis = 2;
+  bool slice_timing = false;  ///< slice-timing correction will run
+};
+
+LoadedRun load_run(const RunInput& run, const PreprocOptions& opt) {
+  const std::string name = run.bold.string();
   io::ImageRequirements req;
   req.min_ndim = 4;
   req.min_volumes = 2;
-  io::Image bold = io::Image::read(run.bold, req);
-  if (const auto bad = bold.count_nonfinite(); bad > 0) {
+  LoadedRun r{io::Image::read(run.bold, req)};
+  if (const auto bad = r.bold.count_nonfinite(); bad > 0)
     throw input_error(name + ": " + std::to_string(bad) + " voxel values are NaN or infinite");
-  }
-  double tr = bold.header().tr_s;
+  r.tr = r.bold.header().tr_s;
   if (run.repetition_time_s) {
-    if (tr > 0 && std::fabs(tr - *run.repetition_time_s) > 0.01 * *run.repetition_time_s) {
-      log::warn(name, ": header TR ", tr, " s differs from the sidecar's RepetitionTime ",
-                *run.repetition_time_s, " s; using the sidecar");
-    }
-    tr = *run.repetition_time_s;
+    if (r.tr > 0 && std::fabs(r.tr - *run.repetition_time_s) > 0.01 * *run.repetition_time_s)
+      log::warn(name, ": header TR ", r.tr, " s differs from the sidecar's RepetitionTime ", *run.repetition_time_s,
+                " s; using the sidecar");
+    r.tr = *run.repetition_time_s;
   }
-  if (!(tr > 0)) throw input_error(name + ": no repetition time (header pixdim[4] is 0 and no sidecar gives RepetitionTime)");
-  bold.header().tr_s = tr;
-  const int slice_axis = bold.header().slice_dim >= 1 && bold.header().slice_dim <= 3 ? bold.header().slice_dim - 1 : 2;
-  const bool do_stc = opt.slice_timing && !run.slice_timing_s.empty();
-  if (do_stc && static_cast<std::int64_t>(run.slice_timing_s.size()) != bold.header().dim[static_cast<std::size_t>(slice_axis)]) {
-    const std::string src = run.sidecars.empty() ? name : run.sidecars.back().string();
-    throw input_error(src + ": SliceTiming has " + std::to_string(run.slice_timing_s.size()) +
-                      " entries but " + name + " has " +
-                      std::to_string(bold.header().dim[static_cast<std::size_t>(slice_axis)]) + " slices");
-  }
-  if (do_stc) {
-    for (double st : run.slice_timing_s) {
-      if (!(st >= 0 && st < tr)) {
-        throw input_error((run.sidecars.empty() ? name : run.sidecars.back().string()) +
-                          ": SliceTiming value " + std::to_string(st) + " s is outside [0, TR)");
-      }
-    }
-  }
+  if (!(r.tr > 0)) throw input_error(name + ": no repetition time (header pixdim[4] is 0 and no sidecar gives RepetitionTime)");
+  r.bold.header().tr_s = r.tr;
+  const int slice_dim = r.bold.header().slice_dim;
+  r.slice_axis = slice_dim >= 1 && slice_dim <= 3 ? slice_dim - 1 : 2;
+  r.slice_timing = opt.slice_timing && !run.slice_timing_s.empty();
+  if (!r.slice_timing) return r;
+  const std::string src = run.sidecars.empty() ? name : run.sidecars.back().string();
+  const auto slices = r.bold.header().dim[static_cast<std::size_t>(r.slice_axis)];
+  if (static_cast<std::int64_t>(run.slice_timing_s.size()) != slices)
+    throw input_error(src + ": SliceTiming has " + std::to_string(run.slice_timing_s.size()) + " entries but " + name +
+                      " has " + std::to_string(slices) + " slices");
+  for (double st : run.slice_timing_s)
+    if (!(st >= 0 && st < r.tr))
+      throw input_error(src + ": SliceTiming value " + std::to_string(st) + " s is outside [0, TR)");
+  return r;
+}
 
+/// What the steps produce besides the corrected run.
+struct Processed {
+  std::vector<io::MotionParams> motion;
+  std::int64_t reference_index = -1;  ///< -1: no motion correction
+  std::vector<std::uint8_t> mask;
+  std::vector<double> dvars;
+  double scale = 1.0;
+  std::optional<AffineMap> to_space;
+};
+
+/// FEAT's steps in FEAT's order, on r.bold in place.
+Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt) {
+  io::Image& bold = r.bold;
+  Processed p;
+  p.motion.assign(static_cast<std::size_t>(bold.nt()), io::MotionParams{});
   // 1–2. Motion correction to the reference volume.
-  std::vector<io::MotionParams> motion(static_cast<std::size_t>(bold.nt()), io::MotionParams{});
-  std::int64_t reference_index = -1;
   if (opt.motion_correction) {
     auto mc = motion_correct(bold, opt.motion);
-    motion = mc.params;
-    reference_index = mc.reference_index;
+    p.motion = mc.params;
+    p.reference_index = mc.reference_index;
   }
   // 3. Slice timing to the middle of the TR.
-  if (do_stc) {
-    slice_timing_correct(bold, run.slice_timing_s, slice_axis, tr);
+  if (r.slice_timing) {
+    slice_timing_correct(bold, run.slice_timing_s, r.slice_axis, r.tr);
   } else {
     log::info(run.bold.filename().string(), ": no SliceTiming", opt.slice_timing ? " in the metadata" : " (switched off)",
               ", slice-timing correction skipped");
   }
   // 4. Brain mask from the mean of the corrected run.
   const auto mean = temporal_mean(bold);
-  std::vector<std::uint8_t> mask = brain_mask(bold.header(), mean, opt.mask);
-  const std::vector<double> dv = dvars(bold, mask);
+  p.mask = brain_mask(bold.header(), mean, opt.mask);
+  p.dvars = dvars(bold, p.mask);
   // 5–7. Smoothing in the mask, grand-mean scaling, high-pass filter.
-  smooth(bold, mask, opt.fwhm_mm);
-  double scale = 1.0;
-  if (opt.grand_mean > 0) scale = grand_mean_scale(bold, mask, opt.grand_mean);
+  smooth(bold, p.mask, opt.fwhm_mm);
+  if (opt.grand_mean > 0) p.scale = grand_mean_scale(bold, p.mask, opt.grand_mean);
   if (opt.highpass_s > 0) highpass_filter(bold, opt.highpass_s);
   // 8. Optional: 12-DOF affine registration of the mean image to the template, then the run
   // and its mask resampled into the template's grid.
-  std::optional<AffineMap> to_space;
-  if (to_template) {
+  if (!opt.template_image.empty()) {
     io::ImageRequirements three_d;
     three_d.max_ndim = 3;
     const io::Image templ = io::Image::read(opt.template_image, three_d);
-    to_space = register_to_template(bold.header(), mean, templ);
-    mask = resample_mask(bold.header(), mask, *to_space, templ.header());
-    bold = resample_run(bold, *to_space, templ.header());
+    p.to_space = register_to_template(bold.header(), mean, templ);
+    p.mask = resample_mask(bold.header(), p.mask, *p.to_space, templ.header());
+    bold = resample_run(bold, *p.to_space, templ.header());
   }
   const auto nvox = static_cast<std::size_t>(bold.header().voxels_per_volume());
   for (std::int64_t t = 0; t < bold.nt(); ++t) {
     float* v = bold.volume(t);
-    for (std::size_t i = 0; i < nvox; ++i) if (!mask[i]) v[i] = 0.f;
+    for (std::size_t i = 0; i < nvox; ++i)
+      if (!p.mask[i]) v[i] = 0.f;
   }
+  return p;
+}
 
-  // Stage every output in a hidden folder, then move them into place (sidecar last).
-  const fs::path stage = out_root / (".dcae-preproc.tmp" + std::to_string(::getpid()));
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() { std::error_code ec; fs::remove_all(p, ec); }
-  } cleanup{stage};
-  fs::create_directories(stage);
-  auto staged = [&](const fs::path& final_path) { return stage / final_path.filename(); };
-
-  bold.write(staged(out.bold));
-  io::Image mask_img(bold.header());
-  mask_img.header().dim[3] = 1;
-  mask_img.data().assign(mask.begin(), mask.end());
-  mask_img.write(staged(out.mask), {io::StoredType::kUInt8, 1});
-
-  const auto fd = io::framewise_displacement(motion);
+std::string confounds_tsv(const Processed& p) {
+  const auto fd = io::framewise_displacement(p.motion);
   std::ostringstream tsv;
   for (const char* c : io::kMotionColumns) tsv << c << '\t';
   tsv << "framewise_displacement\tdvars\n";
-  for (std::size_t t = 0; t < motion.size(); ++t) {
-    for (double v : motion[t]) tsv << tsv_number(v) << '\t';
-    tsv << (t ? tsv_number(fd[t]) : "n/a") << '\t' << (t ? tsv_number(dv[t]) : "n/a") << '\n';
+  for (std::size_t t = 0; t < p.motion.size(); ++t) {
+    for (double v : p.motion[t]) tsv << tsv_number(v) << '\t';
+    tsv << (t ? tsv_number(fd[t]) : "n/a") << '\t' << (t ? tsv_number(p.dvars[t]) : "n/a") << '\n';
   }
-  write_file_atomic(staged(out.confounds), tsv.str());
+  return tsv.str();
+}
+
+nlohmann::json confounds_sidecar(const Processed& p) {
   nlohmann::json cj;
   for (int a = 0; a < 3; ++a) {
-    cj[io::kMotionColumns[a]] = {{"Description", std::string("Translation along ") + "xyz"[a] + ", relative to the reference volume"}, {"Units", "mm"}};
-    cj[io::kMotionColumns[a + 3]] = {{"Description", std::string("Rotation about ") + "xyz"[a] + " (R = Rz*Rx*Ry about the grid centre), relative to the reference volume"}, {"Units", "degrees"}};
+    cj[io::kMotionColumns[a]] = {{"Description", std::string("Translation along ") + "xyz"[a] + ", relative to the reference volume"},
+                                 {"Units", "mm"}};
+    cj[io::kMotionColumns[a + 3]] = {{"Description", std::string("Rotation about ") + "xyz"[a] +
+                                                         " (R = Rz*Rx*Ry about the grid centre), relative to the reference volume"},
+                                     {"Units", "degrees"}};
   }
-  cj["framewise_displacement"] = {{"Description", "Framewise displacement (Power et al. 2012), rotations on a 50 mm sphere"}, {"Units", "mm"}};
-  cj["dvars"] = {{"Description", "DVARS: RMS over the brain mask of the volume-to-volume change of the motion-corrected data (before smoothing and scaling)"}, {"Units", "arbitrary (input intensity)"}};
-  cj["ReferenceVolume"] = reference_index >= 0 ? nlohmann::json(reference_index) : nlohmann::json("mean");
-  io::write_json(staged(out.confounds_sidecar), cj);
+  cj["framewise_displacement"] = {{"Description", "Framewise displacement (Power et al. 2012), rotations on a 50 mm sphere"},
+                                  {"Units", "mm"}};
+  cj["dvars"] = {{"Description", "DVARS: RMS over the brain mask of the volume-to-volume change of the motion-corrected data "
+                                 "(before smoothing and scaling)"},
+                 {"Units", "arbitrary (input intensity)"}};
+  cj["ReferenceVolume"] = p.reference_index >= 0 ? nlohmann::json(p.reference_index) : nlohmann::json("mean");
+  return cj;
+}
 
+nlohmann::json bold_sidecar(const LoadedRun& r, const Processed& p, const RunInput& run, const PreprocOptions& opt,
+                            const nlohmann::json& provenance) {
+  nlohmann::json bj = {{"RepetitionTime", r.tr},
+                       {"SkullStripped", false},
+                       {"SliceTimingCorrected", r.slice_timing},
+                       {"StartTime", r.slice_timing ? r.tr / 2 : 0.0},
+                       {"Sources", nlohmann::json::array({run.bold.string()})},
+                       {"GrandMeanScaleFactor", p.scale},
+                       {"DcaeProvenance", provenance}};
+  if (p.to_space) {
+    nlohmann::json m = nlohmann::json::array();
+    for (const auto& row : p.to_space->matrix) m.push_back(row);
+    bj["SpatialReference"] = opt.template_image.string();
+    bj["TemplateTransform"] = {{"Description", "affine map of world points (mm) from the template to the run: "
+                                               "p_run = Matrix * p_template + Offset"},
+                               {"Matrix", m},
+                               {"Offset", p.to_space->offset}};
+  }
+  return bj;
+}
+
+/// Writes every output under a temporary name, then renames them into place together, the
+/// bold sidecar (which marks a complete run) last. The shard (with its own sidecar, each
+/// atomic) is written first: a run cut short leaves no sidecar, so it is redone.
+void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processed& p, const RunInput& run,
+                   const PreprocOptions& opt, const nlohmann::json& provenance) {
+  for (const fs::path* f : {&out.bold, &out.mask, &out.confounds, &out.confounds_sidecar, &out.bold_sidecar})
+    fs::create_directories(f->parent_path());
   if (opt.write_shard) {
-    ShardData sd = extract_shard(bold, mask);
-    sd.info.source = name;
+    ShardData sd = extract_shard(r.bold, p.mask);
+    sd.info.source = run.bold.string();
     sd.info.mask = out.mask.string();
     // What a scorer needs to compare the series with a task design as FEAT does: the time each
     // volume represents (StartTime, as in the BOLD sidecar) and the high-pass applied.
     sd.info.provenance = {{"Steps", "dcae-preproc"},
                           {"Parameters", opt.to_json()},
-                          {"SliceTimingCorrected", do_stc},
-                          {"StartTime", do_stc ? tr / 2 : 0.0},
+                          {"SliceTimingCorrected", r.slice_timing},
+                          {"StartTime", r.slice_timing ? r.tr / 2 : 0.0},
                           {"HighPassCutoff", opt.highpass_s},
                           {"Version", kVersion}};
-    io::write_shard(staged(out.shard), sd.data, sd.info);
+    fs::create_directories(out.shard.parent_path());
+    io::write_shard(out.shard, sd.data, sd.info);
   }
-  nlohmann::json sources = nlohmann::json::array({name});
-  nlohmann::json bj = {{"RepetitionTime", tr},
-                             {"SkullStripped", false},
-                             {"SliceTimingCorrected", do_stc},
-                             {"StartTime", do_stc ? tr / 2 : 0.0},
-                             {"Sources", sources},
-                             {"GrandMeanScaleFactor", scale},
-                             {"DcaeProvenance", provenance}};
-  if (to_space) {
-    nlohmann::json m = nlohmann::json::array();
-    for (const auto& row : to_space->matrix) m.push_back(row);
-    bj["SpatialReference"] = opt.template_image.string();
-    bj["TemplateTransform"] = {{"Description", "affine map of world points (mm) from the template to the run: "
-                                               "p_run = Matrix * p_template + Offset"},
-                               {"Matrix", m}, {"Offset", to_space->offset}};
-  }
-  io::write_json(staged(out.bold_sidecar), bj);
-
-  std::vector<std::pair<fs::path, fs::path>> moves = {{staged(out.bold), out.bold}, {staged(out.mask), out.mask},
-                                                      {staged(out.confounds), out.confounds},
-                                                      {staged(out.confounds_sidecar), out.confounds_sidecar}};
-  if (opt.write_shard) {
-    moves.emplace_back(staged(out.shard), out.shard);
-    moves.emplace_back(io::shard_sidecar(staged(out.shard)), io::shard_sidecar(out.shard));
-  }
-  moves.emplace_back(staged(out.bold_sidecar), out.bold_sidecar);  // last: marks completion
-  for (const auto& [from, to] : moves) {
-    fs::create_directories(to.parent_path());
-    fs::rename(from, to);
-  }
+  AtomicOutput bold(out.bold), mask(out.mask), confounds(out.confounds), confounds_json(out.confounds_sidecar),
+      bold_json(out.bold_sidecar);
+  r.bold.write(bold.temp_path());
+  io::Image mask_img(r.bold.header());
+  mask_img.header().dim[3] = 1;
+  mask_img.data().assign(p.mask.begin(), p.mask.end());
+  mask_img.write(mask.temp_path(), {io::StoredType::kUInt8, 1});
+  write_file_atomic(confounds.temp_path(), confounds_tsv(p));
+  io::write_json(confounds_json.temp_path(), confounds_sidecar(p));
+  io::write_json(bold_json.temp_path(), bold_sidecar(r, p, run, opt, provenance));
+  commit_all({&bold, &mask, &confounds, &confounds_json, &bold_json});
   log::info(run.bold.filename().string(), ": wrote ", out.bold.string());
+}
+
+}  // namespace
+
+PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, const fs::path& out_root) {
+  PreprocOutputs out = output_paths(run, opt, out_root);
+  const nlohmann::json provenance = provenance_of(run, opt);
+  if (!opt.force && up_to_date(out, opt, provenance)) {
+    log::info(run.bold.filename().string(), ": outputs are up to date, skipped (use --force to redo)");
+    out.skipped = true;
+    return out;
+  }
+  LoadedRun r = load_run(run, opt);
+  const Processed p = run_steps(r, run, opt);
+  write_outputs(out, r, p, run, opt, provenance);
   return out;
 }
 

@@ -443,9 +443,7 @@ void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool
         run.bold.write(func / io::bids_filename(ent, "bold", ".nii.gz"), {io::StoredType::kInt16Scaled, 1});
         io::write_bids_events(func / io::bids_filename(ent, "events", ".tsv"), run.events);
         const fs::path gt = root / "derivatives" / "groundtruth" / ("sub-" + sub) / "func";
-        std::string prefix = io::bids_filename(ent, "x", "");
-        prefix.pop_back();  // "..._x" → "..._"
-        write_ground_truth(run, grid, cfg.tr_s, gt, prefix);
+        write_ground_truth(run, grid, cfg.tr_s, gt, io::run_name(ent) + "_");
       } else {
         const std::string name = "tfMRI_" + hcp_task + "_" + (r == 0 ? "LR" : "RL");
         const fs::path dir = root / sub / "MNINonLinear" / "Results" / name;

@@ -11,6 +11,7 @@
 #include "io/shard.h"
 #include "preproc/intensity.h"
 #include "sim/simulator.h"
+#include "test_state.h"
 
 namespace dcae::test {
 
@@ -19,10 +20,10 @@ namespace dcae::test {
 /// simulates. Returns `path`.
 inline std::filesystem::path write_simulated_shard(const std::filesystem::path& path, const sim::SimulationConfig& config,
                                                    int subject, int run, const std::string& source = "") {
-  const log::Level level = log::level();
-  log::set_level(log::Level::kWarning);
-  const sim::SimulatedRun r = sim::simulate_run(config, subject, run);
-  log::set_level(level);
+  const sim::SimulatedRun r = [&] {
+    const LogLevel quiet(log::Level::kWarning);
+    return sim::simulate_run(config, subject, run);
+  }();
   preproc::ShardData sd = preproc::extract_shard(r.bold, r.brain);
   if (!source.empty()) sd.info.source = source;
   io::write_shard(path, sd.data, sd.info);

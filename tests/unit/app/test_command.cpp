@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "test_data.h"
+#include "test_state.h"
 
 namespace dcae::app {
 namespace {
@@ -160,12 +161,6 @@ class Recorder final : public Command {
   bool ran = false;
 };
 
-int call(Command& c, std::vector<std::string> args) {
-  args.insert(args.begin(), "dcae-demo");
-  std::vector<char*> argv;
-  for (auto& s : args) argv.push_back(s.data());
-  return run_main(c, static_cast<int>(argv.size()), argv.data());
-}
 }  // namespace
 
 TEST(Command, RunMainMapsOutcomesToExitCodes) {
@@ -173,24 +168,24 @@ TEST(Command, RunMainMapsOutcomesToExitCodes) {
   const std::string d = dir.path().string();
   Recorder r;
   testing::internal::CaptureStdout();
-  EXPECT_EQ(call(r, {"--help"}), 0);
+  EXPECT_EQ(test::call(r, {"--help"}), 0);
   EXPECT_NE(testing::internal::GetCapturedStdout().find("Usage: dcae-demo bids_dir"), std::string::npos);
   testing::internal::CaptureStdout();
-  EXPECT_EQ(call(r, {"--version"}), 0);
+  EXPECT_EQ(test::call(r, {"--version"}), 0);
   EXPECT_NE(testing::internal::GetCapturedStdout().find("dcae-demo 0."), std::string::npos);
   testing::internal::CaptureStdout();
-  EXPECT_EQ(call(r, {d, "--parse-only", "--subjects", "5"}), 0);
+  EXPECT_EQ(test::call(r, {d, "--parse-only", "--subjects", "5"}), 0);
   EXPECT_NE(testing::internal::GetCapturedStdout().find("\"subjects\": 5"), std::string::npos);
   EXPECT_FALSE(r.ran);
   testing::internal::CaptureStderr();
-  EXPECT_EQ(call(r, {d, "--subjects", "11"}), 2);
+  EXPECT_EQ(test::call(r, {d, "--subjects", "11"}), 2);
   const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("dcae-demo: [error] --subjects must be <= 10"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);  // one line
   testing::internal::CaptureStderr();
-  EXPECT_EQ(call(r, {d, "--subjects", "9"}), 1);
+  EXPECT_EQ(test::call(r, {d, "--subjects", "9"}), 1);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("sub-09_bold.nii.gz: truncated"), std::string::npos);
-  EXPECT_EQ(call(r, {d, "-q"}), 0);
+  EXPECT_EQ(test::call(r, {d, "-q"}), 0);
   EXPECT_TRUE(r.ran);
 }
 

@@ -10,19 +10,13 @@
 #include "io/shard.h"
 #include "sim/simulator.h"
 #include "test_data.h"
+#include "test_state.h"
 
 namespace fs = std::filesystem;
 
 namespace dcae::app {
 namespace {
 
-int call(std::vector<std::string> args) {
-  auto cmd = make_preproc_command();
-  args.insert(args.begin(), "dcae-preproc");
-  std::vector<char*> argv;
-  for (auto& s : args) argv.push_back(s.data());
-  return run_main(*cmd, static_cast<int>(argv.size()), argv.data());
-}
 
 /// A small simulated BIDS dataset (one run, interleaved slices) in `dir`/bids.
 fs::path simulate(const test::TempDir& dir) {
@@ -33,7 +27,7 @@ fs::path simulate(const test::TempDir& dir) {
   c.tr_s = 2.0;
   c.volumes = 40;
   c.slice_order = sim::SliceOrder::kInterleaved;
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   sim::simulate_dataset(c, dir / "bids");
   return dir / "bids" / "sub-01" / "func" / "sub-01_task-motor_run-01_bold.nii.gz";
 }
@@ -51,7 +45,7 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   test::TempDir dir;
   const fs::path bold = simulate(dir);
   const fs::path out = dir / "out";
-  ASSERT_EQ(call({bold.string(), out.string(), "-q"}), 0);
+  ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), out.string(), "-q"}), 0);
   const fs::path func = out / "sub-01" / "func";
   const std::string stem = "sub-01_task-motor_run-01_";
   for (const char* f : {"desc-preproc_bold.nii.gz", "desc-preproc_bold.json", "desc-brain_mask.nii.gz",
@@ -98,13 +92,11 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   EXPECT_EQ(shard.info().n_voxels, static_cast<std::int64_t>(in_mask));
   // Nothing staged is left behind; an identical re-run is skipped (the outputs keep their time).
   const auto before = fs::last_write_time(func / (stem + "desc-preproc_bold.nii.gz"));
-  log::set_level(log::Level::kInfo);
   testing::internal::CaptureStderr();
-  ASSERT_EQ(call({bold.string(), out.string()}), 0);
+  ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), out.string()}), 0);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("up to date, skipped"), std::string::npos);
   EXPECT_EQ(fs::last_write_time(func / (stem + "desc-preproc_bold.nii.gz")), before);
   EXPECT_EQ(count_files(out), 8u);  // 5 derivatives, the shard and its sidecar, dataset_description.json
-  log::set_level(log::Level::kInfo);
 }
 
 TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {
@@ -116,7 +108,7 @@ TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {
     std::vector<std::string> args = {input.string(), out.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     testing::internal::CaptureStderr();
-    EXPECT_EQ(call(args), 1) << needle;
+    EXPECT_EQ(test::call(*make_preproc_command(), args), 1) << needle;
     const std::string err = testing::internal::GetCapturedStderr();
     EXPECT_NE(err.find(needle), std::string::npos) << err;
     EXPECT_EQ(count_files(out), 0u) << needle;
@@ -144,7 +136,6 @@ TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {
   test::put(bad / "st.json", R"({"RepetitionTime": 2.0, "SliceTiming": [0, 0.5, 1.0]})");
   expect_fails(bad / "sub-01_task-d_bold.nii.gz", "st.json: SliceTiming has 3 entries",
                {"--sidecar", (bad / "st.json").string()});
-  log::set_level(log::Level::kInfo);
 }
 
 }  // namespace dcae::app
@@ -156,7 +147,7 @@ TEST(PreprocCommand, TemplateSpaceOutputs) {
   DCAE_REQUIRE_DATA(templ);
   test::TempDir dir;
   const fs::path bold = simulate(dir);
-  ASSERT_EQ(call({bold.string(), (dir / "out").string(), "-q", "--template", templ.string(), "--no-shard"}), 0);
+  ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), (dir / "out").string(), "-q", "--template", templ.string(), "--no-shard"}), 0);
   const fs::path func = dir / "out" / "sub-01" / "func";
   const io::Image pre = io::Image::read(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.nii.gz");
   EXPECT_EQ(pre.header().dim, (std::array<std::int64_t, 4>{91, 109, 91, 40}));  // the template's grid
@@ -169,7 +160,6 @@ TEST(PreprocCommand, TemplateSpaceOutputs) {
   EXPECT_LT(in_mask, static_cast<double>(mask.data().size()) / 2);
   const auto sidecar = io::read_json(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.json");
   EXPECT_EQ(sidecar["TemplateTransform"]["Matrix"].size(), 3u);
-  log::set_level(log::Level::kInfo);
 }
 
 }  // namespace dcae::app

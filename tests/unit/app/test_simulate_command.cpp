@@ -8,23 +8,17 @@
 #include "io/bids_layout.h"
 #include "io/nifti.h"
 #include "test_data.h"
+#include "test_state.h"
 
 namespace fs = std::filesystem;
 
 namespace dcae::app {
 namespace {
-int call(std::vector<std::string> args) {
-  auto cmd = make_simulate_command();
-  args.insert(args.begin(), "dcae-simulate");
-  std::vector<char*> argv;
-  for (auto& s : args) argv.push_back(s.data());
-  return run_main(*cmd, static_cast<int>(argv.size()), argv.data());
-}
 }  // namespace
 
 TEST(SimulateCommand, WritesTheRequestedDataset) {
   test::TempDir dir;
-  ASSERT_EQ(call({(dir / "ds").string(), "-q", "--subjects", "1", "--runs", "2", "--grid", "20", "24", "18",
+  ASSERT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "-q", "--subjects", "1", "--runs", "2", "--grid", "20", "24", "18",
                   "--voxel-size", "7", "7", "7", "--tr", "1.5", "--volumes", "40"}),
             0);
   const auto layout = io::BidsLayout::open(dir / "ds");
@@ -39,9 +33,9 @@ TEST(SimulateCommand, WritesTheRequestedDataset) {
 TEST(SimulateCommand, BadOptionsFailWithoutOutput) {
   test::TempDir dir;
   testing::internal::CaptureStderr();
-  EXPECT_EQ(call({(dir / "ds").string(), "--volumes", "5"}), 2);
-  EXPECT_EQ(call({(dir / "ds").string(), "--tr", "0.2", "--volumes", "20"}), 2);  // 4 s run
-  EXPECT_EQ(call({(dir / "ds").string(), "--layout", "hcp", "--runs", "3"}), 2);
+  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "--volumes", "5"}), 2);
+  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "--tr", "0.2", "--volumes", "20"}), 2);  // 4 s run
+  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "--layout", "hcp", "--runs", "3"}), 2);
   const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("--volumes must be >= 10"), std::string::npos) << err;
   EXPECT_NE(err.find("shorter than 30 s"), std::string::npos) << err;
@@ -51,11 +45,11 @@ TEST(SimulateCommand, BadOptionsFailWithoutOutput) {
 TEST(SimulateCommand, ConfigFileIsStrict) {
   test::TempDir dir;
   std::ofstream(dir / "sim.yaml") << "subjects: 1\nvolumes: 40\ngrid: [16, 16, 16]\nvoxel_size: [8, 8, 8]\n";
-  EXPECT_EQ(call({(dir / "ds").string(), "-q", "--config", (dir / "sim.yaml").string(), "--tr", "2"}), 0);
+  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "-q", "--config", (dir / "sim.yaml").string(), "--tr", "2"}), 0);
   EXPECT_EQ(io::Image::read_header(dir / "ds" / "sub-01" / "func" / "sub-01_task-motor_run-01_bold.nii.gz").dim[3], 40);
   std::ofstream(dir / "bad.yaml") << "subject: 1\n";
   testing::internal::CaptureStderr();
-  EXPECT_EQ(call({(dir / "ds2").string(), "--config", (dir / "bad.yaml").string()}), 2);
+  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds2").string(), "--config", (dir / "bad.yaml").string()}), 2);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("bad.yaml:1:1: unknown key 'subject'"), std::string::npos);
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_state.h"
+
 #include <thread>
 #include <vector>
 
@@ -27,27 +29,25 @@ TEST(Progress, LogsRateAndEtaWhenNotATerminal) {
 
 TEST(Progress, SilentWhenQuiet) {
   ProgressBar::set_terminal_override(1);
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   testing::internal::CaptureStderr();
   {
     ProgressBar bar("x", 10);
     bar.advance(10);
   }
   const std::string err = testing::internal::GetCapturedStderr();
-  log::set_level(log::Level::kInfo);
   ProgressBar::set_terminal_override(-1);
   EXPECT_EQ(err, "");
 }
 
 TEST(Progress, CountsFromManyThreads) {
   ProgressBar::set_terminal_override(0);
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   ProgressBar bar("x", 4000);
   std::vector<std::thread> ts;
   for (int t = 0; t < 4; ++t) ts.emplace_back([&] { for (int i = 0; i < 1000; ++i) bar.advance(); });
   for (auto& t : ts) t.join();
   EXPECT_EQ(bar.done(), 4000u);
-  log::set_level(log::Level::kInfo);
   ProgressBar::set_terminal_override(-1);
 }
 

@@ -17,6 +17,7 @@
 #include "preproc/pipeline.h"
 #include "sim/simulator.h"
 #include "test_data.h"
+#include "test_state.h"
 
 namespace fs = std::filesystem;
 
@@ -37,7 +38,7 @@ SimulatedShard simulated(const test::TempDir& dir, std::array<std::int64_t, 3> g
   c.volumes = volumes;
   c.motion_mm = c.motion_deg = 0;
   c.spikes = 0;
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   SimulatedShard s{dir / "sub-01_task-motor_desc-preproc_timeseries.npy", dir / "sub-01_task-motor_events.tsv",
                    sim::simulate_run(c, 0, 0)};
   io::ImageHeader h = s.run.bold.header();
@@ -84,7 +85,7 @@ std::vector<PreprocessedRun> preprocessed(const test::TempDir& dir, double signa
   c.motion_mm = c.motion_deg = 0;
   c.spikes = 0;
   c.signal_pct = signal_pct;
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   sim::simulate_dataset(c, dir / "bids");
   std::vector<PreprocessedRun> out;
   for (int s = 0; s < subjects; ++s) {

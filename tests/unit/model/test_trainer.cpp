@@ -80,7 +80,6 @@ LossFall train_600(ModelConfig c) {
     f.first += losses[i] / 10, f.last += losses[j] / 10, f.first_mse += mses[i] / 10, f.last_mse += mses[j] / 10;
   }
   std::printf("loss: first 10 steps %.4f (MSE %.4f), last 10 steps %.4f (MSE %.4f)\n", f.first, f.first_mse, f.last, f.last_mse);
-  log::set_level(log::Level::kInfo);
   return f;
 }
 
@@ -141,7 +140,6 @@ TEST(Trainer, HeldOutVoxelsMeasureTheValidationLossAndStopAPlateau) {
   c.patience = 0;
   c.epochs = 4;
   EXPECT_EQ(train(c, shards, o).stop_reason, "epochs");
-  log::set_level(log::Level::kInfo);
 }
 
 TEST(Trainer, ResumedRunEndsWithTheSameParameters) {
@@ -165,7 +163,6 @@ TEST(Trainer, ResumedRunEndsWithTheSameParameters) {
   const auto a = params_of(whole.checkpoint), b = params_of(part.checkpoint);
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
-  log::set_level(log::Level::kInfo);
 }
 
 TEST(Trainer, CheckpointOfAnotherArchitectureIsRefused) {
@@ -192,7 +189,6 @@ TEST(Trainer, CheckpointOfAnotherArchitectureIsRefused) {
     test::expect_error([] { parse_device("cuda:0"); }, ExitCode::kBadUsage, {"--device cuda:0", "no CUDA"});
   }
   test::expect_error([] { parse_device("tpu"); }, ExitCode::kBadUsage, {"cpu or cuda:N"});
-  log::set_level(log::Level::kInfo);
 }
 
 }  // namespace dcae::model

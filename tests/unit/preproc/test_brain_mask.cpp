@@ -9,6 +9,7 @@
 #include "preproc/motion_correction.h"
 #include "sim/simulator.h"
 #include "test_data.h"
+#include "test_state.h"
 
 namespace dcae::preproc {
 namespace {
@@ -25,7 +26,7 @@ double dice(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>&
 // brain estimate before dilation reaches it at 3 mm (0.954; 0.945 at 4 mm). Asserted: that
 // case; all four numbers are printed.
 TEST(BrainMask, MatchesTheSimulatedBrain) {
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   for (double voxel : {4.0, 3.0}) {
     sim::SimulationConfig c;
     c.voxel_mm = {voxel, voxel, voxel};
@@ -47,7 +48,6 @@ TEST(BrainMask, MatchesTheSimulatedBrain) {
     }
     EXPECT_GT(d, 0.8) << voxel << " mm, dilated once";
   }
-  log::set_level(log::Level::kInfo);
 }
 
 TEST(BrainMask, CoversTheBrainOfRealEpi) {

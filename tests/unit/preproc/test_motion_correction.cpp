@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_state.h"
+
 #include <cmath>
 
 #include "core/error.h"
@@ -44,11 +46,10 @@ sim::SimulationConfig motion_config(double voxel_mm) {
 }  // namespace
 
 TEST(MotionCorrection, RecoversSimulatedMotionAt4mm) {
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   const sim::SimulationConfig c = motion_config(4.0);
   sim::SimulatedRun run = sim::simulate_run(c, 0, 0);
   const MotionCorrectionResult res = motion_correct(run.bold, {});
-  log::set_level(log::Level::kInfo);
   ASSERT_EQ(res.params.size(), 40u);
   EXPECT_EQ(res.reference_index, 20);
   double peak = 0;
@@ -63,12 +64,11 @@ TEST(MotionCorrection, RecoversSimulatedMotionAt4mm) {
 }
 
 TEST(MotionCorrection, RecoversSimulatedMotionAt3mm) {
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   sim::SimulationConfig c = motion_config(3.0);
   c.volumes = 16;
   sim::SimulatedRun run = sim::simulate_run(c, 0, 1);
   const MotionCorrectionResult res = motion_correct(run.bold, {});
-  log::set_level(log::Level::kInfo);
   const Rms e = rms_error(res.params, run.motion);
   EXPECT_LE(e.trans, 0.1);
   EXPECT_LE(e.rot, 0.1);
@@ -76,13 +76,12 @@ TEST(MotionCorrection, RecoversSimulatedMotionAt3mm) {
 }
 
 TEST(MotionCorrection, CorrectedRunIsStillerThanTheInput) {
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   sim::SimulationConfig c = motion_config(4.0);
   c.volumes = 16;
   sim::SimulatedRun run = sim::simulate_run(c, 0, 0);
   const io::Image before = run.bold;
   motion_correct(run.bold, {});
-  log::set_level(log::Level::kInfo);
   // Mean squared difference from the reference volume drops after correction.
   auto msd = [&](const io::Image& img) {
     double s = 0;

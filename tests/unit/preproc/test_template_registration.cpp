@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "test_data.h"
+#include "test_state.h"
 
 namespace dcae::preproc {
 
@@ -60,9 +61,8 @@ TEST(TemplateRegistration, RecoversAKnownAffineOfTheMniBrain) {
   one_volume_template.data() = templ.data();
   const io::Image run = resample_run(one_volume_template, inverse, run_h);  // template → run grid
   std::vector<float> mean(run.volume(0), run.volume(0) + run.header().voxels_per_volume());
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   const AffineMap est = register_to_template(run.header(), mean, templ);
-  log::set_level(log::Level::kInfo);
   // Displacement error over brain voxels of the template.
   double sum = 0, worst = 0, n = 0;
   const io::Matrix4 v2w = templ.header().voxel_to_world();

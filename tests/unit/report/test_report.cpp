@@ -12,6 +12,7 @@
 #include "report/svg.h"
 #include "report_test_util.h"
 #include "test_data.h"
+#include "test_state.h"
 
 namespace fs = std::filesystem;
 
@@ -22,13 +23,6 @@ using test_util::write_text;
 
 constexpr std::int64_t kNx = 8, kNy = 8, kNz = 6, kT = 10;
 
-int call(std::vector<std::string> args) {
-  auto cmd = app::make_report_command();
-  args.insert(args.begin(), "dcae-report");
-  std::vector<char*> argv;
-  for (auto& s : args) argv.push_back(s.data());
-  return app::run_main(*cmd, static_cast<int>(argv.size()), argv.data());
-}
 
 io::Image image(std::int64_t nt) {
   io::ImageHeader h;
@@ -190,7 +184,7 @@ for f in sys.argv[1:]:
 TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   test::TempDir dir;
   const double mean_fd = make_derivatives(dir / "deriv");
-  ASSERT_EQ(call({(dir / "deriv").string(), "-q"}), 0);
+  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q"}), 0);
   const std::string s1 = read_file(dir / "deriv" / "sub-01.html");
   const std::string s2 = read_file(dir / "deriv" / "sub-02.html");
   const std::string g = read_file(dir / "deriv" / "group.html");
@@ -269,7 +263,7 @@ TEST(ReportCommand, ComparesWithThePlantedNetworksWhenTheGroundTruthIsThere) {
   maps.write(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.nii.gz");
   write_text(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.json",
              R"({"Networks": [{"Name": "lf", "Condition": "lf"}, {"Name": "rh", "Condition": "rh"}]})");
-  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--ground-truth", (dir / "gt").string()}), 0);
+  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--ground-truth", (dir / "gt").string()}), 0);
   const std::string g = read_file(dir / "deriv" / "group.html");
   ASSERT_NE(g.find("Planted networks (simulation ground truth)"), std::string::npos);
   EXPECT_LT(g.find("Planted networks"), g.find("Participants"));
@@ -288,7 +282,7 @@ TEST(ReportCommand, ComparesWithThePlantedNetworksWhenTheGroundTruthIsThere) {
   EXPECT_NE(g.substr(rh, 400).find("no (0)"), std::string::npos) << g.substr(rh, 400);
   EXPECT_NE(g.find("green: the planted lf network&#39;s core"), std::string::npos);
   // Without the ground truth the section is not there.
-  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group"}), 0);
+  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--level", "group"}), 0);
   EXPECT_EQ(read_file(dir / "deriv" / "group.html").find("Planted networks"), std::string::npos);
 }
 
@@ -298,7 +292,7 @@ TEST(ReportCommand, MissingPiecesLeaveNotes) {
   fs::remove(dir / "deriv" / "task-motor_desc-rawodl_decomposition.json");
   fs::remove(dir / "deriv" / "task-motor_desc-dcaeodl_decomposition.json");
   fs::remove_all(dir / "deriv" / "model");
-  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
+  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
                   (dir / "html").string()}),
             0);
   EXPECT_FALSE(fs::exists(dir / "html" / "sub-01.html"));
@@ -308,7 +302,7 @@ TEST(ReportCommand, MissingPiecesLeaveNotes) {
   EXPECT_EQ(count(g, "<svg "), 0u);
   // The explicit loss log is used.
   write_text(dir / "elsewhere" / "loss.tsv", "step\tepoch\tloss\n1\t0\t3\n2\t0\t2\n3\t0\t1\n");
-  ASSERT_EQ(call({(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
+  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
                   (dir / "html").string(), "--loss", (dir / "elsewhere" / "loss.tsv").string()}),
             0);
   EXPECT_NE(read_file(dir / "html" / "group.html").find("3 steps, 1 epoch(s)"), std::string::npos);
@@ -322,7 +316,7 @@ TEST(ReportCommand, MalformedInputsFailNamingTheFile) {
   write_text(conf,
              "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\n0\t0\t0\t0\t0\t0\n0\t0\t0\t0\t0\n");
   testing::internal::CaptureStderr();
-  EXPECT_EQ(call({(dir / "deriv").string(), "-q"}), 1);
+  EXPECT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q"}), 1);
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(
       err.find(
@@ -335,13 +329,13 @@ TEST(ReportCommand, MalformedInputsFailNamingTheFile) {
   write_text(dir / "deriv" / "sub-01" / "func" / "sub-01_task-motor_run-01_desc-brain_mask.nii.gz",
              "not a NIfTI file");
   testing::internal::CaptureStderr();
-  EXPECT_EQ(call({(dir / "deriv").string(), "-q", "--participant-label", "sub-01"}), 1);
+  EXPECT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--participant-label", "sub-01"}), 1);
   err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("sub-01_task-motor_run-01_desc-brain_mask.nii.gz"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 
   testing::internal::CaptureStderr();
-  EXPECT_EQ(call({(dir / "deriv").string(), "-q", "--participant-label", "07"}), 2);
+  EXPECT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--participant-label", "07"}), 2);
   err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("participant '07' not found"), std::string::npos) << err;
   EXPECT_NE(err.find("found: 01, 02"), std::string::npos) << err;

@@ -11,6 +11,7 @@
 #include "io/bids_layout.h"
 #include "io/json.h"
 #include "test_data.h"
+#include "test_state.h"
 
 namespace fs = std::filesystem;
 
@@ -126,9 +127,8 @@ TEST(Simulator, BidsDatasetIsCompleteAndListsItself) {
   c.subjects = 2;
   c.runs = 2;
   c.slice_order = SliceOrder::kInterleaved;
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   simulate_dataset(c, dir / "ds");
-  log::set_level(log::Level::kInfo);
   const auto layout = io::BidsLayout::open(dir / "ds");
   EXPECT_EQ(layout.subjects(), (std::vector<std::string>{"01", "02"}));
   EXPECT_EQ(layout.tasks(), (std::vector<std::string>{"motor"}));
@@ -158,9 +158,8 @@ TEST(Simulator, HcpLayoutHasEvsAndMovementRegressors) {
   SimulationConfig c = small_config();
   c.layout = Layout::kHcp;
   c.runs = 2;
-  log::set_level(log::Level::kWarning);
+  const test::LogLevel quiet_log(log::Level::kWarning);
   simulate_dataset(c, dir / "hcp");
-  log::set_level(log::Level::kInfo);
   const fs::path run = dir / "hcp" / "100001" / "MNINonLinear" / "Results" / "tfMRI_MOTOR_RL";
   EXPECT_TRUE(fs::exists(run / "tfMRI_MOTOR_RL.nii.gz"));
   for (const char* ev : {"cue", "lf", "lh", "rf", "rh", "t"}) EXPECT_TRUE(fs::exists(run / "EVs" / (std::string(ev) + ".txt"))) << ev;

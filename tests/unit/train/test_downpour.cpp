@@ -56,11 +56,11 @@ class FakeReplica final : public Replica {
   std::int64_t rows_;
 };
 
-model::ModelConfig fake_config(std::int64_t epochs = 4) {
+model::ModelConfig fake_config(std::int64_t epochs = 4, double learning_rate = 0.5) {
   model::ModelConfig c;
   c.batch_size = 25;
   c.epochs = epochs;
-  c.learning_rate = 0.5;
+  c.learning_rate = learning_rate;
   c.initial_accumulator = 0.1;
   return c;
 }
@@ -83,7 +83,7 @@ struct Result {
 };
 
 /// Runs `n` workers (threads) with `ex` for `epochs` against one server with `shards` shards.
-Result run(int n, const ExchangeSettings& ex, int shards = 1, std::int64_t epochs = 4) {
+Result run(int n, const ExchangeSettings& ex, int shards = 1, std::int64_t epochs = 4, double learning_rate = 0.5) {
   ps::ServerOptions so;
   so.token = kToken;
   so.num_shards = shards;
@@ -98,7 +98,7 @@ Result run(int n, const ExchangeSettings& ex, int shards = 1, std::int64_t epoch
   const std::vector<float> initial(40, 0.0f);
   std::vector<float> target(40);
   for (std::size_t i = 0; i < target.size(); ++i) target[i] = std::sin(static_cast<float>(i));
-  const model::ModelConfig cfg = fake_config(epochs);
+  const model::ModelConfig cfg = fake_config(epochs, learning_rate);
   Result r;
   r.workers.resize(static_cast<std::size_t>(n));
   std::vector<std::unique_ptr<FakeReplica>> replicas;
@@ -142,10 +142,10 @@ TEST(Downpour, TwoWorkersTrainEveryPartitionOfEveryEpochAndConverge) {
   ExchangeSettings ex;
   ex.block_rows = 50;
   ex.warmup_steps = 4;
-  const Result r = run(2, ex);
+  const Result r = run(2, ex, 1, 8, 0.25);
   EXPECT_TRUE(r.status.finished);
   EXPECT_EQ(r.status.partitions_per_epoch, 8);
-  EXPECT_EQ(r.status.partitions_completed, 4 * 8);
+  EXPECT_EQ(r.status.partitions_completed, 8 * 8);
   EXPECT_TRUE(r.status.warmup_done);
   std::int64_t partitions = 0, samples = 0;
   for (std::size_t w = 0; w < 2; ++w) {
@@ -155,8 +155,8 @@ TEST(Downpour, TwoWorkersTrainEveryPartitionOfEveryEpochAndConverge) {
     EXPECT_EQ(r.workers[w].pushes, r.workers[w].steps) << "n_push 1: one push per step";
     EXPECT_GT(r.workers[w].fetch_s + r.workers[w].push_s, 0.0);
   }
-  EXPECT_EQ(partitions, 32);
-  EXPECT_EQ(samples, 4 * 2 * 180) << "every epoch trains each selected row once (90% of 2 x 200)";
+  EXPECT_EQ(partitions, 64);
+  EXPECT_EQ(samples, 8 * 2 * 180) << "every epoch trains each selected row once (90% of 2 x 200)";
 }
 
 TEST(Downpour, OverlappedAndBatchedExchangesConvergeToo) {
@@ -166,8 +166,9 @@ TEST(Downpour, OverlappedAndBatchedExchangesConvergeToo) {
   ex.n_fetch = 2;
   ex.overlap = true;
   ex.warmup_steps = 0;
-  const Result r = run(2, ex, 2, 10);  // one exchange of extra staleness: more epochs to converge
-  EXPECT_EQ(r.status.partitions_completed, 10 * 4);
+  // One exchange of extra staleness: a smaller step and more epochs to converge.
+  const Result r = run(2, ex, 2, 16, 0.25);
+  EXPECT_EQ(r.status.partitions_completed, 16 * 4);
   for (const auto& w : r.workers) {
     EXPECT_LT(w.pushes, w.steps) << "pushes every 2 steps (and at each partition's end)";
     EXPECT_GT(w.pushes, w.steps / 2 - 1);
