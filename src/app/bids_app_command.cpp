@@ -33,7 +33,8 @@ namespace {
 
 /// True when `inner` is `outer` or lies inside it (both made absolute and normalised).
 bool is_within(const fs::path& inner, const fs::path& outer) {
-  const fs::path a = fs::weakly_canonical(fs::absolute(inner)), b = fs::weakly_canonical(fs::absolute(outer));
+  const fs::path a = fs::weakly_canonical(fs::absolute(inner)),
+                 b = fs::weakly_canonical(fs::absolute(outer));
   auto ai = a.begin(), bi = b.begin();
   for (; bi != b.end() && !bi->empty(); ++ai, ++bi)
     if (ai == a.end() || *ai != *bi) return false;
@@ -51,13 +52,19 @@ long long parse_memory_mb(const std::string& text) {
   }
   std::string unit = text.substr(pos);
   unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
-  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
   double mb = value;
-  if (unit == "" || unit == "M" || unit == "MB" || unit == "MIB") mb = value;
-  else if (unit == "G" || unit == "GB" || unit == "GIB") mb = value * 1024;
-  else if (unit == "T" || unit == "TB" || unit == "TIB") mb = value * 1024 * 1024;
-  else if (unit == "K" || unit == "KB" || unit == "KIB") mb = value / 1024;
-  else throw usage_error("--mem: unknown unit '" + unit + "' in '" + text + "' (use MB, GB or TB)");
+  if (unit == "" || unit == "M" || unit == "MB" || unit == "MIB")
+    mb = value;
+  else if (unit == "G" || unit == "GB" || unit == "GIB")
+    mb = value * 1024;
+  else if (unit == "T" || unit == "TB" || unit == "TIB")
+    mb = value * 1024 * 1024;
+  else if (unit == "K" || unit == "KB" || unit == "KIB")
+    mb = value / 1024;
+  else
+    throw usage_error("--mem: unknown unit '" + unit + "' in '" + text + "' (use MB, GB or TB)");
   if (!(mb >= 1)) throw usage_error("--mem: '" + text + "' is less than 1 MB");
   return static_cast<long long>(mb);
 }
@@ -83,28 +90,34 @@ void validate_dataset(const fs::path& bids, const fs::path& log_file) {
   if (const char* env = std::getenv("DCAE_BIDS_VALIDATOR")) candidates.emplace_back(env);
   const char* home = std::getenv("HOME");
   const char* cache = std::getenv("DCAE_TOOLS_CACHE");
-  const fs::path cache_dir = cache ? fs::path(cache) : fs::path(home ? home : "/tmp") / ".cache" / "dcae";
+  const fs::path cache_dir =
+      cache ? fs::path(cache) : fs::path(home ? home : "/tmp") / ".cache" / "dcae";
   candidates.push_back(cache_dir / "bids-validator" / "node_modules" / ".bin" / "bids-validator");
   candidates.emplace_back("/usr/local/bin/bids-validator");
   candidates.emplace_back("/usr/bin/bids-validator");
   for (const auto& c : candidates) {
     if (!fs::exists(c)) continue;
     log::info("validating ", bids.string(), " with ", c.string());
-    const int rc = run_process({c.string(), bids.string(), "--ignoreWarnings", "--ignoreNiftiHeaders"}, log_file);
+    const int rc = run_process(
+        {c.string(), bids.string(), "--ignoreWarnings", "--ignoreNiftiHeaders"}, log_file);
     if (rc != 0)
-      throw input_error(bids.string() + ": the BIDS validator found errors (see above; --skip-bids-validation to go on anyway)");
+      throw input_error(
+          bids.string() +
+          ": the BIDS validator found errors (see above; --skip-bids-validation to go on anyway)");
     return;
   }
-  log::warn("the BIDS validator is not installed (containers/install-bids-validator.sh installs it): ",
-            bids.string(), " was not validated");
+  log::warn(
+      "the BIDS validator is not installed (containers/install-bids-validator.sh installs it): ",
+      bids.string(), " was not validated");
 }
 
 class BidsAppCommand final : public Command {
- public:
+public:
   Usage usage() const override {
     Usage u;
     u.name = "dcae-bids-app";
-    u.summary = "BIDS-App: functional networks of task fMRI with a distributed deep convolutional autoencoder";
+    u.summary = "BIDS-App: functional networks of task fMRI with a distributed deep convolutional "
+                "autoencoder";
     u.description =
         "participant: validates the dataset (the official bids-validator when installed),\n"
         "preprocesses every selected run (dcae-preproc) and writes the participant report.\n"
@@ -121,52 +134,82 @@ class BidsAppCommand final : public Command {
     auto& level = add_argument(u, "analysis_level", ArgKind::kChoice, "participant or group");
     level.positional = level.required = true;
     level.choices = {"participant", "group"};
-    auto& part = add_argument(u, "participant-label", ArgKind::kStringList, "participants to analyse (sub- optional; default all)", "Selection");
+    auto& part = add_argument(u, "participant-label", ArgKind::kStringList,
+                              "participants to analyse (sub- optional; default all)", "Selection");
     part.aliases = {"participant_label"};
-    add_argument(u, "session-label", ArgKind::kStringList, "sessions to analyse (ses- optional; default all)", "Selection")
+    add_argument(u, "session-label", ArgKind::kStringList,
+                 "sessions to analyse (ses- optional; default all)", "Selection")
         .aliases = {"session_label"};
-    add_argument(u, "task", ArgKind::kStringList, "tasks to analyse (default: every task with events)", "Selection");
-    auto& w = add_argument(u, "work-dir", ArgKind::kOutputDir, "intermediate files (default: <output_dir>/work)", "Resources");
+    add_argument(u, "task", ArgKind::kStringList,
+                 "tasks to analyse (default: every task with events)", "Selection");
+    auto& w = add_argument(u, "work-dir", ArgKind::kOutputDir,
+                           "intermediate files (default: <output_dir>/work)", "Resources");
     w.short_flag = "w";
     w.aliases = {"work_dir"};
-    add_argument(u, "mem", ArgKind::kString, "memory for training, with units (e.g. 8GB): half caches shard rows", "Resources")
+    add_argument(u, "mem", ArgKind::kString,
+                 "memory for training, with units (e.g. 8GB): half caches shard rows", "Resources")
         .value_name = "SIZE";
-    add_argument(u, "skip-bids-validation", ArgKind::kFlag, "do not run the BIDS validator").aliases = {"skip_bids_validation"};
-    add_argument(u, "clean-workdir", ArgKind::kFlag, "remove the work dir first and recompute everything").aliases = {"clean_workdir"};
-    add_argument(u, "model-config", ArgKind::kInputFile, "YAML of the autoencoder and its training (see dcae-train)", "Training")
+    add_argument(u, "skip-bids-validation", ArgKind::kFlag, "do not run the BIDS validator")
+        .aliases = {"skip_bids_validation"};
+    add_argument(u, "clean-workdir", ArgKind::kFlag,
+                 "remove the work dir first and recompute everything")
+        .aliases = {"clean_workdir"};
+    add_argument(u, "model-config", ArgKind::kInputFile,
+                 "YAML of the autoencoder and its training (see dcae-train)", "Training")
         .value_name = "YAML";
-    add_argument(u, "train-steps", ArgKind::kInt, "training steps, one-process training (default: the model YAML's)", "Training").min = 1;
-    add_argument(u, "epochs", ArgKind::kInt, "training epochs (default: the model YAML's)", "Training").min = 1;
-    auto& workers = add_argument(u, "workers", ArgKind::kInt, "train with N worker processes (Downpour SGD); 0: one process", "Training");
+    add_argument(u, "train-steps", ArgKind::kInt,
+                 "training steps, one-process training (default: the model YAML's)", "Training")
+        .min = 1;
+    add_argument(u, "epochs", ArgKind::kInt, "training epochs (default: the model YAML's)",
+                 "Training")
+        .min = 1;
+    auto& workers =
+        add_argument(u, "workers", ArgKind::kInt,
+                     "train with N worker processes (Downpour SGD); 0: one process", "Training");
     workers.default_value = "0";
     workers.min = 0;
-    auto& launcher = add_argument(u, "launcher", ArgKind::kChoice, "how workers and servers start (see dcae-train)", "Training");
+    auto& launcher = add_argument(u, "launcher", ArgKind::kChoice,
+                                  "how workers and servers start (see dcae-train)", "Training");
     launcher.choices = {"local", "slurm"};
     launcher.default_value = "local";
-    auto& ps = add_argument(u, "ps", ArgKind::kStringList,
-                            "host:port of parameter servers started by hand (dcae-ps): this app trains as one of "
-                            "their workers (token from DCAE_PS_TOKEN)", "Training");
+    auto& ps = add_argument(
+        u, "ps", ArgKind::kStringList,
+        "host:port of parameter servers started by hand (dcae-ps): this app trains as one of "
+        "their workers (token from DCAE_PS_TOKEN)",
+        "Training");
     ps.value_name = "HOST:PORT";
-    auto& device = add_argument(u, "device", ArgKind::kString, "cpu or cuda:N for training, encoding and decoding (a LibTorch with CUDA)", "Training");
+    auto& device = add_argument(
+        u, "device", ArgKind::kString,
+        "cpu or cuda:N for training, encoding and decoding (a LibTorch with CUDA)", "Training");
     device.default_value = "cpu";
     add_argument(u, "train-subjects", ArgKind::kStringList,
-                 "participants whose runs train the autoencoder; the others are decomposed and scored (default: all, "
-                 "for both)", "Training").value_name = "LABEL";
-    auto& k = add_argument(u, "atoms", ArgKind::kInt, "dictionary atoms K (raw signals and features)", "Dictionary learning");
+                 "participants whose runs train the autoencoder; the others are decomposed and "
+                 "scored (default: all, "
+                 "for both)",
+                 "Training")
+        .value_name = "LABEL";
+    auto& k = add_argument(u, "atoms", ArgKind::kInt,
+                           "dictionary atoms K (raw signals and features)", "Dictionary learning");
     k.default_value = std::to_string(dict::kDefaultAtoms);
     k.min = 1;
-    add_argument(u, "lambda", ArgKind::kFloat, "l1 weight of the sparse codes (default 3/sqrt(T), raw signals and features alike)",
-                 "Dictionary learning").min = 0;
-    auto& passes = add_argument(u, "dl-passes", ArgKind::kFloat, "passes over the data", "Dictionary learning");
+    add_argument(
+        u, "lambda", ArgKind::kFloat,
+        "l1 weight of the sparse codes (default 3/sqrt(T), raw signals and features alike)",
+        "Dictionary learning")
+        .min = 0;
+    auto& passes = add_argument(u, "dl-passes", ArgKind::kFloat, "passes over the data",
+                                "Dictionary learning");
     passes.default_value = "1";
     passes.min = 0;
-    auto& readout = add_argument(u, "decoder-readout", ArgKind::kChoice,
-                                 "how feature atoms are brought to time through the decoder (see dcae-dictlearn)",
-                                 "Dictionary learning");
+    auto& readout = add_argument(
+        u, "decoder-readout", ArgKind::kChoice,
+        "how feature atoms are brought to time through the decoder (see dcae-dictlearn)",
+        "Dictionary learning");
     readout.choices = {"upsampling", "ablation"};
     readout.default_value = "upsampling";
-    u.examples = {"dcae-bids-app /data/bids /data/derivatives/dcae participant --participant-label 01 02",
-                  "dcae-bids-app /data/bids /data/derivatives/dcae group --workers 2"};
+    u.examples = {
+        "dcae-bids-app /data/bids /data/derivatives/dcae participant --participant-label 01 02",
+        "dcae-bids-app /data/bids /data/derivatives/dcae group --workers 2"};
     return u;
   }
 
@@ -174,11 +217,15 @@ class BidsAppCommand final : public Command {
     args_ = &a;
     bids_ = fs::absolute(a.string("bids_dir")).lexically_normal();
     out_ = fs::absolute(a.string("output_dir")).lexically_normal();
-    work_ = a.has("work-dir") ? fs::absolute(a.string("work-dir")).lexically_normal() : out_ / "work";
+    work_ =
+        a.has("work-dir") ? fs::absolute(a.string("work-dir")).lexically_normal() : out_ / "work";
     if (is_within(out_, bids_))
-      throw usage_error("output_dir " + out_.string() + " is the input dataset or inside it; choose a folder outside " + bids_.string());
+      throw usage_error("output_dir " + out_.string() +
+                        " is the input dataset or inside it; choose a folder outside " +
+                        bids_.string());
     if (is_within(work_, bids_))
-      throw usage_error("--work-dir " + work_.string() + " is inside the input dataset " + bids_.string());
+      throw usage_error("--work-dir " + work_.string() + " is inside the input dataset " +
+                        bids_.string());
     if (a.has("mem")) mem_mb_ = parse_memory_mb(a.string("mem"));
 
     const io::BidsLayout layout = io::BidsLayout::open(bids_);
@@ -192,17 +239,22 @@ class BidsAppCommand final : public Command {
     fs::create_directories(work_);
     const std::string level = a.string("analysis_level");
     log_ = out_ / "logs" / ("dcae-" + level + "-" + timestamp() + ".log");
-    nlohmann::json config = {{"Command", "dcae-bids-app"}, {"Version", kVersion}, {"Arguments", a.to_json()},
-                             {"BidsDir", bids_.string()}, {"WorkDir", work_.string()}};
+    nlohmann::json config = {{"Command", "dcae-bids-app"},
+                             {"Version", kVersion},
+                             {"Arguments", a.to_json()},
+                             {"BidsDir", bids_.string()},
+                             {"WorkDir", work_.string()}};
     io::write_json(out_ / "logs" / ("dcae-" + level + "-" + timestamp() + "_config.json"), config);
     write_dataset_description();
 
-    if (level == "participant") participant(runs);
-    else group(runs);
+    if (level == "participant")
+      participant(runs);
+    else
+      group(runs);
     return 0;
   }
 
- private:
+private:
   std::vector<io::BoldRun> select_runs(const io::BidsLayout& layout) const {
     io::RunFilter f;
     const auto subjects = layout.subjects();
@@ -210,27 +262,32 @@ class BidsAppCommand final : public Command {
       for (const auto& p : args_->strings("participant-label")) {
         const std::string label = io::strip_prefix(p, "sub-");
         if (std::find(subjects.begin(), subjects.end(), label) == subjects.end())
-          throw usage_error("--participant-label: no participant '" + label + "' in " + bids_.string() +
-                            " (participants: " + join(subjects, ", ") + ")");
+          throw usage_error("--participant-label: no participant '" + label + "' in " +
+                            bids_.string() + " (participants: " + join(subjects, ", ") + ")");
         f.participants.push_back(label);
       }
     if (args_->has("session-label"))
-      for (const auto& s : args_->strings("session-label")) f.sessions.push_back(io::strip_prefix(s, "ses-"));
+      for (const auto& s : args_->strings("session-label"))
+        f.sessions.push_back(io::strip_prefix(s, "ses-"));
     std::vector<std::string> with_events;
     for (const auto& r : layout.runs())
-      if (r.events && std::find(with_events.begin(), with_events.end(), r.task) == with_events.end())
+      if (r.events &&
+          std::find(with_events.begin(), with_events.end(), r.task) == with_events.end())
         with_events.push_back(r.task);
     if (args_->has("task")) {
       const auto all = layout.tasks();
       for (const auto& t : args_->strings("task")) {
         const std::string label = io::strip_prefix(t, "task-");
         if (std::find(all.begin(), all.end(), label) == all.end())
-          throw usage_error("--task: no task '" + label + "' in " + bids_.string() + " (tasks: " + join(all, ", ") + ")");
+          throw usage_error("--task: no task '" + label + "' in " + bids_.string() +
+                            " (tasks: " + join(all, ", ") + ")");
         f.tasks.push_back(label);
       }
     } else {
       f.tasks = with_events;
-      if (f.tasks.empty()) throw input_error(bids_.string() + ": no task run has an events.tsv (give --task to choose one)");
+      if (f.tasks.empty())
+        throw input_error(bids_.string() +
+                          ": no task run has an events.tsv (give --task to choose one)");
     }
     auto runs = layout.select(f);
     if (runs.empty()) throw input_error(bids_.string() + ": no BOLD run matches the selection");
@@ -239,7 +296,8 @@ class BidsAppCommand final : public Command {
 
   std::vector<std::string> common_args() const {
     std::vector<std::string> c;
-    if (args_->nthreads > 0) c.insert(c.end(), {"--nthreads", std::to_string(args_->nthreads)});  // --nprocs
+    if (args_->nthreads > 0)
+      c.insert(c.end(), {"--nthreads", std::to_string(args_->nthreads)}); // --nprocs
     if (args_->verbosity > 0) c.emplace_back("-v");
     if (args_->quiet) c.emplace_back("-q");
     return c;
@@ -252,8 +310,8 @@ class BidsAppCommand final : public Command {
     log::info("[", step_, "] ", what);
     const int rc = run_process(argv, log_);
     if (rc != 0)
-      throw Error(what + " failed (" + fs::path(argv[0]).filename().string() + " exit status " + std::to_string(rc) +
-                      "; log: " + log_.string() + ")",
+      throw Error(what + " failed (" + fs::path(argv[0]).filename().string() + " exit status " +
+                      std::to_string(rc) + "; log: " + log_.string() + ")",
                   rc == 1 ? ExitCode::kBadInput : ExitCode::kRuntime);
   }
 
@@ -262,7 +320,8 @@ class BidsAppCommand final : public Command {
     // Derivative and report files the raw-data validator does not know (as fMRIPrep does).
     const fs::path ignore = out_ / ".bidsignore";
     if (!fs::exists(ignore))
-      write_file_atomic(ignore, "logs/\nwork/\nmodel/\nshards/\nfeatures/\n*.html\n*_timeseries.npy\n*_decomposition.json\n"
+      write_file_atomic(ignore, "logs/\nwork/\nmodel/\nshards/\nfeatures/"
+                                "\n*.html\n*_timeseries.npy\n*_decomposition.json\n"
                                 "*_mixing.tsv\n*_components.nii.gz\n*_desc-*\n");
   }
 
@@ -278,7 +337,8 @@ class BidsAppCommand final : public Command {
     for (const auto& s : subjects)
       step({"dcae-report", out_.string(), "--level", "participant", "--participant-label", s},
            "report of sub-" + s);
-    for (const auto& s : subjects) std::cout << "report: " << (out_ / ("sub-" + s + ".html")).string() << '\n';
+    for (const auto& s : subjects)
+      std::cout << "report: " << (out_ / ("sub-" + s + ".html")).string() << '\n';
   }
 
   /// Participants whose runs train the model, and those whose runs are decomposed and scored:
@@ -300,13 +360,16 @@ class BidsAppCommand final : public Command {
     for (const auto& p : args_->strings("train-subjects")) {
       const std::string label = io::strip_prefix(p, "sub-");
       if (std::find(all.begin(), all.end(), label) == all.end())
-        throw usage_error("--train-subjects: no selected participant '" + label + "' (selected: " + join(all, ", ") + ")");
-      if (std::find(s.train.begin(), s.train.end(), label) == s.train.end()) s.train.push_back(label);
+        throw usage_error("--train-subjects: no selected participant '" + label +
+                          "' (selected: " + join(all, ", ") + ")");
+      if (std::find(s.train.begin(), s.train.end(), label) == s.train.end())
+        s.train.push_back(label);
     }
     for (const auto& a : all)
       if (std::find(s.train.begin(), s.train.end(), a) == s.train.end()) s.evaluate.push_back(a);
     if (s.evaluate.empty())
-      throw usage_error("--train-subjects names every selected participant: none is left to evaluate on (omit it to "
+      throw usage_error("--train-subjects names every selected participant: none is left to "
+                        "evaluate on (omit it to "
                         "train and evaluate on all)");
     s.held_out = true;
     return s;
@@ -319,11 +382,14 @@ class BidsAppCommand final : public Command {
   void group(const std::vector<io::BoldRun>& runs) {
     for (const auto& r : runs)
       if (!fs::exists(shard_of(r)))
-        throw input_error(shard_of(r).string() + ": missing; run the participant level for sub-" + r.subject + " first");
+        throw input_error(shard_of(r).string() + ": missing; run the participant level for sub-" +
+                          r.subject + " first");
     const Split split = split_subjects(runs);
-    auto in = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+    auto in = [](const std::vector<std::string>& v, const std::string& x) {
+      return std::find(v.begin(), v.end(), x) != v.end();
+    };
     std::vector<std::string> train_shards, eval_shards;
-    std::map<std::string, std::vector<const io::BoldRun*>> by_task;  // evaluation runs
+    std::map<std::string, std::vector<const io::BoldRun*>> by_task; // evaluation runs
     for (const auto& r : runs) {
       if (in(split.train, r.subject)) train_shards.push_back(shard_of(r).string());
       if (in(split.evaluate, r.subject)) {
@@ -331,70 +397,88 @@ class BidsAppCommand final : public Command {
         by_task[r.task].push_back(&r);
       }
     }
-    log::info(split.held_out ? "training on participants " + join(split.train, ", ") + "; evaluating on the held-out " +
-                                   join(split.evaluate, ", ")
-                             : "training and evaluating on every participant (" + join(split.train, ", ") +
-                                   "; --train-subjects holds some out)");
-    // One model for every selected run (all tasks): the autoencoder learns the signal, not the task.
+    log::info(split.held_out ? "training on participants " + join(split.train, ", ") +
+                                   "; evaluating on the held-out " + join(split.evaluate, ", ")
+                             : "training and evaluating on every participant (" +
+                                   join(split.train, ", ") + "; --train-subjects holds some out)");
+    // One model for every selected run (all tasks): the autoencoder learns the signal, not the
+    // task.
     const fs::path model = out_ / "model";
     std::vector<std::string> train;
-    if (args_->has("ps")) {  // servers started by hand: train as one of their workers
-      if (args_->integer("workers") > 0) throw usage_error("--ps and --workers: give one (servers by hand, or launched here)");
+    if (args_->has("ps")) { // servers started by hand: train as one of their workers
+      if (args_->integer("workers") > 0)
+        throw usage_error("--ps and --workers: give one (servers by hand, or launched here)");
       if (args_->has("epochs") || args_->has("train-steps"))
-        log::warn("with --ps the job's length is the model YAML's train.epochs (--model-config), not --epochs/--train-steps");
+        log::warn("with --ps the job's length is the model YAML's train.epochs (--model-config), "
+                  "not --epochs/--train-steps");
       train = {"dcae-worker", "--output-dir", model.string(), "--ps"};
       for (const auto& a : args_->strings("ps")) train.push_back(a);
     } else {
       train = {"dcae-train", "-o", model.string()};
-      if (args_->integer("workers") > 0) {  // Downpour SGD: stops on epochs (or the YAML's target loss)
-        train.insert(train.end(), {"--workers", std::to_string(args_->integer("workers")), "--launcher", args_->string("launcher")});
+      if (args_->integer("workers") >
+          0) { // Downpour SGD: stops on epochs (or the YAML's target loss)
+        train.insert(train.end(), {"--workers", std::to_string(args_->integer("workers")),
+                                   "--launcher", args_->string("launcher")});
         if (args_->has("train-steps"))
-          log::warn("--train-steps applies to one-process training; distributed training stops after --epochs");
+          log::warn("--train-steps applies to one-process training; distributed training stops "
+                    "after --epochs");
       } else {
         train.emplace_back("--resume");
-        if (args_->has("train-steps")) train.insert(train.end(), {"--max-steps", std::to_string(args_->integer("train-steps"))});
+        if (args_->has("train-steps"))
+          train.insert(train.end(), {"--max-steps", std::to_string(args_->integer("train-steps"))});
       }
-      if (args_->has("epochs")) train.insert(train.end(), {"--epochs", std::to_string(args_->integer("epochs"))});
+      if (args_->has("epochs"))
+        train.insert(train.end(), {"--epochs", std::to_string(args_->integer("epochs"))});
     }
     if (args_->has("model-config")) {
       train.insert(train.end(), {"--model-config", args_->string("model-config")});
-      if (mem_mb_ > 0) log::warn("--mem is not applied over --model-config: set train.cache_mb there");
+      if (mem_mb_ > 0)
+        log::warn("--mem is not applied over --model-config: set train.cache_mb there");
     } else if (mem_mb_ > 0) {
       // Half of --mem for the cache of shard rows; the rest is the model, batches and buffers.
       const fs::path yaml = work_ / "model-mem.yaml";
-      write_file_atomic(yaml, "train:\n  cache_mb: " + std::to_string(std::max(16LL, mem_mb_ / 2)) + "\n");
-      log::info("--mem ", mem_mb_, " MB: training caches up to ", std::max(16LL, mem_mb_ / 2), " MB of shard rows (", yaml.string(), ")");
+      write_file_atomic(yaml, "train:\n  cache_mb: " + std::to_string(std::max(16LL, mem_mb_ / 2)) +
+                                  "\n");
+      log::info("--mem ", mem_mb_, " MB: training caches up to ", std::max(16LL, mem_mb_ / 2),
+                " MB of shard rows (", yaml.string(), ")");
       train.insert(train.end(), {"--model-config", yaml.string()});
     }
     train.insert(train.end(), {"--device", args_->string("device")});
     train.insert(train.end(), train_shards.begin(), train_shards.end());
     step(train, "training the autoencoder on " + std::to_string(train_shards.size()) + " runs");
-    io::write_json(model / "split.json",
-                   {{"TrainSubjects", split.train},
-                    {"EvaluationSubjects", split.evaluate},
-                    {"HeldOut", split.held_out},
-                    {"Description", split.held_out ? "the model was trained on TrainSubjects; decompositions and scores are "
-                                                     "of the held-out EvaluationSubjects"
-                                                   : "the model was trained and evaluated on the same participants"}});
+    io::write_json(
+        model / "split.json",
+        {{"TrainSubjects", split.train},
+         {"EvaluationSubjects", split.evaluate},
+         {"HeldOut", split.held_out},
+         {"Description",
+          split.held_out ? "the model was trained on TrainSubjects; decompositions and scores are "
+                           "of the held-out EvaluationSubjects"
+                         : "the model was trained and evaluated on the same participants"}});
     const fs::path features = work_ / "features";
-    std::vector<std::string> encode = {"dcae-encode", "-m", (model / "model.pt").string(), "-o", features.string(),
-                                       "--device", args_->string("device")};
+    std::vector<std::string> encode = {
+        "dcae-encode",     "-m",       (model / "model.pt").string(), "-o",
+        features.string(), "--device", args_->string("device")};
     encode.insert(encode.end(), eval_shards.begin(), eval_shards.end());
     step(encode, "encoding every voxel of " + std::to_string(eval_shards.size()) + " runs");
 
     for (const auto& [task, task_runs] : by_task) {
       std::vector<std::string> raw, feat, events;
       for (const auto* r : task_runs) {
-        if (!r->events) throw input_error(r->bold.string() + ": no events.tsv, so its atoms cannot be scored");
+        if (!r->events)
+          throw input_error(r->bold.string() + ": no events.tsv, so its atoms cannot be scored");
         raw.push_back(shard_of(*r).string());
         feat.push_back(io::shard_path(features, io::run_name(r->entities), "features").string());
         events.push_back(r->events->string());
       }
-      std::vector<std::string> dl = {"--atoms", std::to_string(args_->integer("atoms")), "--passes",
-                                     format_number(args_->number("dl-passes")), "--prefix", "task-" + task, "-o", out_.string(),
+      std::vector<std::string> dl = {"--atoms",  std::to_string(args_->integer("atoms")),
+                                     "--passes", format_number(args_->number("dl-passes")),
+                                     "--prefix", "task-" + task,
+                                     "-o",       out_.string(),
                                      "--events"};
       dl.insert(dl.end(), events.begin(), events.end());
-      if (args_->has("lambda")) dl.insert(dl.end(), {"--lambda", format_number(args_->number("lambda"))});
+      if (args_->has("lambda"))
+        dl.insert(dl.end(), {"--lambda", format_number(args_->number("lambda"))});
       std::vector<std::string> a = {"dcae-dictlearn"};
       a.insert(a.end(), raw.begin(), raw.end());
       a.insert(a.end(), {"--label", "rawodl"});
@@ -402,8 +486,9 @@ class BidsAppCommand final : public Command {
       step(a, "dictionary learning on the raw signals of task " + task);
       std::vector<std::string> b = {"dcae-dictlearn"};
       b.insert(b.end(), feat.begin(), feat.end());
-      b.insert(b.end(), {"--label", "dcaeodl", "--checkpoint", (model / "model.pt").string(), "--device", args_->string("device"),
-                         "--decoder-readout", args_->string("decoder-readout"), "--signals"});
+      b.insert(b.end(), {"--label", "dcaeodl", "--checkpoint", (model / "model.pt").string(),
+                         "--device", args_->string("device"), "--decoder-readout",
+                         args_->string("decoder-readout"), "--signals"});
       b.insert(b.end(), raw.begin(), raw.end());
       b.insert(b.end(), dl.begin(), dl.end());
       step(b, "dictionary learning on the DCAE features of task " + task);
@@ -418,8 +503,10 @@ class BidsAppCommand final : public Command {
   int step_ = 0;
 };
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<Command> make_bids_app_command() { return std::make_unique<BidsAppCommand>(); }
+std::unique_ptr<Command> make_bids_app_command() {
+  return std::make_unique<BidsAppCommand>();
+}
 
-}  // namespace dcae::app
+} // namespace dcae::app

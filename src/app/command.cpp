@@ -1,10 +1,10 @@
 #include "app/command.h"
 
-#include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+
+#include <CLI/CLI.hpp>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -23,30 +23,49 @@ bool is_list(ArgKind k) {
 
 config::Type config_type(ArgKind k) {
   switch (k) {
-    case ArgKind::kFlag: return config::Type::kBool;
-    case ArgKind::kInt: return config::Type::kInt;
-    case ArgKind::kFloat: return config::Type::kFloat;
-    case ArgKind::kIntList: return config::Type::kIntList;
-    case ArgKind::kFloatList: return config::Type::kFloatList;
-    case ArgKind::kStringList: return config::Type::kStringList;
-    default: return config::Type::kString;
+  case ArgKind::kFlag:
+    return config::Type::kBool;
+  case ArgKind::kInt:
+    return config::Type::kInt;
+  case ArgKind::kFloat:
+    return config::Type::kFloat;
+  case ArgKind::kIntList:
+    return config::Type::kIntList;
+  case ArgKind::kFloatList:
+    return config::Type::kFloatList;
+  case ArgKind::kStringList:
+    return config::Type::kStringList;
+  default:
+    return config::Type::kString;
   }
 }
 
 const char* kind_name(ArgKind k) {
   switch (k) {
-    case ArgKind::kFlag: return "flag";
-    case ArgKind::kInt: return "integer";
-    case ArgKind::kFloat: return "number";
-    case ArgKind::kString: return "string";
-    case ArgKind::kChoice: return "choice";
-    case ArgKind::kInputFile: return "input-file";
-    case ArgKind::kInputDir: return "input-dir";
-    case ArgKind::kOutputFile: return "output-file";
-    case ArgKind::kOutputDir: return "output-dir";
-    case ArgKind::kIntList: return "integer-list";
-    case ArgKind::kFloatList: return "number-list";
-    case ArgKind::kStringList: return "string-list";
+  case ArgKind::kFlag:
+    return "flag";
+  case ArgKind::kInt:
+    return "integer";
+  case ArgKind::kFloat:
+    return "number";
+  case ArgKind::kString:
+    return "string";
+  case ArgKind::kChoice:
+    return "choice";
+  case ArgKind::kInputFile:
+    return "input-file";
+  case ArgKind::kInputDir:
+    return "input-dir";
+  case ArgKind::kOutputFile:
+    return "output-file";
+  case ArgKind::kOutputDir:
+    return "output-dir";
+  case ArgKind::kIntList:
+    return "integer-list";
+  case ArgKind::kFloatList:
+    return "number-list";
+  case ArgKind::kStringList:
+    return "string-list";
   }
   return "string";
 }
@@ -61,7 +80,9 @@ config::Key key_of(const Argument& a) {
   return k;
 }
 
-std::string flag_of(const Argument& a) { return a.positional ? a.name : "--" + a.name; }
+std::string flag_of(const Argument& a) {
+  return a.positional ? a.name : "--" + a.name;
+}
 
 /// Converts command-line text to a typed value for argument `a`.
 config::Scalar convert(const Argument& a, const std::vector<std::string>& texts) {
@@ -75,26 +96,30 @@ config::Scalar convert(const Argument& a, const std::vector<std::string>& texts)
     throw usage_error(where + ": expected a number, got '" + s + "'");
   };
   switch (a.kind) {
-    case ArgKind::kInt: return to_int(texts.back());
-    case ArgKind::kFloat: return to_float(texts.back());
-    case ArgKind::kIntList: {
-      std::vector<long long> v;
-      for (const auto& s : texts) v.push_back(to_int(s));
-      return v;
-    }
-    case ArgKind::kFloatList: {
-      std::vector<double> v;
-      for (const auto& s : texts) v.push_back(to_float(s));
-      return v;
-    }
-    case ArgKind::kStringList: return texts;
-    case ArgKind::kFlag: {
-      const std::string s = to_lower(texts.back());
-      if (s == "true" || s == "1" || s == "yes") return true;
-      if (s == "false" || s == "0" || s == "no") return false;
-      throw usage_error(where + ": expected true or false, got '" + texts.back() + "'");
-    }
-    default: return texts.back();
+  case ArgKind::kInt:
+    return to_int(texts.back());
+  case ArgKind::kFloat:
+    return to_float(texts.back());
+  case ArgKind::kIntList: {
+    std::vector<long long> v;
+    for (const auto& s : texts) v.push_back(to_int(s));
+    return v;
+  }
+  case ArgKind::kFloatList: {
+    std::vector<double> v;
+    for (const auto& s : texts) v.push_back(to_float(s));
+    return v;
+  }
+  case ArgKind::kStringList:
+    return texts;
+  case ArgKind::kFlag: {
+    const std::string s = to_lower(texts.back());
+    if (s == "true" || s == "1" || s == "yes") return true;
+    if (s == "false" || s == "0" || s == "no") return false;
+    throw usage_error(where + ": expected true or false, got '" + texts.back() + "'");
+  }
+  default:
+    return texts.back();
   }
 }
 
@@ -104,9 +129,10 @@ config::Scalar default_of(const Argument& a) {
   return convert(a, {*a.default_value});
 }
 
-}  // namespace
+} // namespace
 
-Argument& add_argument(Usage& usage, std::string name, ArgKind kind, std::string help, std::string group) {
+Argument& add_argument(Usage& usage, std::string name, ArgKind kind, std::string help,
+                       std::string group) {
   Argument a;
   a.name = std::move(name);
   a.kind = kind;
@@ -137,11 +163,14 @@ const std::vector<Argument>& standard_arguments() {
     add("nthreads", ArgKind::kInt, "worker threads (0 = all cores)", "", "N");
     s.back().min = 0;
     s.back().default_value = "0";
-    s.back().aliases = {"n-cpus", "nprocs"};  // fMRIPrep's and BIDS-Apps' spellings
-    add("config", ArgKind::kInputFile, "YAML file of option values (keys = option names); "
-        "the command line overrides it", "", "FILE");
+    s.back().aliases = {"n-cpus", "nprocs"}; // fMRIPrep's and BIDS-Apps' spellings
+    add("config", ArgKind::kInputFile,
+        "YAML file of option values (keys = option names); "
+        "the command line overrides it",
+        "", "FILE");
     add("usage-json", ArgKind::kFlag, "print the command's usage as JSON and exit");
-    add("parse-only", ArgKind::kFlag, "check the command line (and --config) and print the "
+    add("parse-only", ArgKind::kFlag,
+        "check the command line (and --config) and print the "
         "parsed values as JSON, without running");
     return s;
   }();
@@ -157,13 +186,17 @@ const config::Scalar& ParsedArgs::get(const std::string& name) const {
   if (it == values_.end()) throw usage_error("missing value for '" + name + "'");
   return it->second;
 }
-long long ParsedArgs::integer(const std::string& name) const { return std::get<long long>(get(name)); }
+long long ParsedArgs::integer(const std::string& name) const {
+  return std::get<long long>(get(name));
+}
 double ParsedArgs::number(const std::string& name) const {
   const auto& v = get(name);
   if (auto* i = std::get_if<long long>(&v)) return static_cast<double>(*i);
   return std::get<double>(v);
 }
-std::string ParsedArgs::string(const std::string& name) const { return std::get<std::string>(get(name)); }
+std::string ParsedArgs::string(const std::string& name) const {
+  return std::get<std::string>(get(name));
+}
 std::vector<long long> ParsedArgs::integers(const std::string& name) const {
   return std::get<std::vector<long long>>(get(name));
 }
@@ -184,7 +217,7 @@ nlohmann::json ParsedArgs::to_json() const {
 
 ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& argv) {
   CLI::App cli{usage.summary, usage.name};
-  cli.set_help_flag();  // help is handled by run_main from our own usage
+  cli.set_help_flag(); // help is handled by run_main from our own usage
   cli.allow_extras(false);
   cli.positionals_at_end(false);
 
@@ -201,7 +234,8 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
     }
     std::string names = a.positional ? a.name : "--" + a.name;
     if (!a.positional && !a.short_flag.empty()) names += ",-" + a.short_flag;
-    if (!a.positional) for (const auto& al : a.aliases) names += ",--" + al;
+    if (!a.positional)
+      for (const auto& al : a.aliases) names += ",--" + al;
     CLI::Option* o = cli.add_option(names, raw[a.name], a.help);
     if (is_list(a.kind)) {
       if (a.list_size > 0) {
@@ -245,7 +279,8 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
   out.quiet = quiet > 0;
   if (nthreads_opt->count()) {
     const auto n = parse_int(nthreads_text);
-    if (!n || *n < 0) throw usage_error("--nthreads: expected a non-negative integer, got '" + nthreads_text + "'");
+    if (!n || *n < 0)
+      throw usage_error("--nthreads: expected a non-negative integer, got '" + nthreads_text + "'");
     out.nthreads = static_cast<int>(*n);
   }
   out.config_file = config_file;
@@ -253,18 +288,22 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
 
   // 1. defaults, 2. --config YAML, 3. the command line.
   for (const Argument& a : usage.arguments) {
-    if (a.default_value) out.set(a.name, default_of(a));
-    else if (a.kind == ArgKind::kFlag) out.set(a.name, false);
+    if (a.default_value)
+      out.set(a.name, default_of(a));
+    else if (a.kind == ArgKind::kFlag)
+      out.set(a.name, false);
   }
   if (!config_file.empty()) {
-    if (!fs::is_regular_file(config_file)) throw usage_error("--config: no such file '" + config_file + "'");
+    if (!fs::is_regular_file(config_file))
+      throw usage_error("--config: no such file '" + config_file + "'");
     std::vector<config::Key> keys;
     for (const Argument& a : usage.arguments) keys.push_back(key_of(a));
     for (auto& [name, value] : config::load(config_file, keys)) {
       // YAML keys use '_' for '-'; map back to the declared spelling.
       for (const Argument& a : usage.arguments) {
         std::string n = a.name;
-        for (char& c : n) if (c == '-') c = '_';
+        for (char& c : n)
+          if (c == '-') c = '_';
         if (n == name) out.set(a.name, value.value);
       }
     }
@@ -287,14 +326,16 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
   }
   for (const Argument& a : usage.arguments) {
     if (a.required && !out.has(a.name)) {
-      throw usage_error("missing required argument " + flag_of(a) + " (see " + usage.name + " --help)");
+      throw usage_error("missing required argument " + flag_of(a) + " (see " + usage.name +
+                        " --help)");
     }
     if (!out.has(a.name)) continue;
     if (a.kind == ArgKind::kInputFile || a.kind == ArgKind::kInputDir) {
       const std::string p = out.string(a.name);
       std::error_code ec;
-      if (!fs::exists(p, ec)) throw usage_error(flag_of(a) + ": no such " +
-                                                (a.kind == ArgKind::kInputDir ? "folder" : "file") + " '" + p + "'");
+      if (!fs::exists(p, ec))
+        throw usage_error(flag_of(a) + ": no such " +
+                          (a.kind == ArgKind::kInputDir ? "folder" : "file") + " '" + p + "'");
       if (a.kind == ArgKind::kInputDir && !fs::is_directory(p, ec)) {
         throw usage_error(flag_of(a) + ": '" + p + "' is not a folder");
       }
@@ -306,14 +347,16 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
 std::string help_text(const Usage& usage) {
   std::ostringstream s;
   s << usage.name << " " << kVersion << ": " << usage.summary << "\n\nUsage: " << usage.name;
-  for (const auto& a : usage.arguments) if (a.positional) s << ' ' << a.name;
+  for (const auto& a : usage.arguments)
+    if (a.positional) s << ' ' << a.name;
   s << " [options]\n";
   if (!usage.description.empty()) s << '\n' << usage.description << '\n';
   std::vector<std::string> groups;
   auto all = usage.arguments;
   all.insert(all.end(), standard_arguments().begin(), standard_arguments().end());
   for (const auto& a : all) {
-    if (std::find(groups.begin(), groups.end(), a.positional ? "Arguments" : a.group) == groups.end()) {
+    if (std::find(groups.begin(), groups.end(), a.positional ? "Arguments" : a.group) ==
+        groups.end()) {
       groups.push_back(a.positional ? "Arguments" : a.group);
     }
   }
@@ -325,12 +368,19 @@ std::string help_text(const Usage& usage) {
       if (!a.short_flag.empty()) head = "-" + a.short_flag + ", " + head;
       if (a.kind != ArgKind::kFlag && !a.positional) {
         std::string vn = a.value_name;
-        if (vn.empty()) vn = a.kind == ArgKind::kChoice ? "{" + join(a.choices, ",") + "}" : to_lower(kind_name(a.kind));
-        head += " " + vn + (is_list(a.kind) ? (a.list_size ? " (x" + std::to_string(a.list_size) + ")" : " ...") : "");
+        if (vn.empty())
+          vn = a.kind == ArgKind::kChoice ? "{" + join(a.choices, ",") + "}"
+                                          : to_lower(kind_name(a.kind));
+        head +=
+            " " + vn +
+            (is_list(a.kind) ? (a.list_size ? " (x" + std::to_string(a.list_size) + ")" : " ...")
+                             : "");
       }
       s << "  " << head;
-      if (head.size() < 30) s << std::string(30 - head.size(), ' ');
-      else s << "\n" << std::string(32, ' ');
+      if (head.size() < 30)
+        s << std::string(30 - head.size(), ' ');
+      else
+        s << "\n" << std::string(32, ' ');
       s << a.help;
       if (a.min || a.max) {
         s << " [";
@@ -339,7 +389,8 @@ std::string help_text(const Usage& usage) {
         if (a.max) s << a.max.value();
         s << "]";
       }
-      if (a.default_value && a.kind != ArgKind::kFlag && a.name != "nthreads") s << " (default: " << *a.default_value << ")";
+      if (a.default_value && a.kind != ArgKind::kFlag && a.name != "nthreads")
+        s << " (default: " << *a.default_value << ")";
       if (a.required && !a.positional) s << " (required)";
       for (const auto& al : a.aliases) s << " (also --" << al << ")";
       s << '\n';
@@ -380,13 +431,15 @@ nlohmann::json usage_json(const Usage& usage) {
   };
   for (const auto& a : usage.arguments) add(a, false);
   for (const auto& a : standard_arguments()) add(a, true);
-  return {{"name", usage.name},
-          {"version", kVersion},
-          {"summary", usage.summary},
-          {"description", usage.description},
-          {"arguments", args},
-          {"examples", usage.examples},
-          {"exit_codes", {{"0", "success"}, {"1", "bad input data"}, {"2", "bad usage"}, {"3", "runtime failure"}}}};
+  return {
+      {"name", usage.name},
+      {"version", kVersion},
+      {"summary", usage.summary},
+      {"description", usage.description},
+      {"arguments", args},
+      {"examples", usage.examples},
+      {"exit_codes",
+       {{"0", "success"}, {"1", "bad input data"}, {"2", "bad usage"}, {"3", "runtime failure"}}}};
 }
 
 int run_main(Command& command, int argc, char** argv) {
@@ -436,4 +489,4 @@ int run_main(Command& command, int argc, char** argv) {
   }
 }
 
-}  // namespace dcae::app
+} // namespace dcae::app

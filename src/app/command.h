@@ -19,45 +19,45 @@ namespace dcae::app {
 
 /// What an argument holds.
 enum class ArgKind {
-  kFlag,        ///< boolean switch, no value
+  kFlag, ///< boolean switch, no value
   kInt,
   kFloat,
   kString,
-  kChoice,      ///< one string among `choices`
-  kInputFile,   ///< must exist
-  kInputDir,    ///< must exist and be a folder
+  kChoice,    ///< one string among `choices`
+  kInputFile, ///< must exist
+  kInputDir,  ///< must exist and be a folder
   kOutputFile,
   kOutputDir,
-  kIntList,     ///< several values ("--grid 40 48 36")
+  kIntList, ///< several values ("--grid 40 48 36")
   kFloatList,
   kStringList,
 };
 
 /// One declared argument. Positional arguments come in declaration order.
 struct Argument {
-  std::string name;                   ///< "subjects" → --subjects; positional: "bids_dir"
+  std::string name; ///< "subjects" → --subjects; positional: "bids_dir"
   ArgKind kind = ArgKind::kString;
   std::string help;
   bool positional = false;
   bool required = false;
-  std::optional<std::string> default_value;  ///< textual default ("2", "bids", "4 4 4")
-  std::optional<double> min;          ///< inclusive range for numbers (each list item)
+  std::optional<std::string> default_value; ///< textual default ("2", "bids", "4 4 4")
+  std::optional<double> min;                ///< inclusive range for numbers (each list item)
   std::optional<double> max;
   std::vector<std::string> choices;
-  std::string short_flag;             ///< e.g. "w" for -w
-  std::vector<std::string> aliases;   ///< other long spellings ("participant_label")
-  int list_size = 0;                  ///< exact number of list items, 0 = one or more
-  std::string group = "Options";      ///< heading in --help
-  std::string value_name;             ///< placeholder in --help ("N", "DIR")
+  std::string short_flag;           ///< e.g. "w" for -w
+  std::vector<std::string> aliases; ///< other long spellings ("participant_label")
+  int list_size = 0;                ///< exact number of list items, 0 = one or more
+  std::string group = "Options";    ///< heading in --help
+  std::string value_name;           ///< placeholder in --help ("N", "DIR")
 };
 
 /// A command's usage: name, summary, arguments and examples.
 struct Usage {
-  std::string name;                   ///< executable name ("dcae-simulate")
-  std::string summary;                ///< one line
-  std::string description;            ///< paragraphs
+  std::string name;        ///< executable name ("dcae-simulate")
+  std::string summary;     ///< one line
+  std::string description; ///< paragraphs
   std::vector<Argument> arguments;
-  std::vector<std::string> examples;  ///< full command lines
+  std::vector<std::string> examples; ///< full command lines
 };
 
 /// Appends an argument to `usage` and returns it for further settings (range, default, ...).
@@ -67,7 +67,7 @@ Argument& add_argument(Usage& usage, std::string name, ArgKind kind, std::string
 
 /// Parsed values, typed; every declared argument with a value or default is present.
 class ParsedArgs {
- public:
+public:
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   bool flag(const std::string& name) const;
   long long integer(const std::string& name) const;
@@ -78,9 +78,9 @@ class ParsedArgs {
   std::vector<std::string> strings(const std::string& name) const;
 
   /// Standard options.
-  int verbosity = 0;                  ///< -v count
+  int verbosity = 0; ///< -v count
   bool quiet = false;
-  int nthreads = 0;                   ///< 0 = all cores
+  int nthreads = 0; ///< 0 = all cores
   std::string config_file;
 
   void set(const std::string& name, config::Scalar value) { values_[name] = std::move(value); }
@@ -88,14 +88,14 @@ class ParsedArgs {
   /// Values as JSON ({name: value}) for provenance records and --parse-only.
   nlohmann::json to_json() const;
 
- private:
+private:
   const config::Scalar& get(const std::string& name) const;
   std::map<std::string, config::Scalar> values_;
 };
 
 /// A command: declares its usage and runs on parsed arguments. Testable in-process.
 class Command {
- public:
+public:
   virtual ~Command() = default;
   virtual Usage usage() const = 0;
   /// Runs the command; returns the exit code (0 on success); throws dcae::Error on failure.
@@ -122,4 +122,4 @@ int run_main(Command& command, int argc, char** argv);
 /// The standard options every command has (for documentation and descriptor generation).
 const std::vector<Argument>& standard_arguments();
 
-}  // namespace dcae::app
+} // namespace dcae::app

@@ -18,4 +18,4 @@ std::unique_ptr<Command> make_report_command();
 std::unique_ptr<Command> make_dictlearn_command();
 std::unique_ptr<Command> make_bids_app_command();
 
-}  // namespace dcae::app
+} // namespace dcae::app

@@ -9,7 +9,7 @@ namespace dcae::app {
 namespace {
 
 class EncodeCommand final : public Command {
- public:
+public:
   Usage usage() const override {
     Usage u;
     u.name = "dcae-encode";
@@ -30,25 +30,29 @@ class EncodeCommand final : public Command {
     auto& bs = add_argument(u, "batch-size", ArgKind::kInt, "voxels per batch");
     bs.default_value = "1024";
     bs.min = 1;
-    auto& d = add_argument(u, "device", ArgKind::kString, "cpu or cuda:N (needs a LibTorch with CUDA)");
+    auto& d =
+        add_argument(u, "device", ArgKind::kString, "cpu or cuda:N (needs a LibTorch with CUDA)");
     d.default_value = "cpu";
     u.examples = {"dcae-encode -m model/model.pt -o features/ out/shards/*.npy"};
     return u;
   }
 
   int run(const ParsedArgs& a) override {
-    torch::set_num_threads(thread_count());  // LibTorch starts with one thread here
+    torch::set_num_threads(thread_count()); // LibTorch starts with one thread here
     model::EncodeOptions o;
     o.batch_size = a.integer("batch-size");
     o.reconstructions = a.flag("reconstructions");
     o.device = a.string("device");
-    for (const auto& s : a.strings("shards")) model::encode_shard(a.string("checkpoint"), s, a.string("output-dir"), o);
+    for (const auto& s : a.strings("shards"))
+      model::encode_shard(a.string("checkpoint"), s, a.string("output-dir"), o);
     return 0;
   }
 };
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<Command> make_encode_command() { return std::make_unique<EncodeCommand>(); }
+std::unique_ptr<Command> make_encode_command() {
+  return std::make_unique<EncodeCommand>();
+}
 
-}  // namespace dcae::app
+} // namespace dcae::app

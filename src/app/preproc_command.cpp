@@ -8,7 +8,7 @@ namespace dcae::app {
 namespace {
 
 class PreprocCommand final : public Command {
- public:
+public:
   Usage usage() const override {
     Usage u;
     u.name = "dcae-preproc";
@@ -21,27 +21,35 @@ class PreprocCommand final : public Command {
         "the z-scored in-mask time series as a shard (.npy + .json). Metadata comes from\n"
         "--sidecar, else the BIDS dataset around the file (inheritance), else <stem>.json.\n"
         "Writes <out>/sub-*/func/*_desc-preproc_bold.nii.gz (+ .json), *_desc-brain_mask.nii.gz,\n"
-        "*_desc-confounds_timeseries.tsv (+ .json) and <out>/shards/*_desc-preproc_timeseries.npy.\n"
+        "*_desc-confounds_timeseries.tsv (+ .json) and "
+        "<out>/shards/*_desc-preproc_timeseries.npy.\n"
         "An identical re-run (same inputs, parameters and version) is skipped.";
-    auto arg = [&](std::string name, ArgKind kind, std::string help, std::string group = "Options") -> Argument& {
+    auto arg = [&](std::string name, ArgKind kind, std::string help,
+                   std::string group = "Options") -> Argument& {
       return add_argument(u, std::move(name), kind, std::move(help), std::move(group));
     };
     auto& bold = arg("bold", ArgKind::kInputFile, "the run's 4-D BOLD image (.nii or .nii.gz)");
     bold.positional = bold.required = true;
     auto& out = arg("output_dir", ArgKind::kOutputDir, "derivatives folder to write into");
     out.positional = out.required = true;
-    arg("sidecar", ArgKind::kInputFile, "JSON sidecar with RepetitionTime / SliceTiming").value_name = "JSON";
-    auto& ref = arg("reference", ArgKind::kChoice, "motion-correction reference", "Motion correction");
+    arg("sidecar", ArgKind::kInputFile, "JSON sidecar with RepetitionTime / SliceTiming")
+        .value_name = "JSON";
+    auto& ref =
+        arg("reference", ArgKind::kChoice, "motion-correction reference", "Motion correction");
     ref.choices = {"middle", "mean", "index"};
     ref.default_value = "middle";
-    auto& refv = arg("reference-volume", ArgKind::kInt, "reference volume with --reference index (0-based)", "Motion correction");
+    auto& refv = arg("reference-volume", ArgKind::kInt,
+                     "reference volume with --reference index (0-based)", "Motion correction");
     refv.min = 0;
-    auto& interp = arg("interpolation", ArgKind::kChoice, "final interpolation of the corrected volumes", "Motion correction");
+    auto& interp = arg("interpolation", ArgKind::kChoice,
+                       "final interpolation of the corrected volumes", "Motion correction");
     interp.choices = {"linear", "bspline"};
     interp.default_value = "bspline";
     arg("no-motion-correction", ArgKind::kFlag, "skip motion correction", "Motion correction");
-    arg("no-slice-timing", ArgKind::kFlag, "skip slice-timing correction even when SliceTiming is known", "Steps");
-    auto& frac = arg("mask-fraction", ArgKind::kFloat, "brain-mask threshold as a fraction of the p2..p98 range", "Steps");
+    arg("no-slice-timing", ArgKind::kFlag,
+        "skip slice-timing correction even when SliceTiming is known", "Steps");
+    auto& frac = arg("mask-fraction", ArgKind::kFloat,
+                     "brain-mask threshold as a fraction of the p2..p98 range", "Steps");
     frac.default_value = "0.1";
     frac.min = 0;
     frac.max = 1;
@@ -54,7 +62,8 @@ class PreprocCommand final : public Command {
     fwhm.min = 0;
     fwhm.max = 50;
     fwhm.value_name = "MM";
-    auto& gm = arg("grand-mean", ArgKind::kFloat, "in-mask median after scaling (0 = off)", "Steps");
+    auto& gm =
+        arg("grand-mean", ArgKind::kFloat, "in-mask median after scaling (0 = off)", "Steps");
     gm.default_value = "10000";
     gm.min = 0;
     auto& hp = arg("highpass", ArgKind::kFloat, "high-pass cutoff in s (0 = off)", "Steps");
@@ -62,13 +71,18 @@ class PreprocCommand final : public Command {
     hp.min = 0;
     hp.value_name = "S";
     arg("no-shard", ArgKind::kFlag, "do not write the time-series shard", "Steps");
-    arg("template", ArgKind::kInputFile, "register the mean image to this 3-D template (12-DOF affine, "
-        "mutual information) and resample the run into its grid", "Template").value_name = "NIFTI";
-    auto& space = arg("template-space", ArgKind::kString, "space- label of the template outputs", "Template");
+    arg("template", ArgKind::kInputFile,
+        "register the mean image to this 3-D template (12-DOF affine, "
+        "mutual information) and resample the run into its grid",
+        "Template")
+        .value_name = "NIFTI";
+    auto& space =
+        arg("template-space", ArgKind::kString, "space- label of the template outputs", "Template");
     space.default_value = "MNI152NLin6Asym";
     arg("force", ArgKind::kFlag, "recompute even if the outputs are up to date");
-    u.examples = {"dcae-preproc ds/sub-01/func/sub-01_task-motor_run-01_bold.nii.gz out",
-                  "dcae-preproc --fwhm 6 --highpass 128 --sidecar bold.json sub-01_task-x_bold.nii.gz out"};
+    u.examples = {
+        "dcae-preproc ds/sub-01/func/sub-01_task-motor_run-01_bold.nii.gz out",
+        "dcae-preproc --fwhm 6 --highpass 128 --sidecar bold.json sub-01_task-x_bold.nii.gz out"};
     return u;
   }
 
@@ -76,15 +90,17 @@ class PreprocCommand final : public Command {
     preproc::PreprocOptions o;
     o.motion_correction = !a.flag("no-motion-correction");
     const std::string ref = a.string("reference");
-    o.motion.reference = ref == "mean" ? preproc::ReferenceMode::kMean
+    o.motion.reference = ref == "mean"    ? preproc::ReferenceMode::kMean
                          : ref == "index" ? preproc::ReferenceMode::kIndex
                                           : preproc::ReferenceMode::kMiddle;
     if (o.motion.reference == preproc::ReferenceMode::kIndex) {
-      if (!a.has("reference-volume")) throw usage_error("--reference index needs --reference-volume N");
+      if (!a.has("reference-volume"))
+        throw usage_error("--reference index needs --reference-volume N");
       o.motion.reference_index = a.integer("reference-volume");
     }
-    o.motion.interpolation = a.string("interpolation") == "bspline" ? preproc::Interpolation::kBSpline
-                                                                   : preproc::Interpolation::kLinear;
+    o.motion.interpolation = a.string("interpolation") == "bspline"
+                                 ? preproc::Interpolation::kBSpline
+                                 : preproc::Interpolation::kLinear;
     o.slice_timing = !a.flag("no-slice-timing");
     o.mask.fraction = a.number("mask-fraction");
     o.mask.dilations = static_cast<int>(a.integer("mask-dilations"));
@@ -108,8 +124,10 @@ class PreprocCommand final : public Command {
   }
 };
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<Command> make_preproc_command() { return std::make_unique<PreprocCommand>(); }
+std::unique_ptr<Command> make_preproc_command() {
+  return std::make_unique<PreprocCommand>();
+}
 
-}  // namespace dcae::app
+} // namespace dcae::app

@@ -1,12 +1,11 @@
 // dcae-ps: the parameter-server role (no LibTorch linked).
-#include "app/train_options.h"
+#include <thread>
 
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
-#include <thread>
-
+#include "app/train_options.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -17,37 +16,50 @@ namespace dcae::app {
 namespace {
 
 class PsCommand final : public Command {
- public:
+public:
   Usage usage() const override {
     Usage u;
     u.name = "dcae-ps";
-    u.summary = "parameter server of distributed training (one shard or several of the model's parameters)";
+    u.summary =
+        "parameter server of distributed training (one shard or several of the model's parameters)";
     u.description =
-        "Serves shards of the model's flat parameter vector over gRPC: workers fetch them (streamed\n"
+        "Serves shards of the model's flat parameter vector over gRPC: workers fetch them "
+        "(streamed\n"
         "in chunks) and push gradients, to which the server applies Adagrad. The server hosting\n"
         "shard 0 also hands out data partitions as leased tasks. Every call must carry the job's\n"
         "token; pushes of the wrong length or with NaN/Inf are refused; pushes staler than\n"
         "--max-staleness are dropped. The state is checkpointed atomically every\n"
         "--checkpoint-every seconds and on SIGTERM; a restarted server resumes from it.\n"
-        "The first worker to connect sets the layout, the optimizer settings and the initial values.";
-    auto& listen = add_argument(u, "listen", ArgKind::kString, "host:port to listen on (port 0: any free port)");
+        "The first worker to connect sets the layout, the optimizer settings and the initial "
+        "values.";
+    auto& listen = add_argument(u, "listen", ArgKind::kString,
+                                "host:port to listen on (port 0: any free port)");
     listen.default_value = "127.0.0.1:50051";
     listen.value_name = "HOST:PORT";
-    auto& shards = add_argument(u, "shards", ArgKind::kInt, "number of shards S the parameters are split into");
+    auto& shards = add_argument(u, "shards", ArgKind::kInt,
+                                "number of shards S the parameters are split into");
     shards.default_value = "1";
     shards.min = 1;
-    add_argument(u, "host-shards", ArgKind::kIntList, "the shards this server hosts (default: all S)").min = 0;
+    add_argument(u, "host-shards", ArgKind::kIntList,
+                 "the shards this server hosts (default: all S)")
+        .min = 0;
     add_token_options(u);
-    add_argument(u, "tls-cert", ArgKind::kInputFile, "TLS certificate chain (PEM); with --tls-key", "Security");
-    add_argument(u, "tls-key", ArgKind::kInputFile, "TLS private key (PEM); with --tls-cert", "Security");
-    add_argument(u, "checkpoint", ArgKind::kOutputFile, "server checkpoint file (resumed from when it exists)");
-    auto& every = add_argument(u, "checkpoint-every", ArgKind::kFloat, "seconds between checkpoints (0: only at the end)");
+    add_argument(u, "tls-cert", ArgKind::kInputFile, "TLS certificate chain (PEM); with --tls-key",
+                 "Security");
+    add_argument(u, "tls-key", ArgKind::kInputFile, "TLS private key (PEM); with --tls-cert",
+                 "Security");
+    add_argument(u, "checkpoint", ArgKind::kOutputFile,
+                 "server checkpoint file (resumed from when it exists)");
+    auto& every = add_argument(u, "checkpoint-every", ArgKind::kFloat,
+                               "seconds between checkpoints (0: only at the end)");
     every.default_value = "30";
     every.min = 0;
     add_option_group(u, train::server_options(), "Options");
     add_argument(u, "port-file", ArgKind::kOutputFile, "write the bound port here once listening");
-    u.examples = {"DCAE_PS_TOKEN=$(cat token) dcae-ps --listen 127.0.0.1:50051 --checkpoint ps.ckpt",
-                  "dcae-ps --listen 0.0.0.0:50051 --shards 2 --host-shards 1 --token-file token --tls-cert c.pem --tls-key k.pem"};
+    u.examples = {
+        "DCAE_PS_TOKEN=$(cat token) dcae-ps --listen 127.0.0.1:50051 --checkpoint ps.ckpt",
+        "dcae-ps --listen 0.0.0.0:50051 --shards 2 --host-shards 1 --token-file token --tls-cert "
+        "c.pem --tls-key k.pem"};
     return u;
   }
 
@@ -79,7 +91,8 @@ class PsCommand final : public Command {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     ps::ParameterServer server(o);
     server.start();
-    if (a.has("port-file")) write_file_atomic(a.string("port-file"), std::to_string(server.port()) + "\n");
+    if (a.has("port-file"))
+      write_file_atomic(a.string("port-file"), std::to_string(server.port()) + "\n");
     std::thread([&server, set] {
       int sig = 0;
       sigwait(&set, &sig);
@@ -92,8 +105,10 @@ class PsCommand final : public Command {
   }
 };
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<Command> make_ps_command() { return std::make_unique<PsCommand>(); }
+std::unique_ptr<Command> make_ps_command() {
+  return std::make_unique<PsCommand>();
+}
 
-}  // namespace dcae::app
+} // namespace dcae::app

@@ -39,8 +39,10 @@ public:
                  "training loss log (default: <derivatives_dir>/model/loss.tsv)")
         .value_name = "TSV";
     add_argument(u, "ground-truth", ArgKind::kInputDir,
-                 "dcae-simulate's ground truth, to compare the maps and time courses with the planted networks "
-                 "(default: <raw dataset>/derivatives/groundtruth when the derivatives name their raw dataset)");
+                 "dcae-simulate's ground truth, to compare the maps and time courses with the "
+                 "planted networks "
+                 "(default: <raw dataset>/derivatives/groundtruth when the derivatives name their "
+                 "raw dataset)");
     auto& ms = add_argument(u, "mask-slices", ArgKind::kInt, "axial slices in a brain-mask mosaic",
                             "Figures");
     ms.default_value = "12";

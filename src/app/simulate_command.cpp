@@ -9,7 +9,7 @@ namespace dcae::app {
 namespace {
 
 class SimulateCommand final : public Command {
- public:
+public:
   Usage usage() const override {
     Usage u;
     u.name = "dcae-simulate";
@@ -68,7 +68,8 @@ class SimulateCommand final : public Command {
     vols.min = 10;
     vols.max = 100000;
     vols.group = "Acquisition";
-    auto& st = arg("slice-timing", ArgKind::kChoice, "simulate slice acquisition offsets (written as SliceTiming)");
+    auto& st = arg("slice-timing", ArgKind::kChoice,
+                   "simulate slice acquisition offsets (written as SliceTiming)");
     st.choices = {"none", "ascending", "descending", "interleaved"};
     st.default_value = "none";
     st.group = "Acquisition";
@@ -81,7 +82,8 @@ class SimulateCommand final : public Command {
     sig.min = 0;
     sig.max = 50;
     sig.group = "Signal and noise";
-    auto& motion = arg("motion", ArgKind::kFloat, "head motion scale: translations up to about this many mm");
+    auto& motion =
+        arg("motion", ArgKind::kFloat, "head motion scale: translations up to about this many mm");
     motion.default_value = "1";
     motion.min = 0;
     motion.max = 20;
@@ -102,7 +104,8 @@ class SimulateCommand final : public Command {
     drift.group = "Signal and noise";
     arg("overwrite", ArgKind::kFlag, "replace output_dir if it exists");
     u.examples = {"dcae-simulate /tmp/sim",
-                  "dcae-simulate --subjects 4 --runs 2 --slice-timing interleaved --tr 2 --volumes 150 /tmp/sim",
+                  "dcae-simulate --subjects 4 --runs 2 --slice-timing interleaved --tr 2 --volumes "
+                  "150 /tmp/sim",
                   "dcae-simulate --layout hcp --subjects 1 /tmp/hcp"};
     return u;
   }
@@ -135,13 +138,17 @@ class SimulateCommand final : public Command {
     c.drift_pct = a.number("drift");
     const auto start = std::chrono::steady_clock::now();
     sim::simulate_dataset(c, a.string("output_dir"), a.flag("overwrite"));
-    log::info("done in ", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), " s");
+    log::info("done in ",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+              " s");
     return 0;
   }
 };
 
-}  // namespace
+} // namespace
 
-std::unique_ptr<Command> make_simulate_command() { return std::make_unique<SimulateCommand>(); }
+std::unique_ptr<Command> make_simulate_command() {
+  return std::make_unique<SimulateCommand>();
+}
 
-}  // namespace dcae::app
+} // namespace dcae::app

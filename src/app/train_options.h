@@ -18,11 +18,13 @@ std::unique_ptr<Command> make_worker_command();
 
 /// Declares the options of `specs` in `usage` under `group`, with the defaults of `defaults`.
 template <typename Settings>
-void add_option_group(Usage& usage, const std::vector<train::OptionSpec<Settings>>& specs, const std::string& group,
-                      const Settings& defaults = {}) {
+void add_option_group(Usage& usage, const std::vector<train::OptionSpec<Settings>>& specs,
+                      const std::string& group, const Settings& defaults = {}) {
   using Kind = typename train::OptionSpec<Settings>::Kind;
   for (const auto& o : specs) {
-    const ArgKind kind = o.kind == Kind::kFlag ? ArgKind::kFlag : o.kind == Kind::kInt ? ArgKind::kInt : ArgKind::kFloat;
+    const ArgKind kind = o.kind == Kind::kFlag  ? ArgKind::kFlag
+                         : o.kind == Kind::kInt ? ArgKind::kInt
+                                                : ArgKind::kFloat;
     auto& a = add_argument(usage, o.name, kind, o.help, group);
     if (o.kind != Kind::kFlag) a.default_value = o.get(defaults);
     a.min = o.min;
@@ -31,7 +33,8 @@ void add_option_group(Usage& usage, const std::vector<train::OptionSpec<Settings
 
 /// The values of the options of `specs` from the parsed command line.
 template <typename Settings>
-Settings read_option_group(const ParsedArgs& args, const std::vector<train::OptionSpec<Settings>>& specs) {
+Settings read_option_group(const ParsedArgs& args,
+                           const std::vector<train::OptionSpec<Settings>>& specs) {
   using Kind = typename train::OptionSpec<Settings>::Kind;
   Settings s;
   for (const auto& o : specs) {
@@ -46,10 +49,12 @@ Settings read_option_group(const ParsedArgs& args, const std::vector<train::Opti
 /// --token-file, shared by the roles: the job's token comes from a file or the DCAE_PS_TOKEN
 /// environment variable, never from the command line.
 inline void add_token_options(Usage& u) {
-  add_argument(u, "token-file", ArgKind::kInputFile,
-               "file whose first line is the job's token (default: the DCAE_PS_TOKEN environment variable; "
-               "never given on the command line)", "Security")
+  add_argument(
+      u, "token-file", ArgKind::kInputFile,
+      "file whose first line is the job's token (default: the DCAE_PS_TOKEN environment variable; "
+      "never given on the command line)",
+      "Security")
       .value_name = "FILE";
 }
 
-}  // namespace dcae::app
+} // namespace dcae::app

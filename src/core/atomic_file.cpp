@@ -1,14 +1,14 @@
 #include "core/atomic_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 
@@ -29,7 +29,7 @@ fs::path make_temp_name(const fs::path& target) {
   s << '.' << stem << ".tmp" << ::getpid() << '-' << g_counter++ << ext;
   return target.parent_path() / s.str();
 }
-}  // namespace
+} // namespace
 
 AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
   if (target_.has_parent_path()) {
@@ -45,7 +45,7 @@ AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
 
 AtomicOutput::AtomicOutput(AtomicOutput&& o) noexcept
     : target_(std::move(o.target_)), temp_(std::move(o.temp_)), committed_(o.committed_) {
-  o.committed_ = true;  // the moved-from object must not delete anything
+  o.committed_ = true; // the moved-from object must not delete anything
 }
 
 AtomicOutput::~AtomicOutput() {
@@ -86,7 +86,7 @@ void write_private_file_atomic(const fs::path& path, const std::string& content)
   AtomicOutput out(path);
   const int fd = ::open(out.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) throw runtime_error("cannot write '" + path.string() + "': " + std::strerror(errno));
-  ::fchmod(fd, 0600);  // also when the temporary name existed
+  ::fchmod(fd, 0600); // also when the temporary name existed
   std::size_t done = 0;
   while (done < content.size()) {
     const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
@@ -109,4 +109,4 @@ std::string read_file(const fs::path& path) {
   return s.str();
 }
 
-}  // namespace dcae
+} // namespace dcae

@@ -14,7 +14,7 @@ namespace dcae {
 /// `commit()` renames it to the final path. If never committed, the destructor removes it.
 /// Not thread-safe; one writer per object.
 class AtomicOutput {
- public:
+public:
   explicit AtomicOutput(std::filesystem::path target);
   ~AtomicOutput();
   AtomicOutput(const AtomicOutput&) = delete;
@@ -27,7 +27,7 @@ class AtomicOutput {
   /// Renames the temporary file to the target (atomic on POSIX within one file system).
   void commit();
 
- private:
+private:
   std::filesystem::path target_;
   std::filesystem::path temp_;
   bool committed_ = false;
@@ -46,4 +46,4 @@ void write_private_file_atomic(const std::filesystem::path& path, const std::str
 /// Reads a whole file; throws input_error naming the file when it cannot.
 std::string read_file(const std::filesystem::path& path);
 
-}  // namespace dcae
+} // namespace dcae

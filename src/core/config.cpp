@@ -1,8 +1,8 @@
 #include "core/config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <sstream>
+
+#include <yaml-cpp/yaml.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -19,7 +19,8 @@ std::string where(const std::string& origin, const YAML::Mark& m) {
 }
 
 std::string normalise(std::string k) {
-  for (char& c : k) if (c == '-') c = '_';
+  for (char& c : k)
+    if (c == '-') c = '_';
   return k;
 }
 
@@ -48,8 +49,8 @@ bool as_bool(const YAML::Node& n, const std::string& at, const std::string& key)
 }
 
 Scalar convert(const YAML::Node& n, const Key& key, const std::string& at) {
-  const bool list = key.type == Type::kIntList || key.type == Type::kFloatList ||
-                    key.type == Type::kStringList;
+  const bool list =
+      key.type == Type::kIntList || key.type == Type::kFloatList || key.type == Type::kStringList;
   if (list) {
     if (!n.IsSequence() && !n.IsScalar()) {
       throw usage_error(at + ": '" + key.name + "' must be of type " + type_name(key.type));
@@ -80,14 +81,21 @@ Scalar convert(const YAML::Node& n, const Key& key, const std::string& at) {
     return v;
   }
   if (!n.IsScalar()) {
-     throw usage_error(at + ": '" + key.name + "' must be of type " + type_name(key.type) +
-                      ", got a " + (n.IsMap() ? "mapping" : n.IsSequence() ? "list" : "null"));
+    throw usage_error(at + ": '" + key.name + "' must be of type " + type_name(key.type) +
+                      ", got a " +
+                      (n.IsMap()        ? "mapping"
+                       : n.IsSequence() ? "list"
+                                        : "null"));
   }
   switch (key.type) {
-    case Type::kBool: return as_bool(n, at, key.name);
-    case Type::kInt: return as_int(n, at, key.name);
-    case Type::kFloat: return as_float(n, at, key.name);
-    default: return n.Scalar();
+  case Type::kBool:
+    return as_bool(n, at, key.name);
+  case Type::kInt:
+    return as_int(n, at, key.name);
+  case Type::kFloat:
+    return as_float(n, at, key.name);
+  default:
+    return n.Scalar();
   }
 }
 
@@ -128,17 +136,24 @@ std::string fmt(double v) {
   return s.str();
 }
 
-}  // namespace
+} // namespace
 
 const char* type_name(Type t) {
   switch (t) {
-    case Type::kBool: return "boolean";
-    case Type::kInt: return "integer";
-    case Type::kFloat: return "number";
-    case Type::kString: return "string";
-    case Type::kIntList: return "list of integers";
-    case Type::kFloatList: return "list of numbers";
-    case Type::kStringList: return "list of strings";
+  case Type::kBool:
+    return "boolean";
+  case Type::kInt:
+    return "integer";
+  case Type::kFloat:
+    return "number";
+  case Type::kString:
+    return "string";
+  case Type::kIntList:
+    return "list of integers";
+  case Type::kFloatList:
+    return "list of numbers";
+  case Type::kStringList:
+    return "list of strings";
   }
   return "value";
 }
@@ -152,20 +167,24 @@ std::string check(const Key& key, const Scalar& value) {
   };
   auto in_choices = [&](const std::string& s) -> std::string {
     if (key.choices.empty()) return "";
-    for (const auto& c : key.choices) if (c == s) return "";
+    for (const auto& c : key.choices)
+      if (c == s) return "";
     return "must be one of {" + join(key.choices, ", ") + "}, got '" + s + "'";
   };
   if (auto* i = std::get_if<long long>(&value)) return in_range(static_cast<double>(*i));
   if (auto* d = std::get_if<double>(&value)) return in_range(*d);
   if (auto* s = std::get_if<std::string>(&value)) return in_choices(*s);
   if (auto* il = std::get_if<std::vector<long long>>(&value)) {
-    for (long long x : *il) if (auto p = in_range(static_cast<double>(x)); !p.empty()) return p;
+    for (long long x : *il)
+      if (auto p = in_range(static_cast<double>(x)); !p.empty()) return p;
   }
   if (auto* dl = std::get_if<std::vector<double>>(&value)) {
-    for (double x : *dl) if (auto p = in_range(x); !p.empty()) return p;
+    for (double x : *dl)
+      if (auto p = in_range(x); !p.empty()) return p;
   }
   if (auto* sl = std::get_if<std::vector<std::string>>(&value)) {
-    for (const auto& x : *sl) if (auto p = in_choices(x); !p.empty()) return p;
+    for (const auto& x : *sl)
+      if (auto p = in_choices(x); !p.empty()) return p;
   }
   return "";
 }
@@ -180,7 +199,7 @@ Values parse(const std::string& text, const std::string& origin, const std::vect
     throw usage_error(where(origin, e.mark) + ": malformed YAML: " + e.msg);
   }
   Values out;
-  if (root.IsNull()) return out;  // an empty file sets nothing
+  if (root.IsNull()) return out; // an empty file sets nothing
   try {
     walk(root, "", origin, keys, out);
   } catch (const YAML::Exception& e) {
@@ -193,4 +212,4 @@ Values load(const std::filesystem::path& file, const std::vector<Key>& schema) {
   return parse(read_file(file), file.string(), schema);
 }
 
-}  // namespace dcae::config
+} // namespace dcae::config

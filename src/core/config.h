@@ -20,11 +20,11 @@ const char* type_name(Type t);
 
 /// A declared key.
 struct Key {
-  std::string name;                    ///< dotted name, e.g. "model.kernel_size"
+  std::string name; ///< dotted name, e.g. "model.kernel_size"
   Type type = Type::kString;
-  std::optional<double> min;           ///< inclusive lower bound for numbers (each list item)
-  std::optional<double> max;           ///< inclusive upper bound
-  std::vector<std::string> choices;    ///< allowed strings (empty: any)
+  std::optional<double> min;        ///< inclusive lower bound for numbers (each list item)
+  std::optional<double> max;        ///< inclusive upper bound
+  std::vector<std::string> choices; ///< allowed strings (empty: any)
 };
 
 using Scalar = std::variant<bool, long long, double, std::string, std::vector<long long>,
@@ -49,4 +49,4 @@ Values load(const std::filesystem::path& file, const std::vector<Key>& schema);
 /// Checks a value against its key (range, choices); returns a problem text or "" if fine.
 std::string check(const Key& key, const Scalar& value);
 
-}  // namespace dcae::config
+} // namespace dcae::config

@@ -20,4 +20,4 @@ void Error::rebuild() {
   }
 }
 
-}  // namespace dcae
+} // namespace dcae

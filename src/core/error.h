@@ -12,16 +12,16 @@ namespace dcae {
 /// Process exit codes shared by every command.
 enum class ExitCode : int {
   kOk = 0,
-  kBadInput = 1,   ///< unreadable, corrupt or inconsistent input data
-  kBadUsage = 2,   ///< wrong command line or configuration
-  kRuntime = 3,    ///< failure while running (I/O, resources, internal)
+  kBadInput = 1, ///< unreadable, corrupt or inconsistent input data
+  kBadUsage = 2, ///< wrong command line or configuration
+  kRuntime = 3,  ///< failure while running (I/O, resources, internal)
 };
 
 /// An error with a context chain, innermost cause first.
 /// `Error(ExitCode::kBadInput, "gzip: unexpected end of file").context("reading x.nii.gz")`
 /// prints as "reading x.nii.gz: gzip: unexpected end of file".
 class Error : public std::exception {
- public:
+public:
   explicit Error(std::string message, ExitCode code = ExitCode::kRuntime);
 
   /// Adds an outer context line (e.g. "reading sub-01_bold.nii.gz"); returns *this for rethrow.
@@ -33,7 +33,7 @@ class Error : public std::exception {
   /// One line: "outer: ...: inner".
   const char* what() const noexcept override { return text_.c_str(); }
 
- private:
+private:
   void rebuild();
   std::vector<std::string> chain_;
   ExitCode code_;
@@ -41,16 +41,21 @@ class Error : public std::exception {
 };
 
 /// Bad input data, exit code 1.
-inline Error input_error(std::string message) { return Error(std::move(message), ExitCode::kBadInput); }
+inline Error input_error(std::string message) {
+  return Error(std::move(message), ExitCode::kBadInput);
+}
 /// Bad command line or configuration, exit code 2.
-inline Error usage_error(std::string message) { return Error(std::move(message), ExitCode::kBadUsage); }
+inline Error usage_error(std::string message) {
+  return Error(std::move(message), ExitCode::kBadUsage);
+}
 /// Failure while running, exit code 3.
-inline Error runtime_error(std::string message) { return Error(std::move(message), ExitCode::kRuntime); }
+inline Error runtime_error(std::string message) {
+  return Error(std::move(message), ExitCode::kRuntime);
+}
 
 /// Runs `fn`; any dcae::Error escaping it gets `outer` as context, other std::exceptions become
 /// runtime errors with that context.
-template <typename Fn>
-decltype(auto) with_context(const std::string& outer, Fn&& fn) {
+template <typename Fn> decltype(auto) with_context(const std::string& outer, Fn&& fn) {
   try {
     return fn();
   } catch (Error& e) {
@@ -63,4 +68,4 @@ decltype(auto) with_context(const std::string& outer, Fn&& fn) {
   }
 }
 
-}  // namespace dcae
+} // namespace dcae

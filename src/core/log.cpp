@@ -8,11 +8,15 @@ namespace dcae::log {
 namespace {
 std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 std::mutex g_mutex;
-std::string g_program = "dcae";  // guarded by g_mutex
-}  // namespace
+std::string g_program = "dcae"; // guarded by g_mutex
+} // namespace
 
-void set_level(Level lvl) { g_level = static_cast<int>(lvl); }
-Level level() { return static_cast<Level>(g_level.load()); }
+void set_level(Level lvl) {
+  g_level = static_cast<int>(lvl);
+}
+Level level() {
+  return static_cast<Level>(g_level.load());
+}
 std::string program() {
   std::lock_guard<std::mutex> lock(g_mutex);
   return g_program;
@@ -32,4 +36,4 @@ void write(Level lvl, const std::string& message) {
   std::cerr << message << '\n' << std::flush;
 }
 
-}  // namespace dcae::log
+} // namespace dcae::log

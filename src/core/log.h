@@ -20,15 +20,16 @@ std::string program();
 void write(Level lvl, const std::string& message);
 
 namespace detail {
-template <typename... Args>
-std::string concat(const Args&... args) {
+template <typename... Args> std::string concat(const Args&... args) {
   std::ostringstream s;
   (s << ... << args);
   return s.str();
 }
-}  // namespace detail
+} // namespace detail
 
-template <typename... Args> void error(const Args&... a) { write(Level::kError, detail::concat(a...)); }
+template <typename... Args> void error(const Args&... a) {
+  write(Level::kError, detail::concat(a...));
+}
 template <typename... Args> void warn(const Args&... a) {
   if (level() >= Level::kWarning) write(Level::kWarning, detail::concat(a...));
 }
@@ -39,4 +40,4 @@ template <typename... Args> void debug(const Args&... a) {
   if (level() >= Level::kDebug) write(Level::kDebug, detail::concat(a...));
 }
 
-}  // namespace dcae::log
+} // namespace dcae::log

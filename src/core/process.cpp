@@ -1,5 +1,12 @@
 #include "core/process.h"
 
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -8,13 +15,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <thread>
 
 #include "core/error.h"
 
@@ -48,13 +48,17 @@ pid_t spawn(const std::vector<std::string>& argv, int out_fd = -1, int close_fd 
   return pid;
 }
 
-}  // namespace
+} // namespace
 
 std::string quote_command(const std::vector<std::string>& argv) {
   std::string out;
   for (const auto& a : argv) {
     if (!out.empty()) out += ' ';
-    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    const bool plain =
+        !a.empty() &&
+        a.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") ==
+            std::string::npos;
     if (plain) {
       out += a;
       continue;
@@ -75,7 +79,8 @@ std::filesystem::path executable_dir() {
 int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log) {
   if (argv.empty()) throw usage_error("run_process: no program");
   int fds[2];
-  if (::pipe(fds) != 0) throw runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  if (::pipe(fds) != 0)
+    throw runtime_error(std::string("cannot create a pipe: ") + std::strerror(errno));
   pid_t pid = 0;
   try {
     pid = spawn(argv, fds[1], fds[0]);
@@ -118,7 +123,8 @@ int free_tcp_port(const std::string& host) {
     throw usage_error("'" + host + "' is not an IPv4 address");
   }
   socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
     ::close(fd);
     throw runtime_error("cannot bind a port on " + host);
   }
@@ -127,7 +133,8 @@ int free_tcp_port(const std::string& host) {
   return port;
 }
 
-ChildProcess::ChildProcess(std::string role, std::vector<std::string> argv) : role_(std::move(role)), argv_(std::move(argv)) {}
+ChildProcess::ChildProcess(std::string role, std::vector<std::string> argv)
+    : role_(std::move(role)), argv_(std::move(argv)) {}
 
 void ChildProcess::start() {
   try {
@@ -160,7 +167,9 @@ std::string ChildProcess::describe_exit() const {
   return "exit code " + std::to_string(exit_code_);
 }
 
-ChildGroup::~ChildGroup() { stop_all(3.0); }
+ChildGroup::~ChildGroup() {
+  stop_all(3.0);
+}
 
 ChildProcess& ChildGroup::add(std::string role, std::vector<std::string> argv) {
   children_.emplace_back(std::move(role), std::move(argv));
@@ -168,9 +177,11 @@ ChildProcess& ChildGroup::add(std::string role, std::vector<std::string> argv) {
 }
 
 void ChildGroup::wait_all(double seconds) {
-  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(seconds));
   for (auto& c : children_)
-    while (!c.poll() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (!c.poll() && Clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 void ChildGroup::stop_all(double grace_s) {
@@ -183,4 +194,4 @@ void ChildGroup::stop_all(double grace_s) {
   }
 }
 
-}  // namespace dcae
+} // namespace dcae

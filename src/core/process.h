@@ -6,11 +6,11 @@
 /// ChildGroup). Also the small helpers that come with starting them: the running executable's
 /// folder, a command line quoted for logs, a free TCP port.
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace dcae {
 
@@ -32,7 +32,7 @@ int free_tcp_port(const std::string& host);
 
 /// A child that runs until it exits or is stopped; stdout and stderr are ours.
 class ChildProcess {
- public:
+public:
   ChildProcess(std::string role, std::vector<std::string> argv);
   /// Starts it (again, after it exited). Throws runtime_error naming the role when it cannot.
   void start();
@@ -44,14 +44,14 @@ class ChildProcess {
   pid_t pid() const { return pid_; }
   const std::string& role() const { return role_; }
   const std::vector<std::string>& argv() const { return argv_; }
-  int exit_code() const { return exit_code_; }   ///< when it exited normally (-1 otherwise)
-  int term_signal() const { return signal_; }     ///< the signal that killed it (0 otherwise)
+  int exit_code() const { return exit_code_; } ///< when it exited normally (-1 otherwise)
+  int term_signal() const { return signal_; }  ///< the signal that killed it (0 otherwise)
   bool succeeded() const { return !running_ && exit_code_ == 0 && signal_ == 0; }
   /// "exit code 3" or "killed by signal 9".
   std::string describe_exit() const;
   int starts() const { return starts_; }
 
- private:
+private:
   std::string role_;
   std::vector<std::string> argv_;
   pid_t pid_ = -1;
@@ -62,7 +62,7 @@ class ChildProcess {
 /// Children stopped together: on stop_all() and on destruction, SIGTERM to those still
 /// running, then SIGKILL to those that outlive a grace period.
 class ChildGroup {
- public:
+public:
   ChildGroup() = default;
   ~ChildGroup();
   ChildGroup(const ChildGroup&) = delete;
@@ -73,8 +73,8 @@ class ChildGroup {
   void wait_all(double seconds);
   void stop_all(double grace_s);
 
- private:
+private:
   std::vector<ChildProcess> children_;
 };
 
-}  // namespace dcae
+} // namespace dcae

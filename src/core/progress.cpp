@@ -1,12 +1,12 @@
 #include "core/progress.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "core/log.h"
 
@@ -15,7 +15,9 @@ namespace {
 std::atomic<int> g_terminal_override{-1};
 }
 
-void ProgressBar::set_terminal_override(int mode) { g_terminal_override = mode; }
+void ProgressBar::set_terminal_override(int mode) {
+  g_terminal_override = mode;
+}
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -43,7 +45,9 @@ ProgressBar::ProgressBar(std::string label, std::uint64_t total, std::string uni
   if (enabled_ && !terminal_) log::info(label_, ": started (", total_, ' ', unit_, ')');
 }
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 std::uint64_t ProgressBar::done() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -104,4 +108,4 @@ void ProgressBar::draw(bool final_line) {
   }
 }
 
-}  // namespace dcae
+} // namespace dcae

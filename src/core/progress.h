@@ -12,7 +12,7 @@
 namespace dcae {
 
 class ProgressBar {
- public:
+public:
   /// `total` = number of units (0 if unknown); `unit` names them ("volumes", "steps").
   ProgressBar(std::string label, std::uint64_t total, std::string unit = "items",
               double log_interval_s = 10.0);
@@ -28,9 +28,9 @@ class ProgressBar {
   void finish();
 
   /// Forces terminal mode on/off (tests); by default isatty(stderr).
-  static void set_terminal_override(int mode);  // -1 auto, 0 off, 1 on
+  static void set_terminal_override(int mode); // -1 auto, 0 off, 1 on
 
- private:
+private:
   void draw(bool final_line);
   std::string label_;
   std::uint64_t total_;
@@ -48,4 +48,4 @@ class ProgressBar {
 /// Formats seconds as "1h02m", "3m05s" or "12.3s".
 std::string format_duration(double seconds);
 
-}  // namespace dcae
+} // namespace dcae

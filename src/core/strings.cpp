@@ -83,4 +83,4 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-}  // namespace dcae
+} // namespace dcae

@@ -25,4 +25,4 @@ std::optional<long long> parse_int(std::string_view text);
 /// Joins with a separator.
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
-}  // namespace dcae
+} // namespace dcae

@@ -34,7 +34,8 @@ void filter_time_major(Value* data, std::int64_t n_series, std::int64_t n_time, 
     std::vector<double> mean(static_cast<std::size_t>(ns), 0.0), B(static_cast<std::size_t>(ns)),
         D(static_cast<std::size_t>(ns));
     for (std::int64_t t = 0; t < n_time; ++t)
-      for (std::int64_t s = 0; s < ns; ++s) mean[static_cast<std::size_t>(s)] += x[static_cast<std::size_t>(t * ns + s)];
+      for (std::int64_t s = 0; s < ns; ++s)
+        mean[static_cast<std::size_t>(s)] += x[static_cast<std::size_t>(t * ns + s)];
     for (double& m : mean) m /= static_cast<double>(n_time);
     for (std::int64_t t = 0; t < n_time; ++t) {
       double A = 0, C = 0, N = 0;
@@ -67,7 +68,7 @@ void filter_time_major(Value* data, std::int64_t n_series, std::int64_t n_time, 
   });
 }
 
-}  // namespace
+} // namespace
 
 double highpass_sigma_volumes(double cutoff_s, double tr_s) {
   if (!(cutoff_s > 0) || !(tr_s > 0)) {
@@ -86,4 +87,4 @@ std::vector<double> highpass_filter(const std::vector<double>& series, double si
   return out;
 }
 
-}  // namespace dcae
+} // namespace dcae

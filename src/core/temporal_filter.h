@@ -23,4 +23,4 @@ void highpass_filter(float* data, std::int64_t n_series, std::int64_t n_time, do
 /// One series, filtered the same way (double precision).
 std::vector<double> highpass_filter(const std::vector<double>& series, double sigma);
 
-}  // namespace dcae
+} // namespace dcae

@@ -12,7 +12,9 @@ namespace {
 std::atomic<int> g_threads{0};
 }
 
-void set_thread_count(int n) { g_threads = n > 0 ? n : 0; }
+void set_thread_count(int n) {
+  g_threads = n > 0 ? n : 0;
+}
 
 int thread_count() {
   const int n = g_threads.load();
@@ -20,7 +22,8 @@ int thread_count() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-void parallel_for(std::int64_t begin, std::int64_t end, const std::function<void(std::int64_t)>& fn) {
+void parallel_for(std::int64_t begin, std::int64_t end,
+                  const std::function<void(std::int64_t)>& fn) {
   const std::int64_t n = end - begin;
   if (n <= 0) return;
   const int workers = static_cast<int>(std::min<std::int64_t>(thread_count(), n));
@@ -55,4 +58,4 @@ void parallel_for(std::int64_t begin, std::int64_t end, const std::function<void
   if (error) std::rethrow_exception(error);
 }
 
-}  // namespace dcae
+} // namespace dcae

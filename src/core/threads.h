@@ -14,6 +14,7 @@ int thread_count();
 
 /// Calls fn(i) for every i in [begin, end) on up to thread_count() threads (dynamic order).
 /// The first exception thrown by any call is rethrown after all threads stop.
-void parallel_for(std::int64_t begin, std::int64_t end, const std::function<void(std::int64_t)>& fn);
+void parallel_for(std::int64_t begin, std::int64_t end,
+                  const std::function<void(std::int64_t)>& fn);
 
-}  // namespace dcae
+} // namespace dcae

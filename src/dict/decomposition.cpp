@@ -17,14 +17,16 @@ Eigen::MatrixXf least_squares_atoms(const Eigen::Ref<const Eigen::MatrixXf>& sig
   Eigen::MatrixXd cct = c * c.transpose();
   const double ridge = 1e-8 * std::max(1.0, cct.diagonal().maxCoeff());
   cct.diagonal().array() += ridge;
-  const Eigen::MatrixXd xct = signals.cast<double>() * c.transpose();  // T × K
+  const Eigen::MatrixXd xct = signals.cast<double>() * c.transpose(); // T × K
   // M (CCᵀ) = X Cᵀ  ⇔  (CCᵀ) Mᵀ = (X Cᵀ)ᵀ
   const Eigen::MatrixXd mt = cct.ldlt().solve(xct.transpose());
   return mt.transpose().cast<float>();
 }
 
-double pearson(const Eigen::Ref<const Eigen::VectorXd>& a, const Eigen::Ref<const Eigen::VectorXd>& b) {
-  if (a.size() != b.size() || a.size() < 2) throw usage_error("pearson: series of different or too short length");
+double pearson(const Eigen::Ref<const Eigen::VectorXd>& a,
+               const Eigen::Ref<const Eigen::VectorXd>& b) {
+  if (a.size() != b.size() || a.size() < 2)
+    throw usage_error("pearson: series of different or too short length");
   const Eigen::VectorXd da = a.array() - a.mean(), db = b.array() - b.mean();
   const double den = da.norm() * db.norm();
   return den > 0.0 ? da.dot(db) / den : 0.0;
@@ -37,11 +39,12 @@ Eigen::MatrixXd atom_correlations(const Eigen::Ref<const Eigen::MatrixXf>& atoms
     if (static_cast<Eigen::Index>(regressors[q].size()) != atoms.rows())
       throw input_error("scoring: the design has " + std::to_string(regressors[q].size()) +
                         " volumes but the atoms have " + std::to_string(atoms.rows()));
-    const Eigen::Map<const Eigen::VectorXd> reg(regressors[q].data(), static_cast<Eigen::Index>(regressors[q].size()));
+    const Eigen::Map<const Eigen::VectorXd> reg(regressors[q].data(),
+                                                static_cast<Eigen::Index>(regressors[q].size()));
     for (Eigen::Index k = 0; k < atoms.cols(); ++k)
       r(k, static_cast<Eigen::Index>(q)) = pearson(atoms.col(k).cast<double>(), reg);
   }
   return r;
 }
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

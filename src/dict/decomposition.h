@@ -16,11 +16,12 @@ Eigen::MatrixXf least_squares_atoms(const Eigen::Ref<const Eigen::MatrixXf>& sig
                                     const Eigen::Ref<const Eigen::MatrixXf>& codes);
 
 /// Pearson correlation of two equally long series (0 if either is constant).
-double pearson(const Eigen::Ref<const Eigen::VectorXd>& a, const Eigen::Ref<const Eigen::VectorXd>& b);
+double pearson(const Eigen::Ref<const Eigen::VectorXd>& a,
+               const Eigen::Ref<const Eigen::VectorXd>& b);
 
 /// Correlations of every atom (columns of `atoms`, T × K) with every regressor (T each):
 /// K × R.
 Eigen::MatrixXd atom_correlations(const Eigen::Ref<const Eigen::MatrixXf>& atoms,
                                   const std::vector<std::vector<double>>& regressors);
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

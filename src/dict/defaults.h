@@ -8,4 +8,4 @@ namespace dcae::dict {
 /// The number of atoms K unless told otherwise: one default for raw signals and features.
 inline constexpr int kDefaultAtoms = 100;
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

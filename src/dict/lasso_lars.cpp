@@ -10,18 +10,13 @@
 
 namespace dcae::dict {
 namespace {
-constexpr double kTiny = 1e-12;        // step lengths at or below this are "now"
-constexpr double kCollinear = 1e-10;   // a pivot this small: the atom adds nothing new
-}  // namespace
+constexpr double kTiny = 1e-12;      // step lengths at or below this are "now"
+constexpr double kCollinear = 1e-10; // a pivot this small: the atom adds nothing new
+} // namespace
 
 LassoLars::LassoLars(int n_atoms)
-    : k_(n_atoms),
-      state_(static_cast<std::size_t>(n_atoms), 0),
-      chol_(n_atoms, n_atoms),
-      corr_(n_atoms),
-      a_(n_atoms),
-      w_(n_atoms),
-      tmp_(n_atoms) {
+    : k_(n_atoms), state_(static_cast<std::size_t>(n_atoms), 0), chol_(n_atoms, n_atoms),
+      corr_(n_atoms), a_(n_atoms), w_(n_atoms), tmp_(n_atoms) {
   if (n_atoms <= 0) throw usage_error("LARS: the dictionary needs at least one atom");
   active_.reserve(static_cast<std::size_t>(n_atoms));
   sign_.reserve(static_cast<std::size_t>(n_atoms));
@@ -47,8 +42,9 @@ void LassoLars::refactor(const Eigen::Ref<const Eigen::MatrixXd>& gram) {
   const auto n = static_cast<Eigen::Index>(active_.size());
   for (Eigen::Index i = 0; i < n; ++i)
     for (Eigen::Index q = 0; q <= i; ++q)
-      chol_(i, q) = gram(active_[static_cast<std::size_t>(i)], active_[static_cast<std::size_t>(q)]);
-  for (Eigen::Index i = 0; i < n; ++i) {  // in-place Cholesky of the lower triangle
+      chol_(i, q) =
+          gram(active_[static_cast<std::size_t>(i)], active_[static_cast<std::size_t>(q)]);
+  for (Eigen::Index i = 0; i < n; ++i) { // in-place Cholesky of the lower triangle
     for (Eigen::Index q = 0; q < i; ++q) {
       double s = chol_(i, q);
       for (Eigen::Index r = 0; r < q; ++r) s -= chol_(i, r) * chol_(q, r);
@@ -125,23 +121,32 @@ int LassoLars::solve(const Eigen::Ref<const Eigen::MatrixXd>& gram,
       w_.head(n) = v;
     }
     a_.setZero();
-    for (Eigen::Index i = 0; i < n; ++i) a_.noalias() += gram.col(active_[static_cast<std::size_t>(i)]) * w_[i];
+    for (Eigen::Index i = 0; i < n; ++i)
+      a_.noalias() += gram.col(active_[static_cast<std::size_t>(i)]) * w_[i];
 
     // Step to λ, to the next join, or to the next sign change (the Lasso modification).
     double gamma = c_max - lambda;
-    int event = 0, who = -1;  // 0 λ reached, 1 join, 2 drop
+    int event = 0, who = -1; // 0 λ reached, 1 join, 2 drop
     for (int j = 0; j < k_; ++j) {
       if (state_[static_cast<std::size_t>(j)] != 0) continue;
       const double den1 = 1.0 - a_[j];
       if (den1 > kTiny) {
         const double g = (c_max - corr_[j]) / den1;
-        if (g > kTiny && g < gamma) { gamma = g; event = 1; who = j; }
+        if (g > kTiny && g < gamma) {
+          gamma = g;
+          event = 1;
+          who = j;
+        }
       }
       if (!options.positive) {
         const double den2 = 1.0 + a_[j];
         if (den2 > kTiny) {
           const double g = (c_max + corr_[j]) / den2;
-          if (g > kTiny && g < gamma) { gamma = g; event = 1; who = j; }
+          if (g > kTiny && g < gamma) {
+            gamma = g;
+            event = 1;
+            who = j;
+          }
         }
       }
     }
@@ -149,16 +154,24 @@ int LassoLars::solve(const Eigen::Ref<const Eigen::MatrixXd>& gram,
       const double ai = alpha[active_[static_cast<std::size_t>(i)]];
       if (w_[i] == 0.0) continue;
       const double g = -ai / w_[i];
-      if (g > kTiny && g < gamma) { gamma = g; event = 2; who = static_cast<int>(i); }
+      if (g > kTiny && g < gamma) {
+        gamma = g;
+        event = 2;
+        who = static_cast<int>(i);
+      }
     }
     gamma = std::max(gamma, 0.0);
 
-    for (Eigen::Index i = 0; i < n; ++i) alpha[active_[static_cast<std::size_t>(i)]] += gamma * w_[i];
+    for (Eigen::Index i = 0; i < n; ++i)
+      alpha[active_[static_cast<std::size_t>(i)]] += gamma * w_[i];
     corr_.noalias() -= gamma * a_;
     c_max -= gamma;
     ++steps_;
 
-    if (event == 0) { reached_lambda = true; break; }
+    if (event == 0) {
+      reached_lambda = true;
+      break;
+    }
     if (event == 2) {
       const auto pos = static_cast<std::size_t>(who);
       const int j = active_[pos];
@@ -167,9 +180,12 @@ int LassoLars::solve(const Eigen::Ref<const Eigen::MatrixXd>& gram,
       active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(pos));
       sign_.erase(sign_.begin() + static_cast<std::ptrdiff_t>(pos));
       refactor(gram);
-      if (active_.empty()) {  // all dropped: restart from the most correlated atom
+      if (active_.empty()) { // all dropped: restart from the most correlated atom
         int j1 = best_free(c_max);
-        if (j1 < 0 || c_max <= lambda) { reached_lambda = true; break; }
+        if (j1 < 0 || c_max <= lambda) {
+          reached_lambda = true;
+          break;
+        }
         active_.push_back(j1);
         sign_.push_back(corr_[j1] >= 0.0 ? 1.0 : -1.0);
         state_[static_cast<std::size_t>(j1)] = 1;
@@ -180,7 +196,7 @@ int LassoLars::solve(const Eigen::Ref<const Eigen::MatrixXd>& gram,
     // Join.
     if (static_cast<int>(active_.size()) >= max_active) break;
     if (!add_to_cholesky(gram, who)) {
-      state_[static_cast<std::size_t>(who)] = 2;  // collinear with the active atoms: skip it
+      state_[static_cast<std::size_t>(who)] = 2; // collinear with the active atoms: skip it
       continue;
     }
     active_.push_back(who);
@@ -194,7 +210,8 @@ int LassoLars::solve(const Eigen::Ref<const Eigen::MatrixXd>& gram,
     const auto n = static_cast<Eigen::Index>(active_.size());
     Eigen::VectorXd v(n);
     for (Eigen::Index i = 0; i < n; ++i)
-      v[i] = dtx[active_[static_cast<std::size_t>(i)]] - lambda * sign_[static_cast<std::size_t>(i)];
+      v[i] =
+          dtx[active_[static_cast<std::size_t>(i)]] - lambda * sign_[static_cast<std::size_t>(i)];
     solve_active(v);
     bool consistent = true;
     for (Eigen::Index i = 0; i < n; ++i)
@@ -207,4 +224,4 @@ int LassoLars::solve(const Eigen::Ref<const Eigen::MatrixXd>& gram,
   return nnz;
 }
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

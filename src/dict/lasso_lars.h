@@ -14,14 +14,14 @@
 namespace dcae::dict {
 
 struct LarsOptions {
-  double lambda = 0.1;    ///< ℓ1 weight (≥ 0)
-  bool positive = false;  ///< constrain α ≥ 0
-  int max_active = 0;     ///< stop when this many atoms are active (0: no limit)
+  double lambda = 0.1;   ///< ℓ1 weight (≥ 0)
+  bool positive = false; ///< constrain α ≥ 0
+  int max_active = 0;    ///< stop when this many atoms are active (0: no limit)
 };
 
 /// A reusable solver for dictionaries of K atoms; holds its workspace (one per thread).
 class LassoLars {
- public:
+public:
   explicit LassoLars(int n_atoms);
 
   /// Solves for one signal: `gram` = DᵀD (K×K), `dtx` = Dᵀx (K). Writes α into `alpha`
@@ -35,18 +35,18 @@ class LassoLars {
   /// Path steps taken by the last solve (joins + drops).
   int last_steps() const { return steps_; }
 
- private:
+private:
   bool add_to_cholesky(const Eigen::Ref<const Eigen::MatrixXd>& gram, int j);
   void refactor(const Eigen::Ref<const Eigen::MatrixXd>& gram);
-  void solve_active(Eigen::VectorXd& rhs_in_out) const;  // G_AA⁻¹ rhs, n = active size
+  void solve_active(Eigen::VectorXd& rhs_in_out) const; // G_AA⁻¹ rhs, n = active size
 
   int k_;
   std::vector<int> active_;
   std::vector<double> sign_;
-  std::vector<char> state_;  // 0 free, 1 active, 2 excluded (collinear with the active set)
-  Eigen::MatrixXd chol_;     // lower factor of G_AA in the top-left n×n block
+  std::vector<char> state_; // 0 free, 1 active, 2 excluded (collinear with the active set)
+  Eigen::MatrixXd chol_;    // lower factor of G_AA in the top-left n×n block
   Eigen::VectorXd corr_, a_, w_, tmp_;
   int steps_ = 0;
 };
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

@@ -1,7 +1,5 @@
 #include "dict/online_dictionary.h"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -9,6 +7,8 @@
 #include <numeric>
 #include <random>
 #include <vector>
+
+#include <dlfcn.h>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -23,7 +23,8 @@ namespace {
 /// (an OpenMP ICV), so every thread of ours sets it once. No-op for another BLAS.
 void single_threaded_blas() {
   using SetThreads = void (*)(int);
-  static const auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  static const auto set =
+      reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
   thread_local bool done = false;
   if (!done && set) set(1);
   done = true;
@@ -39,8 +40,12 @@ LassoLars& thread_solver(int k) {
 /// Column blocks of `n` columns for `parallel_for`: the products below are split by columns
 /// so that every thread runs its own single-threaded BLAS call.
 constexpr Eigen::Index kBlock = 32;
-std::int64_t blocks(Eigen::Index n) { return (n + kBlock - 1) / kBlock; }
-Eigen::Index block_size(std::int64_t b, Eigen::Index n) { return std::min<Eigen::Index>(kBlock, n - b * kBlock); }
+std::int64_t blocks(Eigen::Index n) {
+  return (n + kBlock - 1) / kBlock;
+}
+Eigen::Index block_size(std::int64_t b, Eigen::Index n) {
+  return std::min<Eigen::Index>(kBlock, n - b * kBlock);
+}
 
 /// out = lhsᵀ · rhs, column blocks in parallel.
 template <typename Rhs>
@@ -49,15 +54,16 @@ void parallel_transpose_product(const Eigen::MatrixXd& lhs, const Rhs& rhs, Eige
   parallel_for(0, blocks(rhs.cols()), [&](std::int64_t b) {
     single_threaded_blas();
     const Eigen::Index first = b * kBlock, n = block_size(b, rhs.cols());
-    out.middleCols(first, n).noalias() = lhs.transpose() * rhs.middleCols(first, n).template cast<double>();
+    out.middleCols(first, n).noalias() =
+        lhs.transpose() * rhs.middleCols(first, n).template cast<double>();
   });
 }
 
 /// codes(:, i) = LARS(G, dtx(:, i)) for every column, with Dᵀx computed per column block in
 /// the same parallel loop.
 template <typename X>
-void encode_columns(const Eigen::MatrixXd& gram, const Eigen::MatrixXd& d, const X& x, const LarsOptions& lars,
-                    Eigen::MatrixXd& codes) {
+void encode_columns(const Eigen::MatrixXd& gram, const Eigen::MatrixXd& d, const X& x,
+                    const LarsOptions& lars, Eigen::MatrixXd& codes) {
   const auto n = x.cols();
   const int k = static_cast<int>(gram.rows());
   codes.resize(k, n);
@@ -66,13 +72,15 @@ void encode_columns(const Eigen::MatrixXd& gram, const Eigen::MatrixXd& d, const
     LassoLars& solver = thread_solver(k);
     const Eigen::Index first = b * kBlock, count = block_size(b, n);
     const Eigen::MatrixXd dtx = d.transpose() * x.middleCols(first, count).template cast<double>();
-    for (Eigen::Index i = 0; i < count; ++i) solver.solve(gram, dtx.col(i), lars, codes.col(first + i));
+    for (Eigen::Index i = 0; i < count; ++i)
+      solver.solve(gram, dtx.col(i), lars, codes.col(first + i));
   });
 }
 
 void check_options(const Eigen::Ref<const Eigen::MatrixXf>& x, const DictionaryOptions& o) {
   if (x.rows() == 0 || x.cols() == 0) throw usage_error("dictionary learning: no signals");
-  if (o.n_atoms < 1) throw usage_error("dictionary learning: the number of atoms must be at least 1");
+  if (o.n_atoms < 1)
+    throw usage_error("dictionary learning: the number of atoms must be at least 1");
   if (o.n_atoms > x.cols())
     throw usage_error("dictionary learning: " + std::to_string(o.n_atoms) + " atoms but only " +
                       std::to_string(x.cols()) + " signals");
@@ -83,7 +91,7 @@ void check_options(const Eigen::Ref<const Eigen::MatrixXf>& x, const DictionaryO
   if (!x.allFinite()) throw input_error("dictionary learning: the signals contain NaN or Inf");
 }
 
-}  // namespace
+} // namespace
 
 void centre_and_normalise_columns(Eigen::Ref<Eigen::MatrixXf> x) {
   for (Eigen::Index j = 0; j < x.cols(); ++j) {
@@ -91,8 +99,10 @@ void centre_and_normalise_columns(Eigen::Ref<Eigen::MatrixXf> x) {
     const double mean = col.cast<double>().mean();
     col.array() -= static_cast<float>(mean);
     const double norm = col.cast<double>().norm();
-    if (norm > 1e-12) col /= static_cast<float>(norm);
-    else col.setZero();
+    if (norm > 1e-12)
+      col /= static_cast<float>(norm);
+    else
+      col.setZero();
   }
 }
 
@@ -106,8 +116,10 @@ LearnedDictionary learn_dictionary(const Eigen::Ref<const Eigen::MatrixXf>& x,
   const Eigen::Index eta = std::min<Eigen::Index>(o.batch_size, n);
   const std::int64_t per_pass = (n + eta - 1) / eta;
   const std::int64_t planned =
-      o.iterations > 0 ? o.iterations
-                       : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(o.passes * static_cast<double>(per_pass))));
+      o.iterations > 0
+          ? o.iterations
+          : std::max<std::int64_t>(
+                1, static_cast<std::int64_t>(std::ceil(o.passes * static_cast<double>(per_pass))));
 
   std::mt19937_64 rng(o.seed);
   std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
@@ -139,7 +151,8 @@ LearnedDictionary learn_dictionary(const Eigen::Ref<const Eigen::MatrixXf>& x,
   std::int64_t cursor = 0;
   for (std::int64_t t = 0; t < planned; ++t) {
     if (o.time_budget_s > 0.0 &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > o.time_budget_s)
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+            o.time_budget_s)
       break;
     // Next mini-batch (a fresh permutation after each pass).
     for (Eigen::Index i = 0; i < eta; ++i) {
@@ -154,9 +167,10 @@ LearnedDictionary learn_dictionary(const Eigen::Ref<const Eigen::MatrixXf>& x,
 
     // Sufficient statistics with the mini-batch forgetting factor (Mairal et al. 2010, 3.4.3).
     const double e = static_cast<double>(eta);
-    const double theta = t < eta - 1 ? static_cast<double>(t + 1) * e : e * e + static_cast<double>(t) + 1.0 - e;
+    const double theta =
+        t < eta - 1 ? static_cast<double>(t + 1) * e : e * e + static_cast<double>(t) + 1.0 - e;
     const double beta = (theta + 1.0 - e) / (theta + 1.0);
-    const Eigen::MatrixXd scaled = codes.transpose() / e;  // η × K
+    const Eigen::MatrixXd scaled = codes.transpose() / e; // η × K
     parallel_for(0, blocks(k), [&](std::int64_t blk) {
       single_threaded_blas();
       const Eigen::Index first = blk * kBlock, cols = block_size(blk, k);
@@ -168,7 +182,7 @@ LearnedDictionary learn_dictionary(const Eigen::Ref<const Eigen::MatrixXf>& x,
 
     // One block-coordinate pass: d_j ← Π(d_j + (b_j − D a_j) / A_jj), ‖d_j‖ ≤ 1.
     for (int j = 0; j < k; ++j) {
-      if (a(j, j) < 1e-6) {  // no signal uses atom j: restart it from a random signal
+      if (a(j, j) < 1e-6) { // no signal uses atom j: restart it from a random signal
         Eigen::VectorXd v = xb.col(pick(rng));
         const double norm = v.norm();
         if (norm > 1e-12) d.col(j) = v / norm;
@@ -192,7 +206,8 @@ LearnedDictionary learn_dictionary(const Eigen::Ref<const Eigen::MatrixXf>& x,
 }
 
 Eigen::MatrixXf sparse_encode(const Eigen::Ref<const Eigen::MatrixXf>& atoms,
-                              const Eigen::Ref<const Eigen::MatrixXf>& x, double lambda, bool positive) {
+                              const Eigen::Ref<const Eigen::MatrixXf>& x, double lambda,
+                              bool positive) {
   if (atoms.rows() != x.rows())
     throw usage_error("sparse coding: atoms of length " + std::to_string(atoms.rows()) +
                       " but signals of length " + std::to_string(x.rows()));
@@ -220,10 +235,11 @@ double dictionary_objective(const Eigen::Ref<const Eigen::MatrixXf>& x,
   const Eigen::Index block = 4096;
   for (Eigen::Index first = 0; first < x.cols(); first += block) {
     const Eigen::Index count = std::min(block, x.cols() - first);
-    const Eigen::MatrixXd r = x.middleCols(first, count).cast<double>() - d * codes.middleCols(first, count).cast<double>();
+    const Eigen::MatrixXd r = x.middleCols(first, count).cast<double>() -
+                              d * codes.middleCols(first, count).cast<double>();
     fit += r.squaredNorm();
   }
   return 0.5 * fit + lambda * codes.cast<double>().cwiseAbs().sum();
 }
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

@@ -16,21 +16,21 @@
 namespace dcae::dict {
 
 struct DictionaryOptions {
-  int n_atoms = 400;          ///< K
-  double lambda = 0.15;       ///< ℓ1 weight of ½‖x − Dα‖² + λ‖α‖₁
-  int batch_size = 256;       ///< signals per mini-batch (η)
-  double passes = 1.0;        ///< passes over the data (used when iterations = 0)
-  std::int64_t iterations = 0;  ///< mini-batches; 0: from `passes`
-  double time_budget_s = 0.0;   ///< stop after this long (0: no budget)
+  int n_atoms = 400;           ///< K
+  double lambda = 0.15;        ///< ℓ1 weight of ½‖x − Dα‖² + λ‖α‖₁
+  int batch_size = 256;        ///< signals per mini-batch (η)
+  double passes = 1.0;         ///< passes over the data (used when iterations = 0)
+  std::int64_t iterations = 0; ///< mini-batches; 0: from `passes`
+  double time_budget_s = 0.0;  ///< stop after this long (0: no budget)
   std::uint64_t seed = 1;
-  bool positive = false;      ///< non-negative codes
+  bool positive = false; ///< non-negative codes
 };
 
 /// Result of learning: the dictionary and a record of the run.
 struct LearnedDictionary {
-  Eigen::MatrixXf atoms;          ///< m × K, unit-norm columns
-  std::int64_t iterations = 0;    ///< mini-batches processed
-  std::int64_t replaced_atoms = 0;  ///< unused atoms replaced during learning
+  Eigen::MatrixXf atoms;           ///< m × K, unit-norm columns
+  std::int64_t iterations = 0;     ///< mini-batches processed
+  std::int64_t replaced_atoms = 0; ///< unused atoms replaced during learning
   double seconds = 0.0;
 };
 
@@ -57,4 +57,4 @@ double dictionary_objective(const Eigen::Ref<const Eigen::MatrixXf>& x,
 /// zero), as the HAFNI papers prepare fMRI signals.
 void centre_and_normalise_columns(Eigen::Ref<Eigen::MatrixXf> x);
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

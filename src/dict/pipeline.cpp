@@ -33,8 +33,9 @@ Eigen::MatrixXf load_columns(const std::vector<fs::path>& shards, std::vector<io
     infos.push_back(io::read_shard_info(s));
     offsets.push_back(offsets.back() + infos.back().n_voxels);
     if (infos.back().n_timepoints != infos.front().n_timepoints)
-      throw input_error(s.string() + ": rows of length " + std::to_string(infos.back().n_timepoints) +
-                        ", but " + shards.front().string() + " has " + std::to_string(infos.front().n_timepoints));
+      throw input_error(
+          s.string() + ": rows of length " + std::to_string(infos.back().n_timepoints) + ", but " +
+          shards.front().string() + " has " + std::to_string(infos.front().n_timepoints));
   }
   const auto m = infos.front().n_timepoints;
   Eigen::MatrixXf x(m, offsets.back());
@@ -53,8 +54,10 @@ Eigen::MatrixXf load_columns(const std::vector<fs::path>& shards, std::vector<io
 /// The BIDS entities of a run, without desc (ours replaces it): from the shard's own name
 /// (dcae-preproc names shards by the run's entities, also for HCP runs), else from the source
 /// image it records. Empty when neither is a BIDS name.
-std::map<std::string, std::string> run_entities_of(const fs::path& shard, const io::ShardInfo& info) {
-  for (const std::string& name : {shard.filename().string(), fs::path(info.source).filename().string()}) {
+std::map<std::string, std::string> run_entities_of(const fs::path& shard,
+                                                   const io::ShardInfo& info) {
+  for (const std::string& name :
+       {shard.filename().string(), fs::path(info.source).filename().string()}) {
     std::map<std::string, std::string> m = io::parse_bids_name(name).entities;
     if (!m.count("sub")) continue;
     m.erase("desc");
@@ -95,22 +98,32 @@ std::string column_name(const std::string& label, int atom) {
 }
 
 /// A JSON number, or null for NaN (JSON has no NaN).
-nlohmann::json maybe(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+nlohmann::json maybe(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
 
 nlohmann::json run_scores_json(const std::vector<RunScore>& scores, const std::string& label) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& s : scores)
-    j.push_back({{"Condition", s.condition}, {"Atom", s.atom}, {"Column", s.atom >= 0 ? column_name(label, s.atom) : ""},
-                 {"r", s.r}, {"NullR95", maybe(s.null_r95)}});
+    j.push_back({{"Condition", s.condition},
+                 {"Atom", s.atom},
+                 {"Column", s.atom >= 0 ? column_name(label, s.atom) : ""},
+                 {"r", s.r},
+                 {"NullR95", maybe(s.null_r95)}});
   return j;
 }
 
 nlohmann::json summary_json(const Evaluation& e, const std::string& label) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& s : e.summary)
-    j.push_back({{"Condition", s.condition}, {"Atom", s.atom}, {"Column", s.atom >= 0 ? column_name(label, s.atom) : ""},
-                 {"MedianR", maybe(s.median_r)}, {"MinR", maybe(s.min_r)}, {"NullR95", maybe(s.median_null_r95)},
-                 {"Runs", s.runs}, {"RunsAboveNull", s.runs_above_null}});
+    j.push_back({{"Condition", s.condition},
+                 {"Atom", s.atom},
+                 {"Column", s.atom >= 0 ? column_name(label, s.atom) : ""},
+                 {"MedianR", maybe(s.median_r)},
+                 {"MinR", maybe(s.min_r)},
+                 {"NullR95", maybe(s.median_null_r95)},
+                 {"Runs", s.runs},
+                 {"RunsAboveNull", s.runs_above_null}});
   return j;
 }
 
@@ -130,8 +143,8 @@ SeriesTiming timing_of(const io::ShardInfo& info) {
   }
   if (p.contains("HighPassCutoff") && p["HighPassCutoff"].is_number()) {
     t.highpass_s = p["HighPassCutoff"].get<double>();
-  } else if (p.contains("Parameters") && p["Parameters"].is_object() && p["Parameters"].contains("highpass_s") &&
-             p["Parameters"]["highpass_s"].is_number()) {
+  } else if (p.contains("Parameters") && p["Parameters"].is_object() &&
+             p["Parameters"].contains("highpass_s") && p["Parameters"]["highpass_s"].is_number()) {
     t.highpass_s = p["Parameters"]["highpass_s"].get<double>();
     t.known = true;
   }
@@ -142,16 +155,18 @@ io::Events read_events(const fs::path& p) {
   return fs::is_directory(p) ? io::read_fsl_ev_folder(p) : io::read_bids_events(p);
 }
 
-}  // namespace
+} // namespace
 
 double default_lambda(std::int64_t signal_length) {
   return kLambdaNoiseSDs / std::sqrt(static_cast<double>(std::max<std::int64_t>(signal_length, 1)));
 }
 
-void write_mixing_tsv(const fs::path& path, const std::string& label, const Eigen::Ref<const Eigen::MatrixXf>& mixing) {
+void write_mixing_tsv(const fs::path& path, const std::string& label,
+                      const Eigen::Ref<const Eigen::MatrixXf>& mixing) {
   std::string text;
   text.reserve(static_cast<std::size_t>(mixing.size() * 12 + 64));
-  for (Eigen::Index k = 0; k < mixing.cols(); ++k) text += (k ? "\t" : "") + column_name(label, static_cast<int>(k));
+  for (Eigen::Index k = 0; k < mixing.cols(); ++k)
+    text += (k ? "\t" : "") + column_name(label, static_cast<int>(k));
   text += '\n';
   for (Eigen::Index t = 0; t < mixing.rows(); ++t) {
     for (Eigen::Index k = 0; k < mixing.cols(); ++k) text += (k ? "\t" : "") + number(mixing(t, k));
@@ -160,10 +175,12 @@ void write_mixing_tsv(const fs::path& path, const std::string& label, const Eige
   write_file_atomic(path, text);
 }
 
-DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<DecoderReadout>& decoder) {
+DictlearnResult run_dictlearn(const DictlearnOptions& o,
+                              const std::optional<DecoderReadout>& decoder) {
   if (o.shards.empty()) throw usage_error("dcae-dictlearn: no input shards");
   if (o.events.size() > 1 && o.events.size() != o.shards.size())
-    throw usage_error("--events: " + std::to_string(o.events.size()) + " event files for " + std::to_string(o.shards.size()) +
+    throw usage_error("--events: " + std::to_string(o.events.size()) + " event files for " +
+                      std::to_string(o.shards.size()) +
                       " shards (give one per shard, in the same order, or one for all)");
   LearnedDecomposition d;
   std::vector<io::ShardInfo> infos;
@@ -173,9 +190,12 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
   const bool encoded = infos.front().provenance.is_object() &&
                        infos.front().provenance.value("Step", "") == "dcae-encode";
   d.source = encoded || !o.signals.empty() ? SignalSource::kFeatures : SignalSource::kRaw;
-  const std::string label = !o.label.empty() ? o.label : d.source == SignalSource::kRaw ? "rawodl" : "dcaeodl";
+  const std::string label = !o.label.empty()                 ? o.label
+                            : d.source == SignalSource::kRaw ? "rawodl"
+                                                             : "dcaeodl";
   for (char c : label)
-    if (!std::isalnum(static_cast<unsigned char>(c))) throw usage_error("--label: '" + label + "' is not alphanumeric");
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      throw usage_error("--label: '" + label + "' is not alphanumeric");
 
   // The time series behind every column (each run's temporal atoms, the design's T and TR).
   Eigen::MatrixXf signals;
@@ -186,12 +206,13 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
     if (d.signal_shards.empty())
       for (const auto& info : infos) d.signal_shards.emplace_back(info.source);
     if (d.signal_shards.size() != o.shards.size())
-      throw usage_error("--signals: " + std::to_string(d.signal_shards.size()) + " raw shards for " +
-                        std::to_string(o.shards.size()) + " feature shards");
+      throw usage_error("--signals: " + std::to_string(d.signal_shards.size()) +
+                        " raw shards for " + std::to_string(o.shards.size()) + " feature shards");
     std::vector<std::int64_t> offsets;
     signals = load_columns(d.signal_shards, signal_infos, offsets);
     if (offsets != d.shard_offsets)
-      throw input_error(d.signal_shards.front().string() + ": its voxels do not match the feature shards'");
+      throw input_error(d.signal_shards.front().string() +
+                        ": its voxels do not match the feature shards'");
   } else {
     d.signal_shards = o.shards;
   }
@@ -199,26 +220,33 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
   const double tr = signal_infos.front().tr_s;
   for (std::size_t i = 0; i < signal_infos.size(); ++i)
     if (std::abs(signal_infos[i].tr_s - tr) > 1e-6)
-      throw input_error(d.signal_shards[i].string() + ": TR " + number(signal_infos[i].tr_s) + " s differs from " + number(tr) + " s");
+      throw input_error(d.signal_shards[i].string() + ": TR " + number(signal_infos[i].tr_s) +
+                        " s differs from " + number(tr) + " s");
 
   d.column_mean.resize(x.cols());
   d.column_norm.resize(x.cols());
   for (Eigen::Index j = 0; j < x.cols(); ++j) {
     d.column_mean[j] = static_cast<float>(x.col(j).cast<double>().mean());
-    d.column_norm[j] = static_cast<float>((x.col(j).array() - d.column_mean[j]).matrix().cast<double>().norm());
+    d.column_norm[j] =
+        static_cast<float>((x.col(j).array() - d.column_mean[j]).matrix().cast<double>().norm());
   }
   centre_and_normalise_columns(x);
   if (d.source == SignalSource::kFeatures) centre_and_normalise_columns(signals);
   const Eigen::MatrixXf& series = d.source == SignalSource::kFeatures ? signals : x;
 
-  log::info("dictionary learning on ", x.cols(), " signals of length ", x.rows(), " from ", o.shards.size(), " run(s) (",
-            d.source == SignalSource::kRaw ? "raw time series" : "DCAE features", "): K = ",
-            o.dictionary.n_atoms, ", lambda = ", o.dictionary.lambda, ", batch ", o.dictionary.batch_size);
+  log::info("dictionary learning on ", x.cols(), " signals of length ", x.rows(), " from ",
+            o.shards.size(), " run(s) (",
+            d.source == SignalSource::kRaw ? "raw time series" : "DCAE features",
+            "): K = ", o.dictionary.n_atoms, ", lambda = ", o.dictionary.lambda, ", batch ",
+            o.dictionary.batch_size);
   LearnedDictionary learned;
   {
-    const std::int64_t per_pass = (x.cols() + o.dictionary.batch_size - 1) / o.dictionary.batch_size;
-    const auto planned = o.dictionary.iterations > 0 ? o.dictionary.iterations
-                                                     : static_cast<std::int64_t>(std::ceil(o.dictionary.passes * static_cast<double>(per_pass)));
+    const std::int64_t per_pass =
+        (x.cols() + o.dictionary.batch_size - 1) / o.dictionary.batch_size;
+    const auto planned = o.dictionary.iterations > 0
+                             ? o.dictionary.iterations
+                             : static_cast<std::int64_t>(
+                                   std::ceil(o.dictionary.passes * static_cast<double>(per_pass)));
     ProgressBar bar("dictionary learning", static_cast<std::uint64_t>(planned), "batches");
     learned = learn_dictionary(x, o.dictionary, [&](std::int64_t, std::int64_t) { bar.advance(); });
   }
@@ -244,23 +272,31 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
   DictlearnResult r;
   r.objective = objective;
   if (!o.events.empty()) {
-    if (!(tr > 0)) throw input_error(d.signal_shards.front().string() + ": no TR in the sidecar, needed for the task design");
+    if (!(tr > 0))
+      throw input_error(d.signal_shards.front().string() +
+                        ": no TR in the sidecar, needed for the task design");
     for (std::size_t i = 0; i < n_runs; ++i) {
       const fs::path& ev_path = o.events.size() == 1 ? o.events.front() : o.events[i];
       const SeriesTiming timing = timing_of(signal_infos[i]);
       if (!timing.known && (!o.start_time_s || !o.highpass_s))
-        log::warn(d.signal_shards[i].string(), ": its sidecar records no StartTime or high-pass (not from dcae-preproc); "
-                  "the design is sampled at i*TR", o.highpass_s ? "" : " and not filtered", " unless --start-time/--highpass say otherwise");
-      designs.push_back(io::make_task_design(read_events(ev_path), t_len, tr, o.start_time_s.value_or(timing.start_time_s),
+        log::warn(d.signal_shards[i].string(),
+                  ": its sidecar records no StartTime or high-pass (not from dcae-preproc); "
+                  "the design is sampled at i*TR",
+                  o.highpass_s ? "" : " and not filtered",
+                  " unless --start-time/--highpass say otherwise");
+      designs.push_back(io::make_task_design(read_events(ev_path), t_len, tr,
+                                             o.start_time_s.value_or(timing.start_time_s),
                                              o.highpass_s.value_or(timing.highpass_s)));
     }
     r.evaluation = evaluate(courses, designs, o.null);
-    null_record = {{"Shifts", o.null.shifts},
-                   {"MinimumShift", o.null.min_shift_s},
-                   {"Percentile", o.null.percentile},
-                   {"Description", "NullR95: the 95th percentile, over circular shifts of the run's design (spread evenly "
-                                   "over [L, D - L], D the run's duration, L the larger of MinimumShift and the "
-                                   "condition's longest block), of the best |r| of any of the K atoms"}};
+    null_record = {
+        {"Shifts", o.null.shifts},
+        {"MinimumShift", o.null.min_shift_s},
+        {"Percentile", o.null.percentile},
+        {"Description",
+         "NullR95: the 95th percentile, over circular shifts of the run's design (spread evenly "
+         "over [L, D - L], D the run's duration, L the larger of MinimumShift and the "
+         "condition's longest block), of the best |r| of any of the K atoms"}};
   }
 
   // The decoder's readout of feature atoms (the learned atoms and codes, as they are).
@@ -277,7 +313,8 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
 
   // Names: entities shared by every input run → the decomposition; each run's own → its files.
   std::vector<std::map<std::string, std::string>> run_entities;
-  for (std::size_t i = 0; i < n_runs; ++i) run_entities.push_back(run_entities_of(d.signal_shards[i], signal_infos[i]));
+  for (std::size_t i = 0; i < n_runs; ++i)
+    run_entities.push_back(run_entities_of(d.signal_shards[i], signal_infos[i]));
   std::map<std::string, std::string> common = run_entities.front();
   for (const auto& e : run_entities)
     for (auto it = common.begin(); it != common.end();) {
@@ -287,7 +324,8 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
   std::string prefix = o.prefix;
   fs::path group_dir = o.output_dir;
   if (prefix.empty()) {
-    if (common.empty()) prefix = "dataset";
+    if (common.empty())
+      prefix = "dataset";
     else {
       prefix = io::run_name(common);
     }
@@ -297,7 +335,8 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
   r.decomposition = group_dir / (prefix + "_desc-" + label + "_decomposition.json");
 
   const auto k_atoms = d.atoms.cols();
-  // A single run without BIDS entities is named by the prefix; BIDS runs always by their own entities.
+  // A single run without BIDS entities is named by the prefix; BIDS runs always by their own
+  // entities.
   const bool named_by_prefix = n_runs == 1 && !o.prefix.empty() && run_entities.front().empty();
   nlohmann::json runs_json = nlohmann::json::array();
   for (std::size_t i = 0; i < n_runs; ++i) {
@@ -321,7 +360,8 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
     }
 
     if (static_cast<std::int64_t>(info.voxel_ijk.size()) != n)
-      throw input_error(o.shards[i].string() + ": its sidecar has no voxel indices, so maps cannot be placed");
+      throw input_error(o.shards[i].string() +
+                        ": its sidecar has no voxel indices, so maps cannot be placed");
     io::ImageHeader h = io::Image::read_header(find_mask(info, o.shards[i]));
     h.dim[3] = k_atoms;
     h.tr_s = 0.0;
@@ -329,9 +369,11 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
     io::Image maps(h);
     for (std::int64_t v = 0; v < n; ++v) {
       const auto& ijk = info.voxel_ijk[static_cast<std::size_t>(v)];
-      if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= h.dim[0] || ijk[1] >= h.dim[1] || ijk[2] >= h.dim[2])
+      if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= h.dim[0] || ijk[1] >= h.dim[1] ||
+          ijk[2] >= h.dim[2])
         throw input_error(o.shards[i].string() + ": voxel index outside the mask's grid");
-      for (Eigen::Index k = 0; k < k_atoms; ++k) maps.at(ijk[0], ijk[1], ijk[2], k) = d.codes(k, first + v);
+      for (Eigen::Index k = 0; k < k_atoms; ++k)
+        maps.at(ijk[0], ijk[1], ijk[2], k) = d.codes(k, first + v);
     }
     // Oriented as the run's time courses: an atom flipped there is flipped in the maps.
     if (!designs.empty())
@@ -342,7 +384,9 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
         }
     maps.write(rr.components);
 
-    auto rel = [&](const fs::path& p) { return p.empty() ? std::string() : fs::relative(p, group_dir).generic_string(); };
+    auto rel = [&](const fs::path& p) {
+      return p.empty() ? std::string() : fs::relative(p, group_dir).generic_string();
+    };
     nlohmann::json run = {{"Name", rr.name},
                           {"Shard", o.shards[i].string()},
                           {"Signals", d.signal_shards[i].string()},
@@ -359,7 +403,9 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
                        {"HighPassCutoff", g.highpass_s}};
       run["Scores"] = run_scores_json(r.evaluation.runs[i].scores, label);
       run["FlippedAtoms"] = r.evaluation.runs[i].flipped;
-      if (!decoded.empty()) run["DecoderScores"] = run_scores_json(r.decoder_evaluation.runs[i].scores, label + "decoder");
+      if (!decoded.empty())
+        run["DecoderScores"] =
+            run_scores_json(r.decoder_evaluation.runs[i].scores, label + "decoder");
     }
     runs_json.push_back(run);
     r.runs.push_back(rr);
@@ -375,7 +421,8 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
       {"Lambda", o.dictionary.lambda},
       {"BatchSize", o.dictionary.batch_size},
       {"Iterations", learned.iterations},
-      {"Passes", static_cast<double>(learned.iterations) * o.dictionary.batch_size / static_cast<double>(x.cols())},
+      {"Passes", static_cast<double>(learned.iterations) * o.dictionary.batch_size /
+                     static_cast<double>(x.cols())},
       {"Seed", o.dictionary.seed},
       {"PositiveCodes", o.dictionary.positive},
       {"ReplacedAtoms", learned.replaced_atoms},
@@ -389,16 +436,18 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o, const std::optional<Dec
       {"Inputs", inputs},
       {"Version", kVersion}};
   if (!designs.empty()) {
-    r.record["Scoring"] = {{"Assignment", "per run, one atom per condition (Hungarian assignment on |r| with the "
-                                          "run's own design); assigned atoms with negative r flipped in the run's "
-                                          "mixing and maps (FlippedAtoms)"},
-                           {"Null", null_record}};
+    r.record["Scoring"] = {
+        {"Assignment", "per run, one atom per condition (Hungarian assignment on |r| with the "
+                       "run's own design); assigned atoms with negative r flipped in the run's "
+                       "mixing and maps (FlippedAtoms)"},
+        {"Null", null_record}};
     r.record["Scores"] = summary_json(r.evaluation, label);
-    if (!decoded.empty()) r.record["DecoderScores"] = summary_json(r.decoder_evaluation, label + "decoder");
+    if (!decoded.empty())
+      r.record["DecoderScores"] = summary_json(r.decoder_evaluation, label + "decoder");
   }
   if (!decoded.empty()) r.record["DecoderReadout"] = decoder->method;
   io::write_json(r.decomposition, r.record);
   return r;
 }
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

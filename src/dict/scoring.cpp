@@ -17,10 +17,12 @@ std::vector<int> assign_one_to_one(const Eigen::MatrixXd& weight) {
   // The e-maxx formulation of the Hungarian algorithm for n ≤ m, minimising cost = −weight.
   // With more rows than columns, it runs on the transpose.
   const bool transposed = rows > cols;
-  const Eigen::MatrixXd cost = transposed ? Eigen::MatrixXd(-weight.transpose()) : Eigen::MatrixXd(-weight);
+  const Eigen::MatrixXd cost =
+      transposed ? Eigen::MatrixXd(-weight.transpose()) : Eigen::MatrixXd(-weight);
   const int n = static_cast<int>(cost.rows()), m = static_cast<int>(cost.cols());
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  std::vector<double> u(static_cast<std::size_t>(n + 1), 0.0), v(static_cast<std::size_t>(m + 1), 0.0);
+  std::vector<double> u(static_cast<std::size_t>(n + 1), 0.0),
+      v(static_cast<std::size_t>(m + 1), 0.0);
   std::vector<int> p(static_cast<std::size_t>(m + 1), 0), way(static_cast<std::size_t>(m + 1), 0);
   for (int i = 1; i <= n; ++i) {
     p[0] = i;
@@ -34,7 +36,8 @@ std::vector<int> assign_one_to_one(const Eigen::MatrixXd& weight) {
       int j1 = 0;
       for (int j = 1; j <= m; ++j) {
         if (used[static_cast<std::size_t>(j)]) continue;
-        const double cur = cost(i0 - 1, j - 1) - u[static_cast<std::size_t>(i0)] - v[static_cast<std::size_t>(j)];
+        const double cur =
+            cost(i0 - 1, j - 1) - u[static_cast<std::size_t>(i0)] - v[static_cast<std::size_t>(j)];
         if (cur < minv[static_cast<std::size_t>(j)]) {
           minv[static_cast<std::size_t>(j)] = cur;
           way[static_cast<std::size_t>(j)] = j0;
@@ -63,8 +66,10 @@ std::vector<int> assign_one_to_one(const Eigen::MatrixXd& weight) {
   for (int j = 1; j <= m; ++j) {
     const int i = p[static_cast<std::size_t>(j)];
     if (i == 0) continue;
-    if (transposed) out[static_cast<std::size_t>(j - 1)] = i - 1;  // row j-1 of weight ↔ column i-1
-    else out[static_cast<std::size_t>(i - 1)] = j - 1;
+    if (transposed)
+      out[static_cast<std::size_t>(j - 1)] = i - 1; // row j-1 of weight ↔ column i-1
+    else
+      out[static_cast<std::size_t>(i - 1)] = j - 1;
   }
   return out;
 }
@@ -79,7 +84,8 @@ double percentile(std::vector<double> values, double p) {
   return (1.0 - w) * values[lo] + w * values[hi];
 }
 
-std::vector<double> null_shifts(const io::TaskDesign& design, std::size_t condition, const NullOptions& o) {
+std::vector<double> null_shifts(const io::TaskDesign& design, std::size_t condition,
+                                const NullOptions& o) {
   std::vector<double> s;
   if (condition >= design.regressors.size() || o.shifts < 1) return s;
   const double duration = static_cast<double>(design.regressors[condition].size()) * design.tr_s;
@@ -87,7 +93,8 @@ std::vector<double> null_shifts(const io::TaskDesign& design, std::size_t condit
   const double low = std::max(o.min_shift_s, block), high = duration - low;
   if (!(high > low)) return s;
   for (int i = 0; i < o.shifts; ++i)
-    s.push_back(o.shifts == 1 ? 0.5 * (low + high) : low + (high - low) * static_cast<double>(i) / (o.shifts - 1));
+    s.push_back(o.shifts == 1 ? 0.5 * (low + high)
+                              : low + (high - low) * static_cast<double>(i) / (o.shifts - 1));
   return s;
 }
 
@@ -105,23 +112,27 @@ Eigen::MatrixXd standardised_columns(const Eigen::Ref<const Eigen::MatrixXf>& x)
 }
 
 Eigen::VectorXd standardised(const std::vector<double>& x) {
-  Eigen::VectorXd v = Eigen::Map<const Eigen::VectorXd>(x.data(), static_cast<Eigen::Index>(x.size()));
+  Eigen::VectorXd v =
+      Eigen::Map<const Eigen::VectorXd>(x.data(), static_cast<Eigen::Index>(x.size()));
   v.array() -= v.mean();
   const double n = v.norm();
   if (n > 0) v /= n;
   return v;
 }
 
-double median(std::vector<double> v) { return v.empty() ? std::nan("") : percentile(std::move(v), 50.0); }
+double median(std::vector<double> v) {
+  return v.empty() ? std::nan("") : percentile(std::move(v), 50.0);
+}
 
-}  // namespace
+} // namespace
 
-double null_best_r(const Eigen::Ref<const Eigen::MatrixXf>& time_courses, const io::TaskDesign& design,
-                   std::size_t condition, const NullOptions& o) {
+double null_best_r(const Eigen::Ref<const Eigen::MatrixXf>& time_courses,
+                   const io::TaskDesign& design, std::size_t condition, const NullOptions& o) {
   const auto shifts = null_shifts(design, condition, o);
   if (shifts.empty() || time_courses.cols() == 0) return std::nan("");
   if (static_cast<std::size_t>(time_courses.rows()) != design.regressors[condition].size())
-    throw input_error("scoring: the design has " + std::to_string(design.regressors[condition].size()) +
+    throw input_error("scoring: the design has " +
+                      std::to_string(design.regressors[condition].size()) +
                       " volumes but the time courses have " + std::to_string(time_courses.rows()));
   const Eigen::MatrixXd z = standardised_columns(time_courses);
   std::vector<double> best;
@@ -133,15 +144,16 @@ double null_best_r(const Eigen::Ref<const Eigen::MatrixXf>& time_courses, const 
   return percentile(best, o.percentile);
 }
 
-Eigen::MatrixXd design_correlations(const Eigen::Ref<const Eigen::MatrixXf>& time_courses, const io::TaskDesign& design) {
+Eigen::MatrixXd design_correlations(const Eigen::Ref<const Eigen::MatrixXf>& time_courses,
+                                    const io::TaskDesign& design) {
   return atom_correlations(time_courses, design.regressors);
 }
 
-Evaluation evaluate(std::vector<Eigen::MatrixXf>& time_courses, const std::vector<io::TaskDesign>& designs,
-                    const NullOptions& options) {
+Evaluation evaluate(std::vector<Eigen::MatrixXf>& time_courses,
+                    const std::vector<io::TaskDesign>& designs, const NullOptions& options) {
   if (time_courses.size() != designs.size())
-    throw usage_error("scoring: " + std::to_string(time_courses.size()) + " runs of time courses but " +
-                      std::to_string(designs.size()) + " designs");
+    throw usage_error("scoring: " + std::to_string(time_courses.size()) +
+                      " runs of time courses but " + std::to_string(designs.size()) + " designs");
   Evaluation e;
   std::map<std::string, std::size_t> index;
   for (const auto& d : designs)
@@ -152,7 +164,7 @@ Evaluation evaluate(std::vector<Eigen::MatrixXf>& time_courses, const std::vecto
   e.summary.resize(e.conditions.size());
   e.runs.resize(designs.size());
   for (std::size_t i = 0; i < designs.size(); ++i) {
-    Eigen::MatrixXd r = design_correlations(time_courses[i], designs[i]);  // K × Q
+    Eigen::MatrixXd r = design_correlations(time_courses[i], designs[i]); // K × Q
     const std::vector<int> atoms = assign_one_to_one(r.cwiseAbs().transpose());
     RunEvaluation& run = e.runs[i];
     for (std::size_t q = 0; q < atoms.size(); ++q) {
@@ -183,7 +195,9 @@ Evaluation evaluate(std::vector<Eigen::MatrixXf>& time_courses, const std::vecto
     ConditionSummary& s = e.summary[g];
     s.condition = e.conditions[g];
     const auto& a = atom_of[g];
-    s.atom = !a.empty() && std::all_of(a.begin(), a.end(), [&](int k) { return k == a.front(); }) ? a.front() : -1;
+    s.atom = !a.empty() && std::all_of(a.begin(), a.end(), [&](int k) { return k == a.front(); })
+                 ? a.front()
+                 : -1;
     s.median_r = median(r_of[g]);
     s.min_r = r_of[g].empty() ? std::nan("") : *std::min_element(r_of[g].begin(), r_of[g].end());
     s.median_null_r95 = median(null_of[g]);
@@ -191,4 +205,4 @@ Evaluation evaluate(std::vector<Eigen::MatrixXf>& time_courses, const std::vecto
   return e;
 }
 
-}  // namespace dcae::dict
+} // namespace dcae::dict

@@ -67,9 +67,10 @@ bool applies_to(const ParsedName& file, const std::map<std::string, std::string>
 
 /// Walks a dataset's folders once, caching folder listings and parsed sidecars.
 class Indexer {
- public:
+public:
   /// Files of `dir` with the given suffix and extension, sorted by name.
-  const std::vector<NamedFile>& files(const fs::path& dir, const std::string& suffix, const std::string& extension) {
+  const std::vector<NamedFile>& files(const fs::path& dir, const std::string& suffix,
+                                      const std::string& extension) {
     const std::string key = dir.string() + "\n" + suffix + "\n" + extension;
     auto it = listings_.find(key);
     if (it != listings_.end()) return it->second;
@@ -85,7 +86,8 @@ class Indexer {
   }
 
   /// Applicable files of one folder, least specific (fewest entities) first.
-  std::vector<const NamedFile*> applicable(const fs::path& dir, const std::string& suffix, const std::string& extension,
+  std::vector<const NamedFile*> applicable(const fs::path& dir, const std::string& suffix,
+                                           const std::string& extension,
                                            const std::map<std::string, std::string>& entities) {
     std::vector<const NamedFile*> out;
     for (const NamedFile& f : files(dir, suffix, extension)) {
@@ -106,7 +108,7 @@ class Indexer {
     return json_.emplace(file, std::move(j)).first->second;
   }
 
- private:
+private:
   std::map<std::string, std::vector<NamedFile>> listings_;
   std::map<fs::path, nlohmann::json> json_;
 };
@@ -136,7 +138,8 @@ void resolve_metadata(BoldRun& run, const std::vector<fs::path>& levels, Indexer
   if (const auto it = run.metadata.find("RepetitionTime"); it != run.metadata.end()) {
     if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() <= 0) {
       throw input_error(source_of(run, "RepetitionTime", index).string() +
-                        ": RepetitionTime must be a positive number of seconds, found " + it->dump());
+                        ": RepetitionTime must be a positive number of seconds, found " +
+                        it->dump());
     }
     run.repetition_time_s = it->get<double>();
   }
@@ -153,8 +156,8 @@ void resolve_metadata(BoldRun& run, const std::vector<fs::path>& levels, Indexer
 }
 
 /// The bold runs of one func/ folder; `levels` as for resolve_metadata, ending with func/.
-void index_func_folder(const std::vector<fs::path>& levels, const std::string& subject, const std::string& session,
-                       Indexer& index, std::vector<BoldRun>& runs) {
+void index_func_folder(const std::vector<fs::path>& levels, const std::string& subject,
+                       const std::string& session, Indexer& index, std::vector<BoldRun>& runs) {
   for (const char* ext : {".nii", ".nii.gz"}) {
     for (const NamedFile& f : index.files(levels.back(), kBoldSuffix, ext)) {
       BoldRun run;
@@ -167,14 +170,16 @@ void index_func_folder(const std::vector<fs::path>& levels, const std::string& s
       run.task = run.entities.count("task") ? run.entities.at("task") : "";
       run.run = run.entities.count("run") ? run.entities.at("run") : "";
       if (run.task.empty()) log::warn(f.path.string(), ": bold file without a task- entity");
-      with_context("resolving the metadata of " + f.path.string(), [&] { resolve_metadata(run, levels, index); });
+      with_context("resolving the metadata of " + f.path.string(),
+                   [&] { resolve_metadata(run, levels, index); });
       runs.push_back(std::move(run));
     }
   }
 }
 
 /// Labels present among `runs` for one field, sorted and unique.
-template <typename Field> std::vector<std::string> labels_of(const std::vector<BoldRun>& runs, Field field) {
+template <typename Field>
+std::vector<std::string> labels_of(const std::vector<BoldRun>& runs, Field field) {
   std::set<std::string> s;
   for (const BoldRun& r : runs) {
     const std::string& v = r.*field;
@@ -184,15 +189,17 @@ template <typename Field> std::vector<std::string> labels_of(const std::vector<B
 }
 
 /// Requested labels without their prefix; throws usage_error for one that has no run.
-std::set<std::string> checked_labels(const std::vector<std::string>& requested, const std::string& prefix,
-                                     const std::string& what, const std::vector<std::string>& existing,
-                                     const std::vector<std::string>& known_without_runs, const fs::path& root) {
+std::set<std::string> checked_labels(const std::vector<std::string>& requested,
+                                     const std::string& prefix, const std::string& what,
+                                     const std::vector<std::string>& existing,
+                                     const std::vector<std::string>& known_without_runs,
+                                     const fs::path& root) {
   std::set<std::string> out;
   for (const std::string& label : requested) {
     const std::string bare = strip_prefix(trim(label), prefix);
     if (std::find(existing.begin(), existing.end(), bare) == existing.end()) {
-      const bool known =
-          std::find(known_without_runs.begin(), known_without_runs.end(), bare) != known_without_runs.end();
+      const bool known = std::find(known_without_runs.begin(), known_without_runs.end(), bare) !=
+                         known_without_runs.end();
       std::string message = what;
       message += " '" + label + "' ";
       message += known ? "has no bold run" : "not found";
@@ -205,7 +212,7 @@ std::set<std::string> checked_labels(const std::vector<std::string>& requested, 
   return out;
 }
 
-}  // namespace
+} // namespace
 
 std::string BoldRun::stem() const {
   const std::string name = bold.filename().string();
@@ -215,7 +222,8 @@ std::string BoldRun::stem() const {
 
 BidsLayout BidsLayout::open(const fs::path& root) {
   std::error_code ec;
-  if (!fs::exists(root, ec)) throw input_error(root.string() + ": no such folder (BIDS dataset expected)");
+  if (!fs::exists(root, ec))
+    throw input_error(root.string() + ": no such folder (BIDS dataset expected)");
   if (!is_folder(root)) throw input_error(root.string() + ": not a folder (BIDS dataset expected)");
   const fs::path description = root / "dataset_description.json";
   if (!fs::is_regular_file(description, ec)) {
@@ -239,27 +247,34 @@ BidsLayout BidsLayout::open(const fs::path& root) {
     for (const fs::path& ses_dir : prefixed_folders(sub_dir, "ses-")) {
       const std::string session = strip_prefix(ses_dir.filename().string(), "ses-");
       if (is_folder(ses_dir / "func")) {
-        index_func_folder({root, sub_dir, ses_dir, ses_dir / "func"}, subject, session, index, layout.runs_);
+        index_func_folder({root, sub_dir, ses_dir, ses_dir / "func"}, subject, session, index,
+                          layout.runs_);
       }
     }
   }
   std::sort(layout.runs_.begin(), layout.runs_.end(),
             [](const BoldRun& a, const BoldRun& b) { return a.bold < b.bold; });
-  log::debug(root.string(), ": ", layout.subjects_.size(), " subjects, ", layout.runs_.size(), " bold runs");
+  log::debug(root.string(), ": ", layout.subjects_.size(), " subjects, ", layout.runs_.size(),
+             " bold runs");
   return layout;
 }
 
-std::vector<std::string> BidsLayout::subjects() const { return subjects_; }
+std::vector<std::string> BidsLayout::subjects() const {
+  return subjects_;
+}
 
-std::vector<std::string> BidsLayout::tasks() const { return labels_of(runs_, &BoldRun::task); }
+std::vector<std::string> BidsLayout::tasks() const {
+  return labels_of(runs_, &BoldRun::task);
+}
 
 std::vector<BoldRun> BidsLayout::select(const RunFilter& filter) const {
   const std::vector<std::string> subjects_with_runs = labels_of(runs_, &BoldRun::subject);
-  const std::set<std::string> participants =
-      checked_labels(filter.participants, "sub-", "participant", subjects_with_runs, subjects_, root_);
-  const std::set<std::string> sessions =
-      checked_labels(filter.sessions, "ses-", "session", labels_of(runs_, &BoldRun::session), {}, root_);
-  const std::set<std::string> tasks = checked_labels(filter.tasks, "task-", "task", this->tasks(), {}, root_);
+  const std::set<std::string> participants = checked_labels(
+      filter.participants, "sub-", "participant", subjects_with_runs, subjects_, root_);
+  const std::set<std::string> sessions = checked_labels(
+      filter.sessions, "ses-", "session", labels_of(runs_, &BoldRun::session), {}, root_);
+  const std::set<std::string> tasks =
+      checked_labels(filter.tasks, "task-", "task", this->tasks(), {}, root_);
 
   std::vector<BoldRun> out;
   for (const BoldRun& run : runs_) {
@@ -269,8 +284,9 @@ std::vector<BoldRun> BidsLayout::select(const RunFilter& filter) const {
     out.push_back(run);
   }
   if (out.empty() && !runs_.empty()) {
-    throw usage_error(root_.string() + ": no bold run matches participant(s) [" + join(filter.participants, ", ") +
-                      "], session(s) [" + join(filter.sessions, ", ") + "], task(s) [" + join(filter.tasks, ", ") +
+    throw usage_error(root_.string() + ": no bold run matches participant(s) [" +
+                      join(filter.participants, ", ") + "], session(s) [" +
+                      join(filter.sessions, ", ") + "], task(s) [" + join(filter.tasks, ", ") +
                       "]");
   }
   return out;
@@ -301,4 +317,4 @@ std::string strip_prefix(const std::string& label, const std::string& prefix) {
   return starts_with(label, prefix) ? label.substr(prefix.size()) : label;
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

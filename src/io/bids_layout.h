@@ -14,17 +14,17 @@ namespace dcae::io {
 
 /// One functional run (`*_bold.nii[.gz]`).
 struct BoldRun {
-  std::filesystem::path bold;                      ///< the image file
-  std::map<std::string, std::string> entities;     ///< "sub" → "01", "task" → "motor", ...
-  std::string subject;                             ///< label without "sub-"
-  std::string session;                             ///< label or ""
+  std::filesystem::path bold;                  ///< the image file
+  std::map<std::string, std::string> entities; ///< "sub" → "01", "task" → "motor", ...
+  std::string subject;                         ///< label without "sub-"
+  std::string session;                         ///< label or ""
   std::string task;
-  std::string run;                                 ///< label as written ("01", "1") or ""
-  std::optional<std::filesystem::path> events;     ///< nearest applicable _events.tsv
-  std::vector<std::filesystem::path> sidecars;     ///< applicable _bold.json, root → leaf
-  nlohmann::json metadata = nlohmann::json::object();  ///< sidecars merged (leaf wins)
-  std::optional<double> repetition_time_s;         ///< RepetitionTime
-  std::vector<double> slice_timing_s;              ///< SliceTiming (empty if absent)
+  std::string run;                                    ///< label as written ("01", "1") or ""
+  std::optional<std::filesystem::path> events;        ///< nearest applicable _events.tsv
+  std::vector<std::filesystem::path> sidecars;        ///< applicable _bold.json, root → leaf
+  nlohmann::json metadata = nlohmann::json::object(); ///< sidecars merged (leaf wins)
+  std::optional<double> repetition_time_s;            ///< RepetitionTime
+  std::vector<double> slice_timing_s;                 ///< SliceTiming (empty if absent)
 
   /// "sub-01_ses-1_task-motor_run-01": the file name before "_bold".
   std::string stem() const;
@@ -40,7 +40,7 @@ struct RunFilter {
 
 /// A raw BIDS dataset.
 class BidsLayout {
- public:
+public:
   /// Indexes `root`; throws input_error if it is not a folder or has no
   /// dataset_description.json.
   static BidsLayout open(const std::filesystem::path& root);
@@ -56,7 +56,7 @@ class BidsLayout {
   /// participant, session or task has no run.
   std::vector<BoldRun> select(const RunFilter& filter) const;
 
- private:
+private:
   std::filesystem::path root_;
   std::vector<std::string> subjects_;
   std::vector<BoldRun> runs_;
@@ -66,7 +66,7 @@ class BidsLayout {
 /// {sub:01, task:x, run:2}); the suffix ("bold") and extension (".nii.gz") are returned too.
 struct ParsedName {
   std::map<std::string, std::string> entities;
-  std::vector<std::string> entity_order;  ///< keys in the order they appear
+  std::vector<std::string> entity_order; ///< keys in the order they appear
   std::string suffix;
   std::string extension;
 };
@@ -75,4 +75,4 @@ ParsedName parse_bids_name(const std::string& filename);
 /// Strips an optional prefix ("sub-01" → "01" for prefix "sub-").
 std::string strip_prefix(const std::string& label, const std::string& prefix);
 
-}  // namespace dcae::io
+} // namespace dcae::io

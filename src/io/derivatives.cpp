@@ -5,17 +5,17 @@
 #include <cstdlib>
 
 #include "core/error.h"
-#include "io/json.h"
 #include "dcae/version.h"
+#include "io/json.h"
 
 namespace dcae::io {
 
 const std::vector<std::string>& bids_entity_order() {
   static const std::vector<std::string> kOrder = {
-      "sub", "ses", "sample", "task", "tracksys", "acq", "nuc", "voi", "ce", "trc",
-      "stain", "rec", "dir", "run", "mod", "echo", "flip", "inv", "mt", "part",
-      "proc", "hemi", "space", "split", "recording", "chunk", "seg", "res", "den",
-      "label", "desc"};
+      "sub",       "ses",   "sample", "task", "tracksys", "acq",   "nuc",   "voi",
+      "ce",        "trc",   "stain",  "rec",  "dir",      "run",   "mod",   "echo",
+      "flip",      "inv",   "mt",     "part", "proc",     "hemi",  "space", "split",
+      "recording", "chunk", "seg",    "res",  "den",      "label", "desc"};
   return kOrder;
 }
 
@@ -28,16 +28,16 @@ std::string bids_filename(const std::map<std::string, std::string>& entities,
     }
   }
   auto alnum = [](const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-      return std::isalnum(c) != 0;
-    });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) != 0; });
   };
   std::string name;
   for (const auto& key : order) {
     auto it = entities.find(key);
     if (it == entities.end() || it->second.empty()) continue;
     if (!alnum(it->second)) {
-      throw usage_error("BIDS label for '" + key + "' must be alphanumeric, got '" + it->second + "'");
+      throw usage_error("BIDS label for '" + key + "' must be alphanumeric, got '" + it->second +
+                        "'");
     }
     if (!name.empty()) name += '_';
     name += key + '-' + it->second;
@@ -49,7 +49,7 @@ std::string bids_filename(const std::map<std::string, std::string>& entities,
 
 std::string run_name(const std::map<std::string, std::string>& entities) {
   std::string name = bids_filename(entities, "x", "");
-  name.resize(name.size() - 2);  // "_x"
+  name.resize(name.size() - 2); // "_x"
   return name;
 }
 
@@ -78,10 +78,11 @@ nlohmann::json derivative_description(const std::string& name,
                                       const std::vector<std::string>& source_datasets,
                                       const std::string& container_image) {
   nlohmann::json gen = {{"Name", kProjectName}, {"Version", kVersion}, {"CodeURL", kCodeUrl}};
-  if (!container_image.empty()) {  // "image:tag" (docker) or "apptainer:<image.sif>"
+  if (!container_image.empty()) { // "image:tag" (docker) or "apptainer:<image.sif>"
     const std::string apptainer = "apptainer:";
     if (container_image.rfind(apptainer, 0) == 0)
-      gen["Container"] = {{"Type", "singularity"}, {"Tag", container_image.substr(apptainer.size())}};
+      gen["Container"] = {{"Type", "singularity"},
+                          {"Tag", container_image.substr(apptainer.size())}};
     else
       gen["Container"] = {{"Type", "docker"}, {"Tag", container_image}};
   }
@@ -97,11 +98,14 @@ nlohmann::json derivative_description(const std::string& name,
   return d;
 }
 
-void ensure_derivative_description(const std::filesystem::path& out_root, const std::filesystem::path& source_root) {
+void ensure_derivative_description(const std::filesystem::path& out_root,
+                                   const std::filesystem::path& source_root) {
   const std::filesystem::path dd = out_root / "dataset_description.json";
   if (std::filesystem::exists(dd)) return;
   std::vector<std::string> sources;
-  if (!source_root.empty()) sources.push_back("file://" + std::filesystem::absolute(source_root).lexically_normal().generic_string());
+  if (!source_root.empty())
+    sources.push_back("file://" +
+                      std::filesystem::absolute(source_root).lexically_normal().generic_string());
   const char* container = std::getenv("DCAE_CONTAINER_IMAGE");
   write_json(dd, derivative_description("dcae", sources, container ? container : ""));
 }
@@ -115,4 +119,4 @@ std::filesystem::path enclosing_dataset(const std::filesystem::path& file) {
   return {};
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

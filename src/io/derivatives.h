@@ -55,4 +55,4 @@ std::filesystem::path enclosing_dataset(const std::filesystem::path& file);
 /// The BIDS version dcae writes.
 inline constexpr const char* kBidsVersion = "1.8.0";
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -32,7 +32,9 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-bool is_blank(const std::string& line) { return trim(line).empty(); }
+bool is_blank(const std::string& line) {
+  return trim(line).empty();
+}
 
 /// Index of `name` among the header columns, if present.
 std::optional<std::size_t> column(const std::vector<std::string>& header, const std::string& name) {
@@ -42,8 +44,8 @@ std::optional<std::size_t> column(const std::vector<std::string>& header, const 
 }
 
 /// Parses a finite number from a table cell; throws input_error naming file:line and column.
-double parse_cell(const std::string& cell, const std::string& what, const std::filesystem::path& file,
-                  std::size_t line) {
+double parse_cell(const std::string& cell, const std::string& what,
+                  const std::filesystem::path& file, std::size_t line) {
   const std::optional<double> v = parse_double(cell);
   if (!v || !std::isfinite(*v)) {
     throw input_error(where(file, line) + ": " + what + " '" + trim(cell) + "' is not a number");
@@ -67,7 +69,8 @@ std::vector<Event> parse_fsl_rows(const std::filesystem::path& txt, const std::s
     const std::vector<std::string> fields = split_whitespace(lines[i]);
     if (fields.empty()) continue;
     if (fields.size() != 3) {
-      throw input_error(where(txt, line) + ": expected 3 columns (onset duration amplitude), found " +
+      throw input_error(where(txt, line) +
+                        ": expected 3 columns (onset duration amplitude), found " +
                         std::to_string(fields.size()));
     }
     Event e;
@@ -83,7 +86,7 @@ std::vector<Event> parse_fsl_rows(const std::filesystem::path& txt, const std::s
   return events;
 }
 
-}  // namespace
+} // namespace
 
 std::vector<std::string> Events::conditions() const {
   std::vector<std::string> out;
@@ -106,16 +109,17 @@ Events read_bids_events(const std::filesystem::path& tsv) {
     throw input_error(tsv.string() + ": empty file; expected a header with 'onset' and 'duration'");
   }
   std::string& first = lines.front();
-  if (starts_with(first, "\xEF\xBB\xBF")) first.erase(0, 3);  // UTF-8 byte order mark
+  if (starts_with(first, "\xEF\xBB\xBF")) first.erase(0, 3); // UTF-8 byte order mark
 
   std::vector<std::string> header = split(first, '\t');
   for (std::string& name : header) name = trim(name);
   const std::optional<std::size_t> onset_col = column(header, "onset");
   const std::optional<std::size_t> duration_col = column(header, "duration");
-  for (const auto& [col, name] : {std::pair{onset_col, "onset"}, std::pair{duration_col, "duration"}}) {
+  for (const auto& [col, name] :
+       {std::pair{onset_col, "onset"}, std::pair{duration_col, "duration"}}) {
     if (!col) {
-      throw input_error(where(tsv, 1) + ": missing required column '" + name + "' (header: " + join(header, ", ") +
-                        ")");
+      throw input_error(where(tsv, 1) + ": missing required column '" + name +
+                        "' (header: " + join(header, ", ") + ")");
     }
   }
   const std::optional<std::size_t> type_col = column(header, "trial_type");
@@ -130,8 +134,8 @@ Events read_bids_events(const std::filesystem::path& tsv) {
     const std::vector<std::string> fields = split(lines[i], '\t');
     const std::size_t needed = std::max(*onset_col, *duration_col) + 1;
     if (fields.size() < needed) {
-      throw input_error(where(tsv, line) + ": " + std::to_string(fields.size()) + " columns, the header has " +
-                        std::to_string(header.size()));
+      throw input_error(where(tsv, line) + ": " + std::to_string(fields.size()) +
+                        " columns, the header has " + std::to_string(header.size()));
     }
     // Optional columns missing at the end of a short row read as n/a.
     const auto cell = [&](std::optional<std::size_t> col) {
@@ -202,10 +206,12 @@ void write_bids_events(const std::filesystem::path& tsv, const Events& events) {
   std::string text = "onset\tduration\ttrial_type\n";
   for (const Event& e : events.events) {
     if (!std::isfinite(e.onset_s) || !std::isfinite(e.duration_s)) {
-      throw input_error(tsv.string() + ": event '" + e.trial_type + "' has a non-finite onset or duration");
+      throw input_error(tsv.string() + ": event '" + e.trial_type +
+                        "' has a non-finite onset or duration");
     }
     if (e.trial_type.find_first_of("\t\r\n") != std::string::npos) {
-      throw input_error(tsv.string() + ": condition name '" + e.trial_type + "' contains a tab or line break");
+      throw input_error(tsv.string() + ": condition name '" + e.trial_type +
+                        "' contains a tab or line break");
     }
     text += format_number(e.onset_s) + "\t" + format_number(e.duration_s) + "\t" +
             (e.trial_type.empty() ? std::string(kNotAvailable) : e.trial_type) + "\n";
@@ -213,4 +219,4 @@ void write_bids_events(const std::filesystem::path& tsv, const Events& events) {
   write_file_atomic(tsv, text);
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

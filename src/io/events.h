@@ -12,14 +12,14 @@ namespace dcae::io {
 struct Event {
   double onset_s = 0.0;
   double duration_s = 0.0;
-  double amplitude = 1.0;    ///< BIDS: `modulation`/`amplitude` column if present, else 1
-  std::string trial_type;    ///< condition name
+  double amplitude = 1.0; ///< BIDS: `modulation`/`amplitude` column if present, else 1
+  std::string trial_type; ///< condition name
 };
 
 /// The events of one run, in file order.
 struct Events {
   std::vector<Event> events;
-  std::string source;        ///< file(s) they were read from
+  std::string source; ///< file(s) they were read from
 
   /// Distinct condition names in order of first appearance.
   std::vector<std::string> conditions() const;
@@ -48,4 +48,4 @@ Events read_fsl_ev_folder(const std::filesystem::path& evs_dir);
 /// Writes events as a BIDS events.tsv (onset, duration, trial_type), atomically.
 void write_bids_events(const std::filesystem::path& tsv, const Events& events);
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -29,14 +29,19 @@ bool is_file(const fs::path& p) {
 }
 
 /// `<subject>/MNINonLinear/Results`.
-fs::path results_of(const fs::path& subject_dir) { return subject_dir / "MNINonLinear" / "Results"; }
+fs::path results_of(const fs::path& subject_dir) {
+  return subject_dir / "MNINonLinear" / "Results";
+}
 
-bool is_subject_folder(const fs::path& dir) { return is_folder(results_of(dir)); }
+bool is_subject_folder(const fs::path& dir) {
+  return is_folder(results_of(dir));
+}
 
 /// The last component of a folder path, also when it ends with a separator.
 std::string folder_name(const fs::path& dir) {
   const fs::path normal = dir.lexically_normal();
-  return normal.has_filename() ? normal.filename().string() : normal.parent_path().filename().string();
+  return normal.has_filename() ? normal.filename().string()
+                               : normal.parent_path().filename().string();
 }
 
 /// Sub-folders of `dir`, sorted, hidden ones left out.
@@ -44,7 +49,8 @@ std::vector<fs::path> sorted_folders(const fs::path& dir) {
   std::vector<fs::path> out;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!starts_with(it->path().filename().string(), ".") && is_folder(it->path())) out.push_back(it->path());
+    if (!starts_with(it->path().filename().string(), ".") && is_folder(it->path()))
+      out.push_back(it->path());
   }
   if (ec) throw input_error(dir.string() + ": cannot list folder: " + ec.message());
   std::sort(out.begin(), out.end());
@@ -74,7 +80,8 @@ bool parse_run_folder(const std::string& name, HcpRun& run) {
 }
 
 /// Throws usage_error if a requested label is not among `existing`.
-void check_requested(const std::vector<std::string>& requested, const std::set<std::string>& existing, bool ignore_case,
+void check_requested(const std::vector<std::string>& requested,
+                     const std::set<std::string>& existing, bool ignore_case,
                      const std::string& what, const fs::path& root) {
   for (const std::string& label : requested) {
     const bool found = std::any_of(existing.begin(), existing.end(), [&](const std::string& e) {
@@ -87,21 +94,23 @@ void check_requested(const std::vector<std::string>& requested, const std::set<s
       message += root.string() + "; ";
       message += what;
       message += "s with task runs: ";
-      message += existing.empty() ? std::string("none")
-                                  : join(std::vector<std::string>(existing.begin(), existing.end()), ", ");
+      message += existing.empty()
+                     ? std::string("none")
+                     : join(std::vector<std::string>(existing.begin(), existing.end()), ", ");
       throw usage_error(message);
     }
   }
 }
 
-}  // namespace
+} // namespace
 
 std::vector<HcpRun> list_hcp_runs(const fs::path& root, const std::vector<std::string>& subjects,
                                   const std::vector<std::string>& tasks) {
   if (!is_folder(root)) throw input_error(root.string() + ": not a folder (HCP data expected)");
   const std::vector<fs::path> subject_dirs = subject_folders(root);
   if (subject_dirs.empty()) {
-    throw input_error(root.string() + ": no HCP subject (no <subject>/MNINonLinear/Results folder)");
+    throw input_error(root.string() +
+                      ": no HCP subject (no <subject>/MNINonLinear/Results folder)");
   }
 
   std::vector<HcpRun> all;
@@ -114,7 +123,8 @@ std::vector<HcpRun> list_hcp_runs(const fs::path& root, const std::vector<std::s
       run.bold = folder / (folder.filename().string() + ".nii.gz");
       run.bold_exists = is_file(run.bold);
       if (is_folder(folder / "EVs")) run.evs_dir = folder / "EVs";
-      if (is_file(folder / "Movement_Regressors.txt")) run.movement_regressors = folder / "Movement_Regressors.txt";
+      if (is_file(folder / "Movement_Regressors.txt"))
+        run.movement_regressors = folder / "Movement_Regressors.txt";
       all.push_back(std::move(run));
     }
   }
@@ -130,15 +140,17 @@ std::vector<HcpRun> list_hcp_runs(const fs::path& root, const std::vector<std::s
 
   std::vector<HcpRun> out;
   for (HcpRun& r : all) {
-    const bool subject_ok =
-        subjects.empty() || std::find(subjects.begin(), subjects.end(), r.subject) != subjects.end();
-    const bool task_ok = tasks.empty() || std::any_of(tasks.begin(), tasks.end(), [&](const std::string& t) {
-                           return to_lower(t) == to_lower(r.task);
-                         });
+    const bool subject_ok = subjects.empty() || std::find(subjects.begin(), subjects.end(),
+                                                          r.subject) != subjects.end();
+    const bool task_ok =
+        tasks.empty() || std::any_of(tasks.begin(), tasks.end(), [&](const std::string& t) {
+          return to_lower(t) == to_lower(r.task);
+        });
     if (subject_ok && task_ok) out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), [](const HcpRun& a, const HcpRun& b) {
-    return std::tie(a.subject, a.task, a.phase_encoding) < std::tie(b.subject, b.task, b.phase_encoding);
+    return std::tie(a.subject, a.task, a.phase_encoding) <
+           std::tie(b.subject, b.task, b.phase_encoding);
   });
   return out;
 }
@@ -151,13 +163,15 @@ std::vector<std::array<double, 6>> read_movement_regressors(const fs::path& file
     const std::vector<std::string> fields = split_whitespace(lines[i]);
     if (fields.empty()) continue;
     if (fields.size() != 12 && fields.size() != 6) {
-      throw input_error(where + ": expected 12 (or 6) columns, found " + std::to_string(fields.size()));
+      throw input_error(where + ": expected 12 (or 6) columns, found " +
+                        std::to_string(fields.size()));
     }
     std::array<double, 6> row{};
     for (std::size_t c = 0; c < fields.size(); ++c) {
       const std::optional<double> v = parse_double(fields[c]);
       if (!v || !std::isfinite(*v)) {
-        throw input_error(where + ": column " + std::to_string(c + 1) + " '" + fields[c] + "' is not a number");
+        throw input_error(where + ": column " + std::to_string(c + 1) + " '" + fields[c] +
+                          "' is not a number");
       }
       if (c < row.size()) row[c] = *v;
     }
@@ -177,4 +191,4 @@ bool is_hcp_layout(const fs::path& root) {
   return false;
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -14,14 +14,14 @@ namespace dcae::io {
 
 /// One HCP task-fMRI run folder.
 struct HcpRun {
-  std::string subject;                              ///< e.g. "100307"
-  std::string task;                                 ///< e.g. "MOTOR"
-  std::string phase_encoding;                       ///< "LR" or "RL"
-  std::filesystem::path folder;                     ///< .../Results/tfMRI_MOTOR_LR
-  std::filesystem::path bold;                       ///< .../tfMRI_MOTOR_LR.nii.gz (may be absent)
+  std::string subject;          ///< e.g. "100307"
+  std::string task;             ///< e.g. "MOTOR"
+  std::string phase_encoding;   ///< "LR" or "RL"
+  std::filesystem::path folder; ///< .../Results/tfMRI_MOTOR_LR
+  std::filesystem::path bold;   ///< .../tfMRI_MOTOR_LR.nii.gz (may be absent)
   bool bold_exists = false;
-  std::optional<std::filesystem::path> evs_dir;     ///< EVs/ if present
-  std::optional<std::filesystem::path> movement_regressors;  ///< Movement_Regressors.txt
+  std::optional<std::filesystem::path> evs_dir;             ///< EVs/ if present
+  std::optional<std::filesystem::path> movement_regressors; ///< Movement_Regressors.txt
 };
 
 /// Lists the task runs under an HCP root: either a folder of subjects or one subject folder.
@@ -38,4 +38,4 @@ std::vector<std::array<double, 6>> read_movement_regressors(const std::filesyste
 /// True if `root` looks like an HCP subject folder or a folder of them.
 bool is_hcp_layout(const std::filesystem::path& root);
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -18,4 +18,4 @@ void write_json(const std::filesystem::path& file, const nlohmann::json& value) 
   write_file_atomic(file, value.dump(2) + "\n");
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

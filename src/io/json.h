@@ -14,4 +14,4 @@ nlohmann::json read_json(const std::filesystem::path& file);
 /// Writes pretty-printed JSON (2-space indent, trailing newline) atomically.
 void write_json(const std::filesystem::path& file, const nlohmann::json& value);
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -22,4 +22,4 @@ inline constexpr const char* kMotionColumns[6] = {"trans_x", "trans_y", "trans_z
 std::vector<double> framewise_displacement(const std::vector<MotionParams>& params,
                                            double radius_mm = 50.0);
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -1,7 +1,5 @@
 #include "io/nifti.h"
 
-#include <nifti2_io.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -9,6 +7,8 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+
+#include <nifti2_io.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -45,9 +45,12 @@ nifti_dmat44 to_dmat(const Matrix4& m) {
 
 double time_scale_to_seconds(int units) {
   switch (units) {
-    case NIFTI_UNITS_MSEC: return 1e-3;
-    case NIFTI_UNITS_USEC: return 1e-6;
-    default: return 1.0;  // seconds, or unknown (read as seconds, as FSL and nibabel do)
+  case NIFTI_UNITS_MSEC:
+    return 1e-3;
+  case NIFTI_UNITS_USEC:
+    return 1e-6;
+  default:
+    return 1.0; // seconds, or unknown (read as seconds, as FSL and nibabel do)
   }
 }
 
@@ -69,7 +72,7 @@ ImageHeader header_from(const nifti_image& nim) {
   if (nim.ndim < 2) h.dim[1] = 1;
   if (nim.ndim < 3) h.dim[2] = 1;
   if (nim.ndim < 4) h.dim[3] = 1;
-  const double xyz_scale = nim.xyz_units == NIFTI_UNITS_METER  ? 1000.0
+  const double xyz_scale = nim.xyz_units == NIFTI_UNITS_METER    ? 1000.0
                            : nim.xyz_units == NIFTI_UNITS_MICRON ? 1e-3
                                                                  : 1.0;
   h.spacing_mm = {std::fabs(nim.dx) * xyz_scale, std::fabs(nim.dy) * xyz_scale,
@@ -84,7 +87,7 @@ ImageHeader header_from(const nifti_image& nim) {
   h.slice_duration_s = nim.slice_duration * time_scale_to_seconds(nim.time_units);
   h.description = std::string(nim.descrip, strnlen(nim.descrip, sizeof nim.descrip));
   h.intent_name = std::string(nim.intent_name, strnlen(nim.intent_name, sizeof nim.intent_name));
-    h.stored_datatype = nifti_datatype_string(nim.datatype);
+  h.stored_datatype = nifti_datatype_string(nim.datatype);
   for (int e = 0; e < nim.num_ext; ++e) {
     const nifti1_extension& x = nim.ext_list[e];
     const int payload = std::max(0, x.esize - 8);
@@ -140,7 +143,8 @@ std::vector<char> read_raw_data(const nifti_image& nim, const fs::path& path) {
 /// truncates such files to their data. Header, extender, extensions, padding, data.
 void write_nifti2(const nifti_image& nim, const fs::path& file) {
   nifti_2_header hdr{};
-  if (nifti_convert_nim2n2hdr(&nim, &hdr) != 0) throw runtime_error("cannot build the NIfTI-2 header");
+  if (nifti_convert_nim2n2hdr(&nim, &hdr) != 0)
+    throw runtime_error("cannot build the NIfTI-2 header");
   std::memcpy(hdr.magic, "n+2\0\r\n\032\n", 8);
   std::int64_t offset = 540 + 4;
   for (int e = 0; e < nim.num_ext; ++e) offset += nim.ext_list[e].esize;
@@ -184,7 +188,7 @@ NimPtr open_header(const fs::path& path) {
   NimPtr nim(nifti_image_read(path.c_str(), 0));
   if (!nim) {
     throw input_error(path.string() + ": not a readable NIfTI-1/NIfTI-2 file (corrupt or "
-                      "truncated header)");
+                                      "truncated header)");
   }
   for (int d = 1; d <= nim->ndim; ++d) {
     if (nim->dim[d] < 1) throw input_error(path.string() + ": invalid dimension in header");
@@ -196,7 +200,7 @@ NimPtr open_header(const fs::path& path) {
   return nim;
 }
 
-}  // namespace
+} // namespace
 
 Matrix4 identity4() {
   Matrix4 m{};
@@ -279,11 +283,20 @@ Image Image::read(const fs::path& path, const ImageRequirements& req) {
     throw input_error(name + ": repetition time (pixdim[4]) is zero or missing");
   }
   switch (nim->datatype) {
-    case DT_INT8: case DT_UINT8: case DT_INT16: case DT_UINT16: case DT_INT32:
-    case DT_UINT32: case DT_INT64: case DT_UINT64: case DT_FLOAT32: case DT_FLOAT64: break;
-    default:
-      throw input_error(name + ": unsupported data type " + h.stored_datatype +
-                        " (supported: integers, FLOAT32, FLOAT64)");
+  case DT_INT8:
+  case DT_UINT8:
+  case DT_INT16:
+  case DT_UINT16:
+  case DT_INT32:
+  case DT_UINT32:
+  case DT_INT64:
+  case DT_UINT64:
+  case DT_FLOAT32:
+  case DT_FLOAT64:
+    break;
+  default:
+    throw input_error(name + ": unsupported data type " + h.stored_datatype +
+                      " (supported: integers, FLOAT32, FLOAT64)");
   }
   const std::vector<char> bytes = read_raw_data(*nim, path);
   const void* raw_data = bytes.data();
@@ -292,7 +305,7 @@ Image Image::read(const fs::path& path, const ImageRequirements& req) {
     throw input_error(name + ": header dimensions disagree with the voxel count");
   }
   double slope = nim->scl_slope, inter = nim->scl_inter;
-  if (slope == 0.0 || !std::isfinite(slope)) {  // NIfTI: slope 0 means "no scaling"
+  if (slope == 0.0 || !std::isfinite(slope)) { // NIfTI: slope 0 means "no scaling"
     slope = 1.0;
     inter = 0.0;
   }
@@ -300,22 +313,43 @@ Image Image::read(const fs::path& path, const ImageRequirements& req) {
   img.data_.resize(n);
   float* out = img.data_.data();
   switch (nim->datatype) {
-    case DT_INT8: convert<std::int8_t>(raw_data, n, slope, inter, out); break;
-    case DT_UINT8: convert<std::uint8_t>(raw_data, n, slope, inter, out); break;
-    case DT_INT16: convert<std::int16_t>(raw_data, n, slope, inter, out); break;
-    case DT_UINT16: convert<std::uint16_t>(raw_data, n, slope, inter, out); break;
-    case DT_INT32: convert<std::int32_t>(raw_data, n, slope, inter, out); break;
-    case DT_UINT32: convert<std::uint32_t>(raw_data, n, slope, inter, out); break;
-    case DT_INT64: convert<std::int64_t>(raw_data, n, slope, inter, out); break;
-    case DT_UINT64: convert<std::uint64_t>(raw_data, n, slope, inter, out); break;
-    case DT_FLOAT32: convert<float>(raw_data, n, slope, inter, out); break;
-    case DT_FLOAT64: convert<double>(raw_data, n, slope, inter, out); break;
-    default: break;
+  case DT_INT8:
+    convert<std::int8_t>(raw_data, n, slope, inter, out);
+    break;
+  case DT_UINT8:
+    convert<std::uint8_t>(raw_data, n, slope, inter, out);
+    break;
+  case DT_INT16:
+    convert<std::int16_t>(raw_data, n, slope, inter, out);
+    break;
+  case DT_UINT16:
+    convert<std::uint16_t>(raw_data, n, slope, inter, out);
+    break;
+  case DT_INT32:
+    convert<std::int32_t>(raw_data, n, slope, inter, out);
+    break;
+  case DT_UINT32:
+    convert<std::uint32_t>(raw_data, n, slope, inter, out);
+    break;
+  case DT_INT64:
+    convert<std::int64_t>(raw_data, n, slope, inter, out);
+    break;
+  case DT_UINT64:
+    convert<std::uint64_t>(raw_data, n, slope, inter, out);
+    break;
+  case DT_FLOAT32:
+    convert<float>(raw_data, n, slope, inter, out);
+    break;
+  case DT_FLOAT64:
+    convert<double>(raw_data, n, slope, inter, out);
+    break;
+  default:
+    break;
   }
   nim.reset();
   if (req.reject_all_nan && n > 0) {
-    const bool any_finite = std::any_of(img.data_.begin(), img.data_.end(),
-                                        [](float v) { return std::isfinite(v); });
+    const bool any_finite =
+        std::any_of(img.data_.begin(), img.data_.end(), [](float v) { return std::isfinite(v); });
     if (!any_finite) throw input_error(name + ": every voxel value is NaN or infinite");
   }
   return img;
@@ -377,7 +411,8 @@ void Image::write(const fs::path& path, const WriteOptions& opt) const {
     auto* dst = static_cast<std::uint8_t*>(nim->data);
     for (std::int64_t i = 0; i < n; ++i) {
       const float v = data_[static_cast<std::size_t>(i)];
-      dst[i] = static_cast<std::uint8_t>(std::isfinite(v) ? std::clamp(std::round(v), 0.0f, 255.0f) : 0.0f);
+      dst[i] = static_cast<std::uint8_t>(std::isfinite(v) ? std::clamp(std::round(v), 0.0f, 255.0f)
+                                                          : 0.0f);
     }
     nim->scl_slope = 1.0;
     nim->scl_inter = 0.0;
@@ -426,4 +461,4 @@ void Image::write(const fs::path& path, const WriteOptions& opt) const {
   out.commit();
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

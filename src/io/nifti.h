@@ -30,20 +30,20 @@ struct NiftiExtension {
 
 /// The header fields dcae uses.
 struct ImageHeader {
-  std::array<std::int64_t, 4> dim{1, 1, 1, 1};  ///< nx, ny, nz, nt (voxels, volumes)
-  std::array<double, 3> spacing_mm{1, 1, 1};    ///< voxel size (mm)
-  double tr_s = 0.0;                            ///< repetition time (s); 0 = unknown / 3-D
+  std::array<std::int64_t, 4> dim{1, 1, 1, 1}; ///< nx, ny, nz, nt (voxels, volumes)
+  std::array<double, 3> spacing_mm{1, 1, 1};   ///< voxel size (mm)
+  double tr_s = 0.0;                           ///< repetition time (s); 0 = unknown / 3-D
   double toffset_s = 0.0;
   int qform_code = 0;
   int sform_code = 0;
-  Matrix4 qform = identity4();                  ///< qto_xyz
-  Matrix4 sform = identity4();                  ///< sto_xyz
-  int slice_dim = 0;                            ///< 1..3 or 0 (unknown)
+  Matrix4 qform = identity4(); ///< qto_xyz
+  Matrix4 sform = identity4(); ///< sto_xyz
+  int slice_dim = 0;           ///< 1..3 or 0 (unknown)
   double slice_duration_s = 0.0;
   std::string description;
   std::string intent_name;
-  int nifti_version = 1;                        ///< of the file read (1 or 2)
-  std::string stored_datatype = "FLOAT32";      ///< of the file read
+  int nifti_version = 1;                   ///< of the file read (1 or 2)
+  std::string stored_datatype = "FLOAT32"; ///< of the file read
   std::vector<NiftiExtension> extensions;
 
   std::int64_t voxels_per_volume() const { return dim[0] * dim[1] * dim[2]; }
@@ -56,10 +56,10 @@ struct ImageHeader {
 
 /// What a reader requires of an image; violations are input errors naming the file.
 struct ImageRequirements {
-  int min_ndim = 3;          ///< 3 or 4
+  int min_ndim = 3; ///< 3 or 4
   int max_ndim = 4;
   std::int64_t min_volumes = 1;
-  bool require_tr = false;   ///< pixdim[4] must be > 0
+  bool require_tr = false; ///< pixdim[4] must be > 0
   bool reject_all_nan = true;
 };
 
@@ -69,13 +69,13 @@ enum class StoredType { kFloat32, kInt16Scaled, kUInt8 };
 
 struct WriteOptions {
   StoredType type = StoredType::kFloat32;
-  int nifti_version = 1;     ///< 1 or 2
+  int nifti_version = 1; ///< 1 or 2
 };
 
 /// A 3-D or 4-D image, data in NIfTI order (x fastest, then y, z, t).
 /// Not thread-safe for concurrent writes; concurrent reads are fine.
 class Image {
- public:
+public:
   Image() = default;
   /// Zero-filled image with this header.
   explicit Image(ImageHeader header);
@@ -117,9 +117,9 @@ class Image {
   /// Number of NaN/Inf values.
   std::int64_t count_nonfinite() const;
 
- private:
+private:
   ImageHeader header_;
   std::vector<float> data_;
 };
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -74,16 +74,19 @@ NpyHeader read_npy_header(const fs::path& path) {
   static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
   static const std::regex fortran_re(R"('fortran_order'\s*:\s*(True|False))");
   static const std::regex shape_re(R"('shape'\s*:\s*\(([^)]*)\))");
-  if (!std::regex_search(dict, m, descr_re)) throw input_error(name + ": .npy header lacks 'descr'");
+  if (!std::regex_search(dict, m, descr_re))
+    throw input_error(name + ": .npy header lacks 'descr'");
   h.descr = m[1];
   if (h.descr != "<f4" && h.descr != "<f8") {
     throw input_error(name + ": unsupported .npy dtype '" + h.descr +
                       "' (little-endian float32 or float64 expected)");
   }
-  if (!std::regex_search(dict, m, fortran_re)) throw input_error(name + ": .npy header lacks 'fortran_order'");
+  if (!std::regex_search(dict, m, fortran_re))
+    throw input_error(name + ": .npy header lacks 'fortran_order'");
   h.fortran_order = m[1] == "True";
   if (h.fortran_order) throw input_error(name + ": Fortran-order .npy arrays are not supported");
-  if (!std::regex_search(dict, m, shape_re)) throw input_error(name + ": .npy header lacks 'shape'");
+  if (!std::regex_search(dict, m, shape_re))
+    throw input_error(name + ": .npy header lacks 'shape'");
   for (const auto& part : split(m[1].str(), ',')) {
     const std::string t = trim(part);
     if (t.empty()) continue;
@@ -133,4 +136,4 @@ void write_npy(const fs::path& path, const float* data, const std::vector<std::u
   out.commit();
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -11,11 +11,11 @@ namespace dcae::io {
 
 /// The header of a .npy file.
 struct NpyHeader {
-  std::string descr;                 ///< "<f4" or "<f8"
+  std::string descr; ///< "<f4" or "<f8"
   bool fortran_order = false;
   std::vector<std::uint64_t> shape;
-  std::uint64_t data_offset = 0;     ///< bytes before the data
-  std::uint64_t count() const;       ///< product of the shape
+  std::uint64_t data_offset = 0; ///< bytes before the data
+  std::uint64_t count() const;   ///< product of the shape
   std::size_t item_size() const { return descr == "<f8" ? 8 : 4; }
 };
 
@@ -32,4 +32,4 @@ void write_npy(const std::filesystem::path& path, const float* data,
 /// The header bytes write_npy puts before the data (for streaming writers).
 std::string npy_header_bytes(const std::vector<std::uint64_t>& shape);
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -8,14 +8,16 @@ namespace fs = std::filesystem;
 
 namespace dcae::io {
 
-std::filesystem::path shard_path(const std::filesystem::path& folder, const std::string& run, const std::string& desc) {
+std::filesystem::path shard_path(const std::filesystem::path& folder, const std::string& run,
+                                 const std::string& desc) {
   return folder / (run + "_desc-" + desc + "_timeseries.npy");
 }
 
 std::string shard_run(const std::filesystem::path& shard) {
   std::string stem = shard.stem().string();
   const std::string tail = "_timeseries";
-  if (stem.size() > tail.size() && stem.compare(stem.size() - tail.size(), tail.size(), tail) == 0) {
+  if (stem.size() > tail.size() &&
+      stem.compare(stem.size() - tail.size(), tail.size(), tail) == 0) {
     stem.resize(stem.size() - tail.size());
     const auto desc = stem.rfind("_desc-");
     if (desc != std::string::npos) stem.resize(desc);
@@ -30,11 +32,12 @@ fs::path shard_sidecar(const fs::path& npy) {
 
 void write_shard(const fs::path& npy, const std::vector<float>& data, const ShardInfo& info) {
   if (static_cast<std::int64_t>(data.size()) != info.n_voxels * info.n_timepoints) {
-    throw usage_error("writing " + npy.string() + ": data holds " + std::to_string(data.size()) +
-                      " values, expected n_voxels*T = " +
-                      std::to_string(info.n_voxels * info.n_timepoints));
+    throw usage_error(
+        "writing " + npy.string() + ": data holds " + std::to_string(data.size()) +
+        " values, expected n_voxels*T = " + std::to_string(info.n_voxels * info.n_timepoints));
   }
-  if (!info.voxel_ijk.empty() && static_cast<std::int64_t>(info.voxel_ijk.size()) != info.n_voxels) {
+  if (!info.voxel_ijk.empty() &&
+      static_cast<std::int64_t>(info.voxel_ijk.size()) != info.n_voxels) {
     throw usage_error("writing " + npy.string() + ": voxel_ijk has the wrong length");
   }
   nlohmann::json j;
@@ -47,8 +50,9 @@ void write_shard(const fs::path& npy, const std::vector<float>& data, const Shar
   j["Grid"] = info.grid;
   j["VoxelIndices"] = info.voxel_ijk;
   j["Provenance"] = info.provenance;
-  write_npy(npy, data.data(),
-            {static_cast<std::uint64_t>(info.n_voxels), static_cast<std::uint64_t>(info.n_timepoints)});
+  write_npy(
+      npy, data.data(),
+      {static_cast<std::uint64_t>(info.n_voxels), static_cast<std::uint64_t>(info.n_timepoints)});
   write_json(shard_sidecar(npy), j);
 }
 
@@ -95,8 +99,10 @@ void ShardReader::read_rows(std::int64_t first, std::int64_t count, float* out) 
   }
   const auto row_bytes = static_cast<std::uint64_t>(info_.n_timepoints) * sizeof(float);
   file_.clear();
-  file_.seekg(static_cast<std::streamoff>(data_offset_ + static_cast<std::uint64_t>(first) * row_bytes));
-  file_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(row_bytes * static_cast<std::uint64_t>(count)));
+  file_.seekg(
+      static_cast<std::streamoff>(data_offset_ + static_cast<std::uint64_t>(first) * row_bytes));
+  file_.read(reinterpret_cast<char*>(out),
+             static_cast<std::streamsize>(row_bytes * static_cast<std::uint64_t>(count)));
   if (!file_) throw input_error(path_.string() + ": read error");
 }
 
@@ -106,4 +112,4 @@ std::vector<float> ShardReader::read_all() {
   return out;
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

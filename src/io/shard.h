@@ -18,17 +18,19 @@ namespace dcae::io {
 struct ShardInfo {
   std::int64_t n_voxels = 0;
   std::int64_t n_timepoints = 0;
-  double tr_s = 0.0;                                 ///< repetition time (s)
-  std::string source;                                ///< source bold file
-  std::string mask;                                  ///< mask file the voxels came from
-  std::array<std::int64_t, 3> grid{0, 0, 0};         ///< image grid the ijk refer to
-  std::vector<std::array<std::int32_t, 3>> voxel_ijk;  ///< row r ↔ voxel ijk[r] (may be empty)
-  nlohmann::json provenance = nlohmann::json::object();  ///< steps, parameters, versions
+  double tr_s = 0.0;                                    ///< repetition time (s)
+  std::string source;                                   ///< source bold file
+  std::string mask;                                     ///< mask file the voxels came from
+  std::array<std::int64_t, 3> grid{0, 0, 0};            ///< image grid the ijk refer to
+  std::vector<std::array<std::int32_t, 3>> voxel_ijk;   ///< row r ↔ voxel ijk[r] (may be empty)
+  nlohmann::json provenance = nlohmann::json::object(); ///< steps, parameters, versions
 };
 
 /// The one naming of shards: the series `desc` ("preproc", "features", "reconstruction") of
-/// run `run` ("sub-01_task-motor_run-01", io::run_name) is <folder>/<run>_desc-<desc>_timeseries.npy.
-std::filesystem::path shard_path(const std::filesystem::path& folder, const std::string& run, const std::string& desc);
+/// run `run` ("sub-01_task-motor_run-01", io::run_name) is
+/// <folder>/<run>_desc-<desc>_timeseries.npy.
+std::filesystem::path shard_path(const std::filesystem::path& folder, const std::string& run,
+                                 const std::string& desc);
 /// The run a shard holds, from its name: "…/sub-01_task-motor_run-01_desc-preproc_timeseries.npy"
 /// → "sub-01_task-motor_run-01" (a name without _desc-…_timeseries: its stem).
 std::string shard_run(const std::filesystem::path& shard);
@@ -44,7 +46,7 @@ void write_shard(const std::filesystem::path& npy, const std::vector<float>& dat
 /// Random access to the rows of a shard without loading it whole. Not thread-safe
 /// (one reader per thread).
 class ShardReader {
- public:
+public:
   /// Opens the .npy and its sidecar; throws input_error naming the file on any mismatch.
   explicit ShardReader(const std::filesystem::path& npy);
   const ShardInfo& info() const { return info_; }
@@ -54,7 +56,7 @@ class ShardReader {
   /// The whole shard (n_voxels·T floats).
   std::vector<float> read_all();
 
- private:
+private:
   std::filesystem::path path_;
   ShardInfo info_;
   std::uint64_t data_offset_ = 0;
@@ -64,4 +66,4 @@ class ShardReader {
 /// Reads only the sidecar.
 ShardInfo read_shard_info(const std::filesystem::path& npy);
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -13,15 +13,15 @@ double gamma_pdf(double t, double shape) {
   return std::exp((shape - 1.0) * std::log(t) - t - std::lgamma(shape));
 }
 constexpr double kHrfLength = 32.0;
-}  // namespace
+} // namespace
 
 double canonical_hrf(double t_s) {
   if (t_s < 0) return 0.0;
   return gamma_pdf(t_s, 6.0) - gamma_pdf(t_s, 16.0) / 6.0;
 }
 
-std::vector<double> hrf_response(const std::vector<Event>& events, const std::vector<double>& times_s,
-                                 double dt_s) {
+std::vector<double> hrf_response(const std::vector<Event>& events,
+                                 const std::vector<double>& times_s, double dt_s) {
   if (!(dt_s > 0)) throw usage_error("hrf_response: dt must be positive");
   std::vector<double> out(times_s.size(), 0.0);
   if (times_s.empty() || events.empty()) return out;
@@ -35,14 +35,16 @@ std::vector<double> hrf_response(const std::vector<Event>& events, const std::ve
     const double a = (e.onset_s - t_start) / dt_s;
     if (e.duration_s <= 0) {
       const auto k = static_cast<std::int64_t>(std::floor(a));
-      if (k >= 0 && static_cast<std::size_t>(k) < n) u[static_cast<std::size_t>(k)] += e.amplitude / dt_s;
+      if (k >= 0 && static_cast<std::size_t>(k) < n)
+        u[static_cast<std::size_t>(k)] += e.amplitude / dt_s;
       continue;
     }
     const double b = (e.onset_s + e.duration_s - t_start) / dt_s;
     // Exact box coverage of each grid cell [k, k+1).
     const auto k0 = static_cast<std::int64_t>(std::floor(a));
     const auto k1 = static_cast<std::int64_t>(std::ceil(b));
-    for (std::int64_t k = std::max<std::int64_t>(k0, 0); k < k1 && static_cast<std::size_t>(k) < n; ++k) {
+    for (std::int64_t k = std::max<std::int64_t>(k0, 0); k < k1 && static_cast<std::size_t>(k) < n;
+         ++k) {
       const double cover = std::min(b, double(k + 1)) - std::max(a, double(k));
       if (cover > 0) u[static_cast<std::size_t>(k)] += e.amplitude * cover;
     }
@@ -73,7 +75,8 @@ std::vector<double> hrf_response(const std::vector<Event>& events, const std::ve
 TaskDesign make_task_design(const Events& events, std::int64_t n_volumes, double tr_s,
                             double start_time_s, double highpass_s) {
   if (!(tr_s > 0)) throw usage_error("task design: repetition time must be positive");
-  if (!(highpass_s >= 0)) throw usage_error("task design: the high-pass cutoff must not be negative");
+  if (!(highpass_s >= 0))
+    throw usage_error("task design: the high-pass cutoff must not be negative");
   TaskDesign d;
   d.tr_s = tr_s;
   d.start_time_s = start_time_s;
@@ -89,15 +92,17 @@ TaskDesign make_task_design(const Events& events, std::int64_t n_volumes, double
     double longest = 0.0;
     for (const auto& e : of) longest = std::max(longest, e.duration_s);
     d.block_s.push_back(longest);
-    d.regressors.push_back(highpass_s > 0 && n_volumes > 1
-                               ? highpass_filter(d.unfiltered.back(), highpass_sigma_volumes(highpass_s, tr_s))
-                               : d.unfiltered.back());
+    d.regressors.push_back(
+        highpass_s > 0 && n_volumes > 1
+            ? highpass_filter(d.unfiltered.back(), highpass_sigma_volumes(highpass_s, tr_s))
+            : d.unfiltered.back());
   }
   return d;
 }
 
 std::vector<double> shifted_regressor(const TaskDesign& d, std::size_t condition, double shift_s) {
-  if (condition >= d.unfiltered.size()) throw usage_error("task design: no condition " + std::to_string(condition));
+  if (condition >= d.unfiltered.size())
+    throw usage_error("task design: no condition " + std::to_string(condition));
   const std::vector<double>& x = d.unfiltered[condition];
   const auto n = static_cast<std::int64_t>(x.size());
   std::vector<double> y(x.size());
@@ -110,10 +115,12 @@ std::vector<double> shifted_regressor(const TaskDesign& d, std::size_t condition
     const auto i0 = static_cast<std::int64_t>(std::floor(f)) % n;
     const auto i1 = (i0 + 1) % n;
     const double w = f - std::floor(f);
-    y[static_cast<std::size_t>(i)] = (1.0 - w) * x[static_cast<std::size_t>(i0)] + w * x[static_cast<std::size_t>(i1)];
+    y[static_cast<std::size_t>(i)] =
+        (1.0 - w) * x[static_cast<std::size_t>(i0)] + w * x[static_cast<std::size_t>(i1)];
   }
-  if (d.highpass_s > 0 && n > 1) y = highpass_filter(y, highpass_sigma_volumes(d.highpass_s, d.tr_s));
+  if (d.highpass_s > 0 && n > 1)
+    y = highpass_filter(y, highpass_sigma_volumes(d.highpass_s, d.tr_s));
   return y;
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

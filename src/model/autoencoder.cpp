@@ -13,7 +13,8 @@ AutoencoderImpl::AutoencoderImpl(const ModelConfig& config, std::int64_t input_l
   t_pad_ = config_.padded_length(t_);
   if (t_pad_ != t_) {
     log::info("model: input length ", t_, " is not a multiple of the pooling factor ",
-              config_.total_pool(), "; zero-padded to ", t_pad_, " and the reconstruction cropped back");
+              config_.total_pool(), "; zero-padded to ", t_pad_,
+              " and the reconstruction cropped back");
   }
   bottom_len_ = t_pad_ / config_.total_pool();
   const auto k = config_.kernel_size;
@@ -26,7 +27,8 @@ AutoencoderImpl::AutoencoderImpl(const ModelConfig& config, std::int64_t input_l
   // Decoder convs, bottom-up: the mirror of the encoder, ending in one channel.
   for (std::size_t l = ch.size(); l-- > 0;) {
     const std::int64_t out = l == 0 ? 1 : ch[l - 1];
-    dec_convs_->push_back(torch::nn::Conv1d(torch::nn::Conv1dOptions(ch[l], out, k).padding(k / 2)));
+    dec_convs_->push_back(
+        torch::nn::Conv1d(torch::nn::Conv1dOptions(ch[l], out, k).padding(k / 2)));
   }
   const std::int64_t b = config_.bottom_size(t_), f = config_.feature_size(t_);
   enc_fc_ = torch::nn::Linear(b, f);
@@ -55,7 +57,9 @@ AutoencoderImpl::Encoded AutoencoderImpl::run_encoder(torch::Tensor x) {
   return e;
 }
 
-torch::Tensor AutoencoderImpl::encode(torch::Tensor x) { return run_encoder(std::move(x)).h; }
+torch::Tensor AutoencoderImpl::encode(torch::Tensor x) {
+  return run_encoder(std::move(x)).h;
+}
 
 AutoencoderOutput AutoencoderImpl::forward(torch::Tensor x) {
   Encoded e = run_encoder(std::move(x));
@@ -68,10 +72,12 @@ AutoencoderOutput AutoencoderImpl::forward(torch::Tensor x) {
 }
 
 torch::Tensor AutoencoderImpl::bottom_maps(const torch::Tensor& h) {
-  return torch::relu(linear(h, dec_fc_->weight, dec_fc_->bias)).view({h.size(0), config_.channels.back(), bottom_len_});
+  return torch::relu(linear(h, dec_fc_->weight, dec_fc_->bias))
+      .view({h.size(0), config_.channels.back(), bottom_len_});
 }
 
-torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h, const std::vector<torch::Tensor>& switches,
+torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h,
+                                      const std::vector<torch::Tensor>& switches,
                                       torch::Tensor* bottom) {
   const std::size_t layers = dec_convs_->size();
   if (switches.size() != layers)
@@ -89,7 +95,7 @@ torch::Tensor AutoencoderImpl::decode(const torch::Tensor& h, const std::vector<
     if (l + 1 < layers) {
       y = torch::relu(conv->forward(y));
     } else {
-      y = conv1d_single_output(y, conv->weight, conv->bias);  // → 1 channel: its own kernel
+      y = conv1d_single_output(y, conv->weight, conv->bias); // → 1 channel: its own kernel
     }
   }
   if (t_pad_ != t_) y = y.narrow(2, 0, t_);
@@ -108,18 +114,22 @@ torch::Tensor AutoencoderImpl::decode_upsampled(const torch::Tensor& h) {
     y = y.repeat_interleave(config_.pool, 2) / static_cast<double>(config_.pool);
     if (y.size(2) < length) y = F::pad(y, F::PadFuncOptions({0, length - y.size(2)}));
     auto* conv = dec_convs_[l]->as<torch::nn::Conv1d>();
-    y = l + 1 < layers ? torch::relu(conv->forward(y)) : conv1d_single_output(y, conv->weight, conv->bias);
+    y = l + 1 < layers ? torch::relu(conv->forward(y))
+                       : conv1d_single_output(y, conv->weight, conv->bias);
   }
   if (t_pad_ != t_) y = y.narrow(2, 0, t_);
   return y;
 }
 
-torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x, const ModelConfig& config) {
+torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x,
+                               const ModelConfig& config) {
   const auto target = x.dim() == 2 ? x.unsqueeze(1) : x;
   auto loss = F::mse_loss(out.reconstruction, target);
-  if (config.l1_lambda > 0) loss = loss + config.l1_lambda * (out.features.abs().mean() + out.bottom.abs().mean());
-  if (config.consistency > 0) loss = loss + config.consistency * F::mse_loss(out.bottom, out.encoder_maps);
+  if (config.l1_lambda > 0)
+    loss = loss + config.l1_lambda * (out.features.abs().mean() + out.bottom.abs().mean());
+  if (config.consistency > 0)
+    loss = loss + config.consistency * F::mse_loss(out.bottom, out.encoder_maps);
   return loss;
 }
 
-}  // namespace dcae::model
+} // namespace dcae::model

@@ -10,26 +10,26 @@
 /// switches + Conv1d; ReLU between layers, the last conv (→ 1 channel) linear. T is
 /// zero-padded to T' (a multiple of pool^L) and the reconstruction cropped back to T.
 
-#include <torch/torch.h>
-
 #include <vector>
 
-#include "model/model_config.h"
+#include <torch/torch.h>
+
 #include "model/kernels.h"
+#include "model/model_config.h"
 
 namespace dcae::model {
 
 /// What forward() returns.
 struct AutoencoderOutput {
-  torch::Tensor reconstruction;  ///< [B, 1, T]
-  torch::Tensor features;        ///< H, [B, F]
-  torch::Tensor bottom;          ///< decoder bottom maps, [B, C, T'/pool^L]
-  torch::Tensor encoder_maps;    ///< the encoder's last pooled maps, [B, C, T'/pool^L]
-  std::vector<torch::Tensor> switches;  ///< max-pool indices, encoder order
+  torch::Tensor reconstruction;        ///< [B, 1, T]
+  torch::Tensor features;              ///< H, [B, F]
+  torch::Tensor bottom;                ///< decoder bottom maps, [B, C, T'/pool^L]
+  torch::Tensor encoder_maps;          ///< the encoder's last pooled maps, [B, C, T'/pool^L]
+  std::vector<torch::Tensor> switches; ///< max-pool indices, encoder order
 };
 
 class AutoencoderImpl : public torch::nn::Module {
- public:
+public:
   /// Builds the model for inputs of length `input_length` (T). Throws usage_error if the
   /// configuration does not fit T.
   AutoencoderImpl(const ModelConfig& config, std::int64_t input_length);
@@ -51,7 +51,7 @@ class AutoencoderImpl : public torch::nn::Module {
   std::int64_t padded_length() const { return t_pad_; }
   const ModelConfig& config() const { return config_; }
 
- private:
+private:
   struct Encoded {
     torch::Tensor h, maps;
     std::vector<torch::Tensor> switches;
@@ -69,6 +69,7 @@ TORCH_MODULE(Autoencoder);
 
 /// MSE(x, x̂) + λ·(mean|H| + mean|bottom|) + γ·MSE(encoder maps, bottom), with λ = l1_lambda
 /// and γ = consistency of `config`. x: [B, 1, T].
-torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x, const ModelConfig& config);
+torch::Tensor autoencoder_loss(const AutoencoderOutput& out, const torch::Tensor& x,
+                               const ModelConfig& config);
 
-}  // namespace dcae::model
+} // namespace dcae::model

@@ -13,7 +13,7 @@ namespace dcae::model {
 
 struct EncodeOptions {
   std::int64_t batch_size = 1024;
-  bool reconstructions = false;  ///< also write <name>_desc-reconstruction shards
+  bool reconstructions = false; ///< also write <name>_desc-reconstruction shards
   std::string device = "cpu";
 };
 
@@ -28,9 +28,11 @@ void encode_shard(const std::filesystem::path& checkpoint, const std::filesystem
 /// offsets[k] + scales[k] · atom_k (a typical voxel's mean and norm, undoing the centring and
 /// normalisation before dictionary learning). `atoms`: F × K, column-major. Returns T × K,
 /// column-major. Throws input_error when F does not match the model.
-std::vector<float> decode_atoms_upsampled(const std::filesystem::path& checkpoint, const std::vector<float>& atoms,
-                                          std::int64_t n_atoms, const std::vector<float>& offsets,
-                                          const std::vector<float>& scales, const std::string& device = "cpu");
+std::vector<float> decode_atoms_upsampled(const std::filesystem::path& checkpoint,
+                                          const std::vector<float>& atoms, std::int64_t n_atoms,
+                                          const std::vector<float>& offsets,
+                                          const std::vector<float>& scales,
+                                          const std::string& device = "cpu");
 
 /// One voxel in an ablation readout: its row in the run's shards, atom k's part of its
 /// feature vector (scale · atom_k, in the feature's own units) and its weight in the sum.
@@ -45,9 +47,11 @@ struct AblationVoxel {
 /// h_v is the voxel's encoded feature (row of `feature_shard`) and dec decodes with the
 /// voxel's own switches (from its series in `raw_shard`): what the atom adds to each voxel's
 /// reconstruction. `atoms`: F × K, column-major. Returns T × K, column-major.
-std::vector<float> ablation_readout(const std::filesystem::path& checkpoint, const std::filesystem::path& raw_shard,
-                                    const std::filesystem::path& feature_shard, const std::vector<float>& atoms,
-                                    std::int64_t n_atoms, const std::vector<std::vector<AblationVoxel>>& voxels,
+std::vector<float> ablation_readout(const std::filesystem::path& checkpoint,
+                                    const std::filesystem::path& raw_shard,
+                                    const std::filesystem::path& feature_shard,
+                                    const std::vector<float>& atoms, std::int64_t n_atoms,
+                                    const std::vector<std::vector<AblationVoxel>>& voxels,
                                     const std::string& device = "cpu");
 
-}  // namespace dcae::model
+} // namespace dcae::model

@@ -24,9 +24,9 @@
 /// any other device or type takes the reference LibTorch operators, so a CUDA model works
 /// unchanged. Included only by model/ sources and tests (pulls in <torch/torch.h>).
 
-#include <torch/torch.h>
-
 #include <cstdint>
+
+#include <torch/torch.h>
 
 namespace dcae::model {
 
@@ -47,19 +47,22 @@ PoolOutput relu_max_pool1d_reference(const torch::Tensor& x, std::int64_t pool);
 torch::Tensor unpool1d(const torch::Tensor& y, const torch::Tensor& switches, std::int64_t length);
 
 /// The reference: torch::max_unpool2d through a 1 × length plane (also the path for CUDA).
-torch::Tensor unpool1d_reference(const torch::Tensor& y, const torch::Tensor& switches, std::int64_t length);
+torch::Tensor unpool1d_reference(const torch::Tensor& y, const torch::Tensor& switches,
+                                 std::int64_t length);
 
 /// Conv1d with one output channel and "same" padding (odd kernel K, padding K/2):
 /// x [B, C, L], weight [1, C, K], bias [1] (or undefined) → [B, 1, L]. Equals
 /// torch::conv1d(x, weight, bias, 1, K/2) up to float rounding.
-torch::Tensor conv1d_single_output(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+torch::Tensor conv1d_single_output(const torch::Tensor& x, const torch::Tensor& weight,
+                                   const torch::Tensor& bias);
 
 /// Fully connected layer: x [B, in], weight [out, in], bias [out] → x weightᵀ + bias [B, out].
 /// Equals torch::nn::functional::linear up to float rounding (and is it for other devices and
 /// types, other shapes, or a build without oneDNN).
-torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight,
+                     const torch::Tensor& bias);
 
 /// Whether this build's linear() uses oneDNN for float CPU tensors.
 bool linear_uses_onednn();
 
-}  // namespace dcae::model
+} // namespace dcae::model

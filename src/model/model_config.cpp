@@ -22,7 +22,9 @@ std::int64_t ModelConfig::bottom_size(std::int64_t t) const {
   return channels.back() * padded_length(t) / total_pool();
 }
 
-std::int64_t ModelConfig::feature_size(std::int64_t t) const { return features > 0 ? features : t; }
+std::int64_t ModelConfig::feature_size(std::int64_t t) const {
+  return features > 0 ? features : t;
+}
 
 const std::vector<config::Key>& model_config_keys() {
   using config::Key;
@@ -65,11 +67,13 @@ ModelConfig model_config_from(const config::Values& v) {
   if (auto it = v.find("model.channels"); it != v.end()) {
     const auto& ch = std::get<std::vector<long long>>(it->second.value);
     c.channels.assign(ch.begin(), ch.end());
-    if (c.channels.empty()) throw usage_error(it->second.origin + ": 'model.channels' needs at least one layer");
+    if (c.channels.empty())
+      throw usage_error(it->second.origin + ": 'model.channels' needs at least one layer");
   }
   i64("model.kernel_size", c.kernel_size);
   if (c.kernel_size % 2 == 0) {
-    throw usage_error(v.at("model.kernel_size").origin + ": 'model.kernel_size' must be odd (same padding), got " +
+    throw usage_error(v.at("model.kernel_size").origin +
+                      ": 'model.kernel_size' must be odd (same padding), got " +
                       std::to_string(c.kernel_size));
   }
   i64("model.pool", c.pool);
@@ -104,16 +108,17 @@ std::string to_yaml(const ModelConfig& c) {
   s << std::setprecision(17);
   s << "model:\n  channels: [";
   for (std::size_t i = 0; i < c.channels.size(); ++i) s << (i ? ", " : "") << c.channels[i];
-  s << "]\n  kernel_size: " << c.kernel_size << "\n  pool: " << c.pool << "\n  features: " << c.features << "\n"
+  s << "]\n  kernel_size: " << c.kernel_size << "\n  pool: " << c.pool
+    << "\n  features: " << c.features << "\n"
     << "loss:\n  l1_lambda: " << c.l1_lambda << "\n  consistency: " << c.consistency << "\n"
-    << "optimizer:\n  learning_rate: " << c.learning_rate << "\n  initial_accumulator: "
-    << c.initial_accumulator << "\n  eps: " << c.eps << "\n"
+    << "optimizer:\n  learning_rate: " << c.learning_rate
+    << "\n  initial_accumulator: " << c.initial_accumulator << "\n  eps: " << c.eps << "\n"
     << "train:\n  batch_size: " << c.batch_size << "\n  epochs: " << c.epochs
     << "\n  max_steps: " << c.max_steps << "\n  target_loss: " << c.target_loss
     << "\n  seed: " << c.seed << "\n  voxel_fraction: " << c.voxel_fraction
     << "\n  validation_fraction: " << c.validation_fraction << "\n  patience: " << c.patience
-    << "\n  min_delta: " << c.min_delta
-    << "\n  checkpoint_every: " << c.checkpoint_every << "\n  cache_mb: " << c.cache_mb << "\n";
+    << "\n  min_delta: " << c.min_delta << "\n  checkpoint_every: " << c.checkpoint_every
+    << "\n  cache_mb: " << c.cache_mb << "\n";
   return s.str();
 }
 
@@ -122,7 +127,8 @@ std::string architecture_hash(const ModelConfig& c, std::int64_t input_length) {
   s << "T=" << input_length << ";k=" << c.kernel_size << ";p=" << c.pool << ";c=";
   for (auto ch : c.channels) s << ch << ',';
   // The feature size joined the architecture later: hashes of the earlier layout stay as they were.
-  if (c.feature_size(input_length) != c.bottom_size(input_length)) s << ";f=" << c.feature_size(input_length);
+  if (c.feature_size(input_length) != c.bottom_size(input_length))
+    s << ";f=" << c.feature_size(input_length);
   const std::string text = s.str();
   std::uint64_t h = 1469598103934665603ULL;
   for (unsigned char ch : text) {
@@ -141,9 +147,9 @@ void validate(const ModelConfig& c, std::int64_t t) {
   if (c.kernel_size > padded / c.total_pool() * c.pool) {
     throw usage_error("model: kernel_size " + std::to_string(c.kernel_size) +
                       " is larger than the deepest conv layer's input (" +
-                      std::to_string(padded / c.total_pool() * c.pool) + " samples for T = " +
-                      std::to_string(t) + ")");
+                      std::to_string(padded / c.total_pool() * c.pool) +
+                      " samples for T = " + std::to_string(t) + ")");
   }
 }
 
-}  // namespace dcae::model
+} // namespace dcae::model

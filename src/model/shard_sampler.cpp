@@ -20,19 +20,22 @@ ShardSampler::ShardSampler(const std::vector<std::filesystem::path>& shards, dou
     if (s == 0) t_ = info.n_timepoints;
     if (info.n_timepoints != t_) {
       throw input_error(shards[s].string() + ": has T = " + std::to_string(info.n_timepoints) +
-                        ", the first shard has T = " + std::to_string(t_) + " (all shards must match)");
+                        ", the first shard has T = " + std::to_string(t_) +
+                        " (all shards must match)");
     }
     std::vector<std::int64_t> rows;
     for (std::int64_t r = 0; r < info.n_voxels; ++r)
       if (selected(static_cast<std::int32_t>(s), r)) rows.push_back(r);
-    if (rows.empty() && info.n_voxels > 0) rows.push_back(0);  // every run keeps a voxel
+    if (rows.empty() && info.n_voxels > 0) rows.push_back(0); // every run keeps a voxel
     std::vector<char> validation(rows.size(), 0);
     if (validation_fraction > 0 && rows.size() > 1) {
       std::vector<std::size_t> pick(rows.size());
       for (std::size_t i = 0; i < pick.size(); ++i) pick[i] = i;
       std::shuffle(pick.begin(), pick.end(), held_out);
-      const auto n = std::clamp<std::size_t>(static_cast<std::size_t>(std::llround(validation_fraction * static_cast<double>(rows.size()))),
-                                             1, rows.size() - 1);
+      const auto n =
+          std::clamp<std::size_t>(static_cast<std::size_t>(std::llround(
+                                      validation_fraction * static_cast<double>(rows.size()))),
+                                  1, rows.size() - 1);
       for (std::size_t i = 0; i < n; ++i) validation[pick[i]] = 1;
     }
     for (std::size_t i = 0; i < rows.size(); ++i)
@@ -44,7 +47,8 @@ ShardSampler::ShardSampler(const std::vector<std::filesystem::path>& shards, dou
 
 bool ShardSampler::selected(std::int32_t shard, std::int64_t row) const {
   if (voxel_fraction_ >= 1.0) return true;
-  std::uint64_t x = seed_ * 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(shard) << 40) ^ static_cast<std::uint64_t>(row);
+  std::uint64_t x = seed_ * 0x9E3779B97F4A7C15ULL ^ (static_cast<std::uint64_t>(shard) << 40) ^
+                    static_cast<std::uint64_t>(row);
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccdULL;
   x ^= x >> 33;
@@ -83,8 +87,9 @@ const float* ShardSampler::row(const SampleRef& r) {
 
 void ShardSampler::fill(const std::vector<SampleRef>& refs, float* out) {
   for (std::size_t i = 0; i < refs.size(); ++i) {
-    std::memcpy(out + static_cast<std::int64_t>(i) * t_, row(refs[i]), static_cast<std::size_t>(t_) * sizeof(float));
+    std::memcpy(out + static_cast<std::int64_t>(i) * t_, row(refs[i]),
+                static_cast<std::size_t>(t_) * sizeof(float));
   }
 }
 
-}  // namespace dcae::model
+} // namespace dcae::model

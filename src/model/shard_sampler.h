@@ -21,7 +21,7 @@ struct SampleRef {
 };
 
 class ShardSampler {
- public:
+public:
   /// Opens every shard (they must share T). `voxel_fraction` keeps a seeded random subset of
   /// each shard's rows (selected(): the same rows in single-machine and distributed training);
   /// of those, `validation_fraction` (seeded, per shard) are held out as the
@@ -30,8 +30,10 @@ class ShardSampler {
   ShardSampler(const std::vector<std::filesystem::path>& shards, double voxel_fraction,
                std::uint64_t seed, std::int64_t cache_mb, double validation_fraction = 0.0);
 
-  std::int64_t length() const { return t_; }           ///< T
-  std::int64_t size() const { return static_cast<std::int64_t>(samples_.size()); }  ///< training samples
+  std::int64_t length() const { return t_; } ///< T
+  std::int64_t size() const {
+    return static_cast<std::int64_t>(samples_.size());
+  } ///< training samples
   /// The held-out validation samples, in shard and row order.
   const std::vector<SampleRef>& validation() const { return validation_; }
   /// The samples of epoch `epoch` in a seeded random order (same seed and epoch → same order).
@@ -39,14 +41,16 @@ class ShardSampler {
   /// The number of shards.
   std::size_t shards() const { return readers_.size(); }
   /// The number of rows of shard `s`.
-  std::int64_t rows(std::int32_t s) const { return readers_[static_cast<std::size_t>(s)]->info().n_voxels; }
+  std::int64_t rows(std::int32_t s) const {
+    return readers_[static_cast<std::size_t>(s)]->info().n_voxels;
+  }
   /// Whether row `row` of shard `shard` is in the voxel subset (train.voxel_fraction): a hash
   /// of (seed, shard, row), so any process decides it alone.
   bool selected(std::int32_t shard, std::int64_t row) const;
   /// Copies the series of `refs` into `out` (refs.size()·T floats).
   void fill(const std::vector<SampleRef>& refs, float* out);
 
- private:
+private:
   const float* row(const SampleRef& r);
   std::int64_t t_ = 0;
   std::uint64_t seed_;
@@ -60,4 +64,4 @@ class ShardSampler {
   std::map<std::pair<std::int32_t, std::int64_t>, decltype(lru_)::iterator> index_;
 };
 
-}  // namespace dcae::model
+} // namespace dcae::model

@@ -1,12 +1,12 @@
 #include "model/trainer.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-#include <malloc.h>
-
 #include <chrono>
 #include <fstream>
 #include <limits>
 #include <sstream>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <malloc.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -23,13 +23,14 @@ struct State {
   double epoch_loss_sum = 0.0;
   std::int64_t epoch_batches = 0;
   double last_epoch_loss = 0.0;
-  double best_validation = std::numeric_limits<double>::infinity();  ///< lowest validation loss so far
-  std::int64_t stale_epochs = 0;  ///< epochs since it last improved by min_delta
+  double best_validation =
+      std::numeric_limits<double>::infinity(); ///< lowest validation loss so far
+  std::int64_t stale_epochs = 0;               ///< epochs since it last improved by min_delta
 };
 
 /// The loss and reconstruction MSE over the validation samples (no gradients).
-std::pair<double, double> validation_loss(Autoencoder& model, ShardSampler& data, const ModelConfig& cfg,
-                                          const torch::Device& device) {
+std::pair<double, double> validation_loss(Autoencoder& model, ShardSampler& data,
+                                          const ModelConfig& cfg, const torch::Device& device) {
   const auto& refs = data.validation();
   const std::int64_t t = data.length(), chunk = std::max<std::int64_t>(cfg.batch_size, 1024);
   std::vector<float> buf(static_cast<std::size_t>(chunk * t));
@@ -40,7 +41,9 @@ std::pair<double, double> validation_loss(Autoencoder& model, ShardSampler& data
     data.fill(std::vector<SampleRef>(refs.begin() + static_cast<std::ptrdiff_t>(first),
                                      refs.begin() + static_cast<std::ptrdiff_t>(first + n)),
               buf.data());
-    const auto x = torch::from_blob(buf.data(), {static_cast<std::int64_t>(n), 1, t}, torch::kFloat32).to(device);
+    const auto x =
+        torch::from_blob(buf.data(), {static_cast<std::int64_t>(n), 1, t}, torch::kFloat32)
+            .to(device);
     const auto out = model->forward(x);
     loss += autoencoder_loss(out, x, cfg).item<double>() * static_cast<double>(n);
     mse += torch::mse_loss(out.reconstruction, x).item<double>() * static_cast<double>(n);
@@ -49,8 +52,8 @@ std::pair<double, double> validation_loss(Autoencoder& model, ShardSampler& data
   return {loss / total, mse / total};
 }
 
-void save_checkpoint(const fs::path& path, const ModelConfig& cfg, std::int64_t t, Autoencoder& model,
-                     torch::optim::Adagrad& opt, const State& st) {
+void save_checkpoint(const fs::path& path, const ModelConfig& cfg, std::int64_t t,
+                     Autoencoder& model, torch::optim::Adagrad& opt, const State& st) {
   torch::serialize::OutputArchive ar;
   ar.write("format_version", torch::tensor(kCheckpointFormat));
   ar.write("input_length", torch::tensor(t));
@@ -111,12 +114,13 @@ torch::serialize::InputArchive open_archive(const fs::path& path) {
   }
   if (format > kCheckpointFormat) {
     throw input_error(path.string() + ": checkpoint format " + std::to_string(format) +
-                      " is newer than this dcae understands (" + std::to_string(kCheckpointFormat) + ")");
+                      " is newer than this dcae understands (" + std::to_string(kCheckpointFormat) +
+                      ")");
   }
   return ar;
 }
 
-}  // namespace
+} // namespace
 
 void configure_allocator() {
 #ifdef M_MMAP_THRESHOLD
@@ -126,10 +130,13 @@ void configure_allocator() {
 }
 
 torch::optim::AdagradOptions adagrad_options(const ModelConfig& c) {
-  return torch::optim::AdagradOptions(c.learning_rate).initial_accumulator_value(c.initial_accumulator).eps(c.eps);
+  return torch::optim::AdagradOptions(c.learning_rate)
+      .initial_accumulator_value(c.initial_accumulator)
+      .eps(c.eps);
 }
 
-std::vector<torch::Tensor> adagrad_sums(torch::optim::Adagrad& optimizer, const std::vector<torch::Tensor>& params) {
+std::vector<torch::Tensor> adagrad_sums(torch::optim::Adagrad& optimizer,
+                                        const std::vector<torch::Tensor>& params) {
   std::vector<torch::Tensor> sums;
   for (const auto& p : params)
     sums.push_back(static_cast<torch::optim::AdagradParamState&>(
@@ -149,7 +156,8 @@ torch::Device parse_device(const std::string& name) {
   throw usage_error("--device must be cpu or cuda:N, got '" + name + "'");
 }
 
-TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, const TrainOptions& opt) {
+TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards,
+                  const TrainOptions& opt) {
   const torch::Device device = parse_device(opt.device);
   configure_allocator();
   ShardSampler data(shards, cfg.voxel_fraction, cfg.seed, cfg.cache_mb, cfg.validation_fraction);
@@ -164,7 +172,8 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     auto ar = open_archive(opt.checkpoint);
     const std::string hash = read_string(ar, "architecture_hash");
     if (hash != architecture_hash(cfg, t)) {
-      throw usage_error(opt.checkpoint.string() + ": checkpoint of another architecture (its configuration:\n" +
+      throw usage_error(opt.checkpoint.string() +
+                        ": checkpoint of another architecture (its configuration:\n" +
                         read_string(ar, "config_yaml") + ")");
     }
     torch::serialize::InputArchive m, o;
@@ -176,7 +185,7 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     st.epoch_loss_sum = read_double(ar, "epoch_loss_sum");
     st.epoch_batches = read_int(ar, "epoch_batches");
     st.last_epoch_loss = read_double(ar, "last_epoch_loss");
-    try {  // checkpoints from before the validation split lack these
+    try { // checkpoints from before the validation split lack these
       st.best_validation = read_double(ar, "best_validation");
       st.stale_epochs = read_int(ar, "stale_epochs");
     } catch (const c10::Error&) {
@@ -212,7 +221,8 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     if (fresh) validation_file << "epoch\tstep\ttrain_loss\tvalidation_loss\tvalidation_mse\n";
   }
   if (st.step == 0 && !data.validation().empty())
-    log::info("training on ", data.size(), " voxel series; ", data.validation().size(), " held out for validation");
+    log::info("training on ", data.size(), " voxel series; ", data.validation().size(),
+              " held out for validation");
   TrainResult res;
   ProgressBar bar("training", static_cast<std::uint64_t>(total), "steps");
   bar.advance(static_cast<std::uint64_t>(st.step));
@@ -250,7 +260,9 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
       torch::NoGradGuard no_grad;
       mse = torch::mse_loss(out.reconstruction, x).item<double>();
     }
-    if (!std::isfinite(l)) throw runtime_error("training diverged: the loss is not finite at step " + std::to_string(st.step));
+    if (!std::isfinite(l))
+      throw runtime_error("training diverged: the loss is not finite at step " +
+                          std::to_string(st.step));
     res.last_loss = l;
     ++st.step;
     st.epoch_loss_sum += l;
@@ -267,19 +279,22 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
       if (!data.validation().empty()) {
         const auto [vloss, vmse] = validation_loss(model, data, cfg, device);
         res.validation_loss = vloss;
-        if (validation_file) validation_file << epoch << '\t' << st.step << '\t' << st.last_epoch_loss << '\t' << vloss << '\t' << vmse << std::endl;
+        if (validation_file)
+          validation_file << epoch << '\t' << st.step << '\t' << st.last_epoch_loss << '\t' << vloss
+                          << '\t' << vmse << std::endl;
         if (vloss < st.best_validation * (1.0 - cfg.min_delta)) {
           st.best_validation = vloss;
           st.stale_epochs = 0;
         } else {
           ++st.stale_epochs;
         }
-        log::debug("epoch ", epoch, ": validation loss ", vloss, " (best ", st.best_validation, ", ", st.stale_epochs,
-                   " epoch(s) without improvement)");
+        log::debug("epoch ", epoch, ": validation loss ", vloss, " (best ", st.best_validation,
+                   ", ", st.stale_epochs, " epoch(s) without improvement)");
         stop_on_plateau = cfg.patience > 0 && st.stale_epochs >= cfg.patience;
       }
     }
-    if (!opt.checkpoint.empty() && cfg.checkpoint_every > 0 && st.step % cfg.checkpoint_every == 0) {
+    if (!opt.checkpoint.empty() && cfg.checkpoint_every > 0 &&
+        st.step % cfg.checkpoint_every == 0) {
       save_checkpoint(opt.checkpoint, cfg, t, model, optimizer, st);
     }
     if (stop_on_target) {
@@ -288,8 +303,8 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
     }
     if (stop_on_plateau) {
       res.stop_reason = "plateau";
-      log::info("the validation loss has not improved by ", cfg.min_delta * 100, "% for ", cfg.patience,
-                " epoch(s): training stops at epoch ", epoch + 1);
+      log::info("the validation loss has not improved by ", cfg.min_delta * 100, "% for ",
+                cfg.patience, " epoch(s): training stops at epoch ", epoch + 1);
       break;
     }
   }
@@ -302,12 +317,13 @@ TrainResult train(const ModelConfig& cfg, const std::vector<fs::path>& shards, c
   return res;
 }
 
-void save_model_checkpoint(const fs::path& path, const ModelConfig& cfg, std::int64_t input_length, Autoencoder& model,
-                           const std::vector<torch::Tensor>& adagrad_sums, std::int64_t step, double last_epoch_loss) {
+void save_model_checkpoint(const fs::path& path, const ModelConfig& cfg, std::int64_t input_length,
+                           Autoencoder& model, const std::vector<torch::Tensor>& adagrad_sums,
+                           std::int64_t step, double last_epoch_loss) {
   auto params = model->parameters();
   if (!adagrad_sums.empty() && adagrad_sums.size() != params.size()) {
-    throw runtime_error("save_model_checkpoint: " + std::to_string(adagrad_sums.size()) + " accumulators for " +
-                        std::to_string(params.size()) + " parameters");
+    throw runtime_error("save_model_checkpoint: " + std::to_string(adagrad_sums.size()) +
+                        " accumulators for " + std::to_string(params.size()) + " parameters");
   }
   torch::optim::Adagrad optimizer(params, adagrad_options(cfg));
   for (std::size_t i = 0; i < adagrad_sums.size(); ++i) {
@@ -326,7 +342,8 @@ Checkpoint load_checkpoint(const fs::path& path, const std::string& device) {
   auto ar = open_archive(path);
   Checkpoint c;
   const std::string yaml = read_string(ar, "config_yaml");
-  const config::Values values = config::parse(yaml, path.string() + " (embedded configuration)", model_config_keys());
+  const config::Values values =
+      config::parse(yaml, path.string() + " (embedded configuration)", model_config_keys());
   c.config = model_config_from(values);
   c.input_length = read_int(ar, "input_length");
   // Checkpoints from before the feature size and the consistency term were settings.
@@ -342,4 +359,4 @@ Checkpoint load_checkpoint(const fs::path& path, const std::string& device) {
   return c;
 }
 
-}  // namespace dcae::model
+} // namespace dcae::model

@@ -1,14 +1,14 @@
 #include "preproc/brain_mask.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <itkBinaryDilateImageFilter.h>
 #include <itkBinaryFillholeImageFilter.h>
 #include <itkBinaryThresholdImageFilter.h>
 #include <itkConnectedComponentImageFilter.h>
 #include <itkFlatStructuringElement.h>
 #include <itkRelabelComponentImageFilter.h>
-
-#include <algorithm>
-#include <cmath>
 
 #include "core/error.h"
 #include "preproc/itk_bridge.h"
@@ -23,7 +23,8 @@ std::vector<float> temporal_mean(const io::Image& bold) {
     for (std::size_t i = 0; i < nvox; ++i) sum[i] += v[i];
   }
   std::vector<float> mean(nvox);
-  for (std::size_t i = 0; i < nvox; ++i) mean[i] = static_cast<float>(sum[i] / static_cast<double>(bold.nt()));
+  for (std::size_t i = 0; i < nvox; ++i)
+    mean[i] = static_cast<float>(sum[i] / static_cast<double>(bold.nt()));
   return mean;
 }
 
@@ -31,11 +32,12 @@ namespace {
 double percentile(std::vector<float> v, double p) {
   v.erase(std::remove_if(v.begin(), v.end(), [](float x) { return !std::isfinite(x); }), v.end());
   if (v.empty()) return 0.0;
-  const auto k = static_cast<std::size_t>(std::llround(p / 100.0 * static_cast<double>(v.size() - 1)));
+  const auto k =
+      static_cast<std::size_t>(std::llround(p / 100.0 * static_cast<double>(v.size() - 1)));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return v[k];
 }
-}  // namespace
+} // namespace
 
 std::vector<std::uint8_t> brain_mask(const io::ImageHeader& header, const std::vector<float>& mean,
                                      const BrainMaskOptions& opt) {
@@ -43,7 +45,8 @@ std::vector<std::uint8_t> brain_mask(const io::ImageHeader& header, const std::v
   const double p2 = percentile(mean, 2.0), p98 = percentile(mean, 98.0);
   const double thr = p2 + opt.fraction * (p98 - p2);
   std::vector<std::uint8_t> above(mean.size());
-  for (std::size_t i = 0; i < mean.size(); ++i) above[i] = std::isfinite(mean[i]) && mean[i] > thr ? 1 : 0;
+  for (std::size_t i = 0; i < mean.size(); ++i)
+    above[i] = std::isfinite(mean[i]) && mean[i] > thr ? 1 : 0;
   if (std::none_of(above.begin(), above.end(), [](std::uint8_t b) { return b != 0; })) {
     throw input_error("brain mask: no voxel is above the threshold " + std::to_string(thr) +
                       " (is the image blank?)");
@@ -56,7 +59,7 @@ std::vector<std::uint8_t> brain_mask(const io::ImageHeader& header, const std::v
     auto cc = itk::ConnectedComponentImageFilter<Mask, Labels>::New();
     cc->SetInput(binary);
     cc->SetFullyConnected(false);
-    auto relabel = itk::RelabelComponentImageFilter<Labels, Labels>::New();  // 1 = largest
+    auto relabel = itk::RelabelComponentImageFilter<Labels, Labels>::New(); // 1 = largest
     relabel->SetInput(cc->GetOutput());
     auto largest = itk::BinaryThresholdImageFilter<Labels, Mask>::New();
     largest->SetInput(relabel->GetOutput());
@@ -91,4 +94,4 @@ std::vector<std::uint8_t> brain_mask(const io::ImageHeader& header, const std::v
   }
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -11,8 +11,8 @@
 namespace dcae::preproc {
 
 struct BrainMaskOptions {
-  double fraction = 0.1;  ///< of the p2..p98 range
-  int dilations = 1;      ///< 3×3×3 box dilations after filling holes
+  double fraction = 0.1; ///< of the p2..p98 range
+  int dilations = 1;     ///< 3×3×3 box dilations after filling holes
 };
 
 /// The temporal mean of a 4-D run (voxels_per_volume floats).
@@ -23,4 +23,4 @@ std::vector<float> temporal_mean(const io::Image& bold);
 std::vector<std::uint8_t> brain_mask(const io::ImageHeader& header, const std::vector<float>& mean,
                                      const BrainMaskOptions& options = {});
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -6,8 +6,7 @@
 namespace dcae::preproc::itkb {
 namespace {
 
-template <typename ImageT>
-typename ImageT::Pointer allocate(const io::ImageHeader& h) {
+template <typename ImageT> typename ImageT::Pointer allocate(const io::ImageHeader& h) {
   auto img = ImageT::New();
   typename ImageT::SizeType size;
   typename ImageT::SpacingType spacing;
@@ -20,7 +19,8 @@ typename ImageT::Pointer allocate(const io::ImageHeader& h) {
     for (unsigned int r = 0; r < 3; ++r) norm += m[r][c] * m[r][c];
     norm = std::sqrt(norm);
     spacing[c] = norm > 0 ? norm : 1.0;
-    for (unsigned int r = 0; r < 3; ++r) direction[r][c] = norm > 0 ? m[r][c] / norm : (r == c ? 1.0 : 0.0);
+    for (unsigned int r = 0; r < 3; ++r)
+      direction[r][c] = norm > 0 ? m[r][c] / norm : (r == c ? 1.0 : 0.0);
     origin[c] = m[c][3];
   }
   typename ImageT::RegionType region;
@@ -33,7 +33,7 @@ typename ImageT::Pointer allocate(const io::ImageHeader& h) {
   return img;
 }
 
-}  // namespace
+} // namespace
 
 Volume::Pointer make_volume(const io::ImageHeader& header, const float* data) {
   auto img = allocate<Volume>(header);
@@ -57,10 +57,11 @@ itk::Point<double, 3> grid_centre(const io::ImageHeader& header) {
   itk::Point<double, 3> p;
   for (unsigned int r = 0; r < 3; ++r) {
     double v = m[r][3];
-    for (unsigned int c = 0; c < 3; ++c) v += m[r][c] * 0.5 * static_cast<double>(header.dim[c] - 1);
+    for (unsigned int c = 0; c < 3; ++c)
+      v += m[r][c] * 0.5 * static_cast<double>(header.dim[c] - 1);
     p[r] = v;
   }
   return p;
 }
 
-}  // namespace dcae::preproc::itkb
+} // namespace dcae::preproc::itkb

@@ -3,10 +3,10 @@
 /// Private to preproc: our float images ⇄ itk::Image<float, 3>. Only preproc sources include
 /// this (and so ITK); every other module sees io::Image.
 
-#include <itkImage.h>
-
 #include <cstdint>
 #include <vector>
+
+#include <itkImage.h>
 
 #include "io/nifti.h"
 
@@ -29,4 +29,4 @@ void copy_out(const Volume& volume, float* out);
 /// The world coordinates (mm) of the grid centre of `header`.
 itk::Point<double, 3> grid_centre(const io::ImageHeader& header);
 
-}  // namespace dcae::preproc::itkb
+} // namespace dcae::preproc::itkb

@@ -1,18 +1,18 @@
 #include "preproc/motion_correction.h"
 
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
 #include <itkBSplineInterpolateImageFunction.h>
 #include <itkEuler3DTransform.h>
-#include <itkVersorRigid3DTransform.h>
 #include <itkImageRegistrationMethodv4.h>
 #include <itkLinearInterpolateImageFunction.h>
 #include <itkMeanSquaresImageToImageMetricv4.h>
 #include <itkMultiThreaderBase.h>
 #include <itkRegularStepGradientDescentOptimizerv4.h>
 #include <itkResampleImageFilter.h>
-
-#include <algorithm>
-#include <cmath>
-#include <mutex>
+#include <itkVersorRigid3DTransform.h>
 
 #include "core/error.h"
 #include "core/log.h"
@@ -49,7 +49,7 @@ RigidParams to_params(const Transform& t) {
   e->SetCenter(t.GetCenter());
   e->SetMatrix(t.GetMatrix());
   e->SetOffset(t.GetOffset());
-  const auto p = e->GetParameters();  // angleX, angleY, angleZ (rad), tx, ty, tz (mm)
+  const auto p = e->GetParameters(); // angleX, angleY, angleZ (rad), tx, ty, tz (mm)
   return {p[3], p[4], p[5], p[0] * kRad2Deg, p[1] * kRad2Deg, p[2] * kRad2Deg};
 }
 
@@ -79,12 +79,13 @@ Transform::Pointer register_volume(const Volume::Pointer& fixed, const Volume::P
   optimizer->SetReturnBestParametersAndValue(true);
 
   const auto levels = static_cast<unsigned int>(std::max(1, opt.levels));
-  auto reg = itkb::make_registration<Registration>(fixed, moving, metric, optimizer, transform, levels);
+  auto reg =
+      itkb::make_registration<Registration>(fixed, moving, metric, optimizer, transform, levels);
   // A regular fifth of the voxels: the metric stays smooth, 5x cheaper (at 4 mm voxels the
   // rotation error grows from 0.06 to 0.08 deg against 25%; see tests/bench/bench_motion.sh).
   reg->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::REGULAR);
   reg->SetMetricSamplingPercentage(0.2);
-  reg->MetricSamplingReinitializeSeed(20261127);  // ITK jitters regular samples: make it repeatable
+  reg->MetricSamplingReinitializeSeed(20261127); // ITK jitters regular samples: make it repeatable
   reg->Update();
   log::debug("registration: ", optimizer->GetStopConditionDescription(), "; metric ",
              optimizer->GetValue());
@@ -113,17 +114,20 @@ void resample_into(const Volume::Pointer& fixed, const Volume::Pointer& moving,
 /// `ref` (volumes after it ascending, before it descending).
 std::vector<std::vector<std::int64_t>> make_chains(std::int64_t n, std::int64_t ref, int k) {
   std::vector<std::vector<std::int64_t>> chains;
-  const std::int64_t after = n - ref, before = ref;  // [ref, n) and [0, ref)
+  const std::int64_t after = n - ref, before = ref; // [ref, n) and [0, ref)
   const int k_after = std::max(1, static_cast<int>(std::lround(k * double(after) / double(n))));
   const int k_before = before > 0 ? std::max(1, k - k_after) : 0;
   for (int c = 0; c < k_after; ++c) {
     std::vector<std::int64_t> chain;
-    for (std::int64_t t = ref + after * c / k_after; t < ref + after * (c + 1) / k_after; ++t) chain.push_back(t);
+    for (std::int64_t t = ref + after * c / k_after; t < ref + after * (c + 1) / k_after; ++t)
+      chain.push_back(t);
     if (!chain.empty()) chains.push_back(chain);
   }
   for (int c = 0; c < k_before; ++c) {
     std::vector<std::int64_t> chain;
-    for (std::int64_t t = ref - 1 - before * c / k_before; t > ref - 1 - before * (c + 1) / k_before; --t) chain.push_back(t);
+    for (std::int64_t t = ref - 1 - before * c / k_before;
+         t > ref - 1 - before * (c + 1) / k_before; --t)
+      chain.push_back(t);
     if (!chain.empty()) chains.push_back(chain);
   }
   return chains;
@@ -163,7 +167,7 @@ std::vector<RigidParams> register_all(const io::Image& source, const std::vector
   return params;
 }
 
-}  // namespace
+} // namespace
 
 MotionCorrectionResult motion_correct(io::Image& bold, const MotionCorrectionOptions& opt) {
   if (bold.header().ndim() != 4) throw input_error("motion correction needs a 4-D image");
@@ -183,15 +187,18 @@ MotionCorrectionResult motion_correct(io::Image& bold, const MotionCorrectionOpt
   res.reference_index = ref;
   if (opt.reference == ReferenceMode::kMean) {
     const io::Image original = bold;
-    register_all(original, res.reference, ref, bold, opt, "motion correction (pass 1: to the middle volume)");
+    register_all(original, res.reference, ref, bold, opt,
+                 "motion correction (pass 1: to the middle volume)");
     std::vector<double> mean(nvox, 0.0);
     for (std::int64_t t = 0; t < n; ++t) {
       const float* v = bold.volume(t);
       for (std::size_t i = 0; i < nvox; ++i) mean[i] += v[i];
     }
-    for (std::size_t i = 0; i < nvox; ++i) res.reference[i] = static_cast<float>(mean[i] / static_cast<double>(n));
+    for (std::size_t i = 0; i < nvox; ++i)
+      res.reference[i] = static_cast<float>(mean[i] / static_cast<double>(n));
     res.reference_index = -1;
-    res.params = register_all(original, res.reference, ref, bold, opt, "motion correction (pass 2: to the mean)");
+    res.params = register_all(original, res.reference, ref, bold, opt,
+                              "motion correction (pass 2: to the mean)");
   } else {
     // In place: each volume is copied into ITK before its resampled version is written back.
     res.params = register_all(bold, res.reference, ref, bold, opt, "motion correction");
@@ -199,4 +206,4 @@ MotionCorrectionResult motion_correct(io::Image& bold, const MotionCorrectionOpt
   return res;
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -1,10 +1,10 @@
 #include "preproc/pipeline.h"
 
 #include <cmath>
-#include <map>
-#include <optional>
 #include <fstream>
 #include <iomanip>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "core/atomic_file.h"
@@ -48,7 +48,8 @@ std::string file_hash(const fs::path& p) {
 
 std::optional<fs::path> find_bids_root(const fs::path& bold) {
   fs::path dir = fs::absolute(bold).parent_path();
-  for (int up = 0; up < 5 && !dir.empty() && dir != dir.root_path(); ++up, dir = dir.parent_path()) {
+  for (int up = 0; up < 5 && !dir.empty() && dir != dir.root_path();
+       ++up, dir = dir.parent_path()) {
     if (fs::exists(dir / "dataset_description.json")) return dir;
   }
   return std::nullopt;
@@ -63,10 +64,12 @@ void read_sidecar(const fs::path& json, RunInput& run) {
     run.repetition_time_s = j["RepetitionTime"].get<double>();
   }
   if (j.contains("SliceTiming")) {
-    if (!j["SliceTiming"].is_array()) throw input_error(json.string() + ": SliceTiming must be a list of numbers");
+    if (!j["SliceTiming"].is_array())
+      throw input_error(json.string() + ": SliceTiming must be a list of numbers");
     run.slice_timing_s.clear();
     for (const auto& v : j["SliceTiming"]) {
-      if (!v.is_number()) throw input_error(json.string() + ": SliceTiming must be a list of numbers");
+      if (!v.is_number())
+        throw input_error(json.string() + ": SliceTiming must be a list of numbers");
       run.slice_timing_s.push_back(v.get<double>());
     }
   }
@@ -80,7 +83,7 @@ std::string tsv_number(double v) {
   return s.str();
 }
 
-}  // namespace
+} // namespace
 
 nlohmann::json PreprocOptions::to_json() const {
   const char* ref = motion.reference == ReferenceMode::kMean    ? "mean"
@@ -117,10 +120,11 @@ RunInput resolve_run(const fs::path& bold, const std::optional<fs::path>& sideca
     if (parts.size() != 3 || p.filename().empty()) {
       throw input_error(bold.string() + ": cannot tell participant and task from an HCP name");
     }
-    run.entities = {{"sub", p.filename().string()}, {"task", to_lower(parts[1])}, {"dir", parts[2]}};
+    run.entities = {
+        {"sub", p.filename().string()}, {"task", to_lower(parts[1])}, {"dir", parts[2]}};
   } else {
     throw input_error(bold.string() + ": not a BIDS name (sub-<label>_..._bold.nii[.gz]) or an "
-                      "HCP tfMRI_<TASK>_<DIR> run");
+                                      "HCP tfMRI_<TASK>_<DIR> run");
   }
   if (sidecar) {
     read_sidecar(*sidecar, run);
@@ -143,9 +147,11 @@ RunInput resolve_run(const fs::path& bold, const std::optional<fs::path>& sideca
 namespace {
 
 /// Where a run's outputs go (BIDS-derivative names).
-PreprocOutputs output_paths(const RunInput& run, const PreprocOptions& opt, const fs::path& out_root) {
+PreprocOutputs output_paths(const RunInput& run, const PreprocOptions& opt,
+                            const fs::path& out_root) {
   PreprocOutputs out;
-  auto deriv = [&](std::map<std::string, std::string> add, const std::string& suffix, const std::string& ext) {
+  auto deriv = [&](std::map<std::string, std::string> add, const std::string& suffix,
+                   const std::string& ext) {
     return io::derivative_path(out_root, run.entities, add, suffix, ext);
   };
   const bool to_template = !opt.template_image.empty();
@@ -156,7 +162,9 @@ PreprocOutputs output_paths(const RunInput& run, const PreprocOptions& opt, cons
   out.confounds = deriv({{"desc", "confounds"}}, "timeseries", ".tsv");
   out.confounds_sidecar = deriv({{"desc", "confounds"}}, "timeseries", ".json");
   if (opt.write_shard)
-    out.shard = io::shard_path(out_root / "shards", io::run_name(run.entities) + (to_template ? "_space-" + space : ""), "preproc");
+    out.shard = io::shard_path(out_root / "shards",
+                               io::run_name(run.entities) + (to_template ? "_space-" + space : ""),
+                               "preproc");
   return out;
 }
 
@@ -164,21 +172,24 @@ PreprocOutputs output_paths(const RunInput& run, const PreprocOptions& opt, cons
 nlohmann::json provenance_of(const RunInput& run, const PreprocOptions& opt) {
   nlohmann::json inputs = nlohmann::json::array();
   inputs.push_back({{"path", run.bold.string()}, {"fnv1a64", file_hash(run.bold)}});
-  for (const auto& s : run.sidecars) inputs.push_back({{"path", s.string()}, {"fnv1a64", file_hash(s)}});
+  for (const auto& s : run.sidecars)
+    inputs.push_back({{"path", s.string()}, {"fnv1a64", file_hash(s)}});
   if (!opt.template_image.empty())
-    inputs.push_back({{"path", opt.template_image.string()}, {"fnv1a64", file_hash(opt.template_image)}});
+    inputs.push_back(
+        {{"path", opt.template_image.string()}, {"fnv1a64", file_hash(opt.template_image)}});
   return {{"Version", kVersion}, {"Parameters", opt.to_json()}, {"Inputs", inputs}};
 }
 
 /// Whether every output exists and the sidecar (written last) records `provenance`.
-bool up_to_date(const PreprocOutputs& out, const PreprocOptions& opt, const nlohmann::json& provenance) {
+bool up_to_date(const PreprocOutputs& out, const PreprocOptions& opt,
+                const nlohmann::json& provenance) {
   for (const fs::path* p : {&out.bold_sidecar, &out.bold, &out.mask, &out.confounds})
     if (!fs::exists(*p)) return false;
   if (opt.write_shard && !fs::exists(out.shard)) return false;
   try {
     return io::read_json(out.bold_sidecar).value("DcaeProvenance", nlohmann::json()) == provenance;
   } catch (const Error&) {
-    return false;  // an unreadable old sidecar: redo the run
+    return false; // an unreadable old sidecar: redo the run
   }
 }
 
@@ -187,7 +198,7 @@ struct LoadedRun {
   io::Image bold;
   double tr = 0;
   int slice_axis = 2;
-  bool slice_timing = false;  ///< slice-timing correction will run
+  bool slice_timing = false; ///< slice-timing correction will run
 };
 
 LoadedRun load_run(const RunInput& run, const PreprocOptions& opt) {
@@ -201,11 +212,13 @@ LoadedRun load_run(const RunInput& run, const PreprocOptions& opt) {
   r.tr = r.bold.header().tr_s;
   if (run.repetition_time_s) {
     if (r.tr > 0 && std::fabs(r.tr - *run.repetition_time_s) > 0.01 * *run.repetition_time_s)
-      log::warn(name, ": header TR ", r.tr, " s differs from the sidecar's RepetitionTime ", *run.repetition_time_s,
-                " s; using the sidecar");
+      log::warn(name, ": header TR ", r.tr, " s differs from the sidecar's RepetitionTime ",
+                *run.repetition_time_s, " s; using the sidecar");
     r.tr = *run.repetition_time_s;
   }
-  if (!(r.tr > 0)) throw input_error(name + ": no repetition time (header pixdim[4] is 0 and no sidecar gives RepetitionTime)");
+  if (!(r.tr > 0))
+    throw input_error(
+        name + ": no repetition time (header pixdim[4] is 0 and no sidecar gives RepetitionTime)");
   r.bold.header().tr_s = r.tr;
   const int slice_dim = r.bold.header().slice_dim;
   r.slice_axis = slice_dim >= 1 && slice_dim <= 3 ? slice_dim - 1 : 2;
@@ -214,18 +227,19 @@ LoadedRun load_run(const RunInput& run, const PreprocOptions& opt) {
   const std::string src = run.sidecars.empty() ? name : run.sidecars.back().string();
   const auto slices = r.bold.header().dim[static_cast<std::size_t>(r.slice_axis)];
   if (static_cast<std::int64_t>(run.slice_timing_s.size()) != slices)
-    throw input_error(src + ": SliceTiming has " + std::to_string(run.slice_timing_s.size()) + " entries but " + name +
-                      " has " + std::to_string(slices) + " slices");
+    throw input_error(src + ": SliceTiming has " + std::to_string(run.slice_timing_s.size()) +
+                      " entries but " + name + " has " + std::to_string(slices) + " slices");
   for (double st : run.slice_timing_s)
     if (!(st >= 0 && st < r.tr))
-      throw input_error(src + ": SliceTiming value " + std::to_string(st) + " s is outside [0, TR)");
+      throw input_error(src + ": SliceTiming value " + std::to_string(st) +
+                        " s is outside [0, TR)");
   return r;
 }
 
 /// What the steps produce besides the corrected run.
 struct Processed {
   std::vector<io::MotionParams> motion;
-  std::int64_t reference_index = -1;  ///< -1: no motion correction
+  std::int64_t reference_index = -1; ///< -1: no motion correction
   std::vector<std::uint8_t> mask;
   std::vector<double> dvars;
   double scale = 1.0;
@@ -247,7 +261,8 @@ Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt
   if (r.slice_timing) {
     slice_timing_correct(bold, run.slice_timing_s, r.slice_axis, r.tr);
   } else {
-    log::info(run.bold.filename().string(), ": no SliceTiming", opt.slice_timing ? " in the metadata" : " (switched off)",
+    log::info(run.bold.filename().string(), ": no SliceTiming",
+              opt.slice_timing ? " in the metadata" : " (switched off)",
               ", slice-timing correction skipped");
   }
   // 4. Brain mask from the mean of the corrected run.
@@ -292,23 +307,30 @@ std::string confounds_tsv(const Processed& p) {
 nlohmann::json confounds_sidecar(const Processed& p) {
   nlohmann::json cj;
   for (int a = 0; a < 3; ++a) {
-    cj[io::kMotionColumns[a]] = {{"Description", std::string("Translation along ") + "xyz"[a] + ", relative to the reference volume"},
+    cj[io::kMotionColumns[a]] = {{"Description", std::string("Translation along ") + "xyz"[a] +
+                                                     ", relative to the reference volume"},
                                  {"Units", "mm"}};
-    cj[io::kMotionColumns[a + 3]] = {{"Description", std::string("Rotation about ") + "xyz"[a] +
-                                                         " (R = Rz*Rx*Ry about the grid centre), relative to the reference volume"},
-                                     {"Units", "degrees"}};
+    cj[io::kMotionColumns[a + 3]] = {
+        {"Description",
+         std::string("Rotation about ") + "xyz"[a] +
+             " (R = Rz*Rx*Ry about the grid centre), relative to the reference volume"},
+        {"Units", "degrees"}};
   }
-  cj["framewise_displacement"] = {{"Description", "Framewise displacement (Power et al. 2012), rotations on a 50 mm sphere"},
-                                  {"Units", "mm"}};
-  cj["dvars"] = {{"Description", "DVARS: RMS over the brain mask of the volume-to-volume change of the motion-corrected data "
-                                 "(before smoothing and scaling)"},
-                 {"Units", "arbitrary (input intensity)"}};
-  cj["ReferenceVolume"] = p.reference_index >= 0 ? nlohmann::json(p.reference_index) : nlohmann::json("mean");
+  cj["framewise_displacement"] = {
+      {"Description", "Framewise displacement (Power et al. 2012), rotations on a 50 mm sphere"},
+      {"Units", "mm"}};
+  cj["dvars"] = {
+      {"Description",
+       "DVARS: RMS over the brain mask of the volume-to-volume change of the motion-corrected data "
+       "(before smoothing and scaling)"},
+      {"Units", "arbitrary (input intensity)"}};
+  cj["ReferenceVolume"] =
+      p.reference_index >= 0 ? nlohmann::json(p.reference_index) : nlohmann::json("mean");
   return cj;
 }
 
-nlohmann::json bold_sidecar(const LoadedRun& r, const Processed& p, const RunInput& run, const PreprocOptions& opt,
-                            const nlohmann::json& provenance) {
+nlohmann::json bold_sidecar(const LoadedRun& r, const Processed& p, const RunInput& run,
+                            const PreprocOptions& opt, const nlohmann::json& provenance) {
   nlohmann::json bj = {{"RepetitionTime", r.tr},
                        {"SkullStripped", false},
                        {"SliceTimingCorrected", r.slice_timing},
@@ -320,8 +342,9 @@ nlohmann::json bold_sidecar(const LoadedRun& r, const Processed& p, const RunInp
     nlohmann::json m = nlohmann::json::array();
     for (const auto& row : p.to_space->matrix) m.push_back(row);
     bj["SpatialReference"] = opt.template_image.string();
-    bj["TemplateTransform"] = {{"Description", "affine map of world points (mm) from the template to the run: "
-                                               "p_run = Matrix * p_template + Offset"},
+    bj["TemplateTransform"] = {{"Description",
+                                "affine map of world points (mm) from the template to the run: "
+                                "p_run = Matrix * p_template + Offset"},
                                {"Matrix", m},
                                {"Offset", p.to_space->offset}};
   }
@@ -331,9 +354,11 @@ nlohmann::json bold_sidecar(const LoadedRun& r, const Processed& p, const RunInp
 /// Writes every output under a temporary name, then renames them into place together, the
 /// bold sidecar (which marks a complete run) last. The shard (with its own sidecar, each
 /// atomic) is written first: a run cut short leaves no sidecar, so it is redone.
-void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processed& p, const RunInput& run,
-                   const PreprocOptions& opt, const nlohmann::json& provenance) {
-  for (const fs::path* f : {&out.bold, &out.mask, &out.confounds, &out.confounds_sidecar, &out.bold_sidecar})
+void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processed& p,
+                   const RunInput& run, const PreprocOptions& opt,
+                   const nlohmann::json& provenance) {
+  for (const fs::path* f :
+       {&out.bold, &out.mask, &out.confounds, &out.confounds_sidecar, &out.bold_sidecar})
     fs::create_directories(f->parent_path());
   if (opt.write_shard) {
     ShardData sd = extract_shard(r.bold, p.mask);
@@ -350,8 +375,8 @@ void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processe
     fs::create_directories(out.shard.parent_path());
     io::write_shard(out.shard, sd.data, sd.info);
   }
-  AtomicOutput bold(out.bold), mask(out.mask), confounds(out.confounds), confounds_json(out.confounds_sidecar),
-      bold_json(out.bold_sidecar);
+  AtomicOutput bold(out.bold), mask(out.mask), confounds(out.confounds),
+      confounds_json(out.confounds_sidecar), bold_json(out.bold_sidecar);
   r.bold.write(bold.temp_path());
   io::Image mask_img(r.bold.header());
   mask_img.header().dim[3] = 1;
@@ -364,13 +389,15 @@ void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processe
   log::info(run.bold.filename().string(), ": wrote ", out.bold.string());
 }
 
-}  // namespace
+} // namespace
 
-PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, const fs::path& out_root) {
+PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt,
+                              const fs::path& out_root) {
   PreprocOutputs out = output_paths(run, opt, out_root);
   const nlohmann::json provenance = provenance_of(run, opt);
   if (!opt.force && up_to_date(out, opt, provenance)) {
-    log::info(run.bold.filename().string(), ": outputs are up to date, skipped (use --force to redo)");
+    log::info(run.bold.filename().string(),
+              ": outputs are up to date, skipped (use --force to redo)");
     out.skipped = true;
     return out;
   }
@@ -380,4 +407,4 @@ PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt, co
   return out;
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

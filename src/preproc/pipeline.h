@@ -22,15 +22,15 @@ namespace dcae::preproc {
 struct PreprocOptions {
   bool motion_correction = true;
   MotionCorrectionOptions motion;
-  bool slice_timing = true;        ///< when the run's SliceTiming is known
+  bool slice_timing = true; ///< when the run's SliceTiming is known
   BrainMaskOptions mask;
-  double fwhm_mm = 5.0;            ///< 0 = no smoothing
-  double grand_mean = 10000.0;     ///< target in-mask median; 0 = no scaling
-  double highpass_s = 100.0;       ///< cutoff (s); 0 = no filter
+  double fwhm_mm = 5.0;        ///< 0 = no smoothing
+  double grand_mean = 10000.0; ///< target in-mask median; 0 = no scaling
+  double highpass_s = 100.0;   ///< cutoff (s); 0 = no filter
   bool write_shard = true;
-  bool force = false;              ///< redo even if the outputs are up to date
-  std::filesystem::path template_image;  ///< optional: register to it and resample the run
-  std::string template_space = "MNI152NLin6Asym";  ///< the space- label of template outputs
+  bool force = false;                             ///< redo even if the outputs are up to date
+  std::filesystem::path template_image;           ///< optional: register to it and resample the run
+  std::string template_space = "MNI152NLin6Asym"; ///< the space- label of template outputs
 
   /// The options as JSON (for provenance).
   nlohmann::json to_json() const;
@@ -39,16 +39,16 @@ struct PreprocOptions {
 /// One run to preprocess: the image and what is known about it.
 struct RunInput {
   std::filesystem::path bold;
-  std::map<std::string, std::string> entities;   ///< BIDS entities (sub, ses, task, run, ...)
-  std::optional<double> repetition_time_s;        ///< from the sidecar (wins over the header)
-  std::vector<double> slice_timing_s;             ///< from the sidecar; empty if unknown
-  std::vector<std::filesystem::path> sidecars;    ///< where the metadata came from
+  std::map<std::string, std::string> entities; ///< BIDS entities (sub, ses, task, run, ...)
+  std::optional<double> repetition_time_s;     ///< from the sidecar (wins over the header)
+  std::vector<double> slice_timing_s;          ///< from the sidecar; empty if unknown
+  std::vector<std::filesystem::path> sidecars; ///< where the metadata came from
 };
 
 /// Where the outputs went.
 struct PreprocOutputs {
   std::filesystem::path bold, bold_sidecar, mask, confounds, confounds_sidecar, shard;
-  bool skipped = false;  ///< up to date: nothing was recomputed
+  bool skipped = false; ///< up to date: nothing was recomputed
 };
 
 /// Resolves a run's metadata: an explicit sidecar; else the BIDS dataset around the file
@@ -63,4 +63,4 @@ RunInput resolve_run(const std::filesystem::path& bold,
 PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& options,
                               const std::filesystem::path& out_root);
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -9,7 +9,8 @@ namespace dcae::preproc::itkb {
 
 /// A registration of `moving` to `fixed` that optimises `transform` in place, with a pyramid of
 /// `levels` levels: shrink factors 2^(levels-1) … 1 and Gaussian smoothing of levels-1 … 0 voxels.
-template <typename Registration, typename Image, typename Metric, typename Optimizer, typename Transform>
+template <typename Registration, typename Image, typename Metric, typename Optimizer,
+          typename Transform>
 typename Registration::Pointer make_registration(const Image& fixed, const Image& moving,
                                                  const Metric& metric, const Optimizer& optimizer,
                                                  const Transform& transform, unsigned int levels) {
@@ -33,4 +34,4 @@ typename Registration::Pointer make_registration(const Image& fixed, const Image
   return reg;
 }
 
-}  // namespace dcae::preproc::itkb
+} // namespace dcae::preproc::itkb

@@ -1,9 +1,9 @@
 #include "preproc/smoothing.h"
 
+#include <cmath>
+
 #include <itkDiscreteGaussianImageFilter.h>
 #include <itkMultiThreaderBase.h>
-
-#include <cmath>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -27,14 +27,17 @@ std::vector<float> gaussian(const io::ImageHeader& h, const float* data, double 
   return out;
 }
 
-}  // namespace
+} // namespace
 
-double fwhm_to_sigma(double fwhm_mm) { return fwhm_mm / (2.0 * std::sqrt(2.0 * std::log(2.0))); }
+double fwhm_to_sigma(double fwhm_mm) {
+  return fwhm_mm / (2.0 * std::sqrt(2.0 * std::log(2.0)));
+}
 
 void smooth(io::Image& image, const std::vector<std::uint8_t>& mask, double fwhm_mm) {
   if (!(fwhm_mm > 0)) return;
   const auto nvox = static_cast<std::size_t>(image.header().voxels_per_volume());
-  if (!mask.empty() && mask.size() != nvox) throw usage_error("smoothing: mask and image grids differ");
+  if (!mask.empty() && mask.size() != nvox)
+    throw usage_error("smoothing: mask and image grids differ");
   io::ImageHeader h = image.header();
   h.dim[3] = 1;
   const double sigma = fwhm_to_sigma(fwhm_mm);
@@ -64,4 +67,4 @@ void smooth(io::Image& image, const std::vector<std::uint8_t>& mask, double fwhm
   }
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

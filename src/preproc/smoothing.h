@@ -18,4 +18,4 @@ double fwhm_to_sigma(double fwhm_mm);
 /// fwhm_mm ≤ 0 leaves the image unchanged.
 void smooth(io::Image& image, const std::vector<std::uint8_t>& mask, double fwhm_mm);
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -42,11 +42,12 @@ io::ImageHeader as_3d(io::ImageHeader h) {
   return h;
 }
 
-}  // namespace
+} // namespace
 
 std::array<double, 3> AffineMap::apply(const std::array<double, 3>& p) const {
   std::array<double, 3> q{};
-  for (std::size_t r = 0; r < 3; ++r) q[r] = matrix[r][0] * p[0] + matrix[r][1] * p[1] + matrix[r][2] * p[2] + offset[r];
+  for (std::size_t r = 0; r < 3; ++r)
+    q[r] = matrix[r][0] * p[0] + matrix[r][1] * p[1] + matrix[r][2] * p[2] + offset[r];
   return q;
 }
 
@@ -73,19 +74,21 @@ AffineMap register_to_template(const io::ImageHeader& run_header, const std::vec
     scales->SetMetric(metric);
     optimizer->SetScalesEstimator(scales);
     optimizer->SetDoEstimateLearningRateOnce(true);
-    optimizer->SetMaximumStepSizeInPhysicalUnits(2.0);  // mm
+    optimizer->SetMaximumStepSizeInPhysicalUnits(2.0); // mm
     optimizer->SetLearningRate(1.0);
     optimizer->SetMinimumStepLength(1e-4);
     optimizer->SetRelaxationFactor(0.7);
     optimizer->SetNumberOfIterations(300);
     optimizer->SetReturnBestParametersAndValue(true);
-    auto reg = itkb::make_registration<Registration>(fixed, moving, metric, optimizer, transform, 3);
+    auto reg =
+        itkb::make_registration<Registration>(fixed, moving, metric, optimizer, transform, 3);
     reg->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::RANDOM);
     reg->SetMetricSamplingPercentage(0.25);
-    reg->MetricSamplingReinitializeSeed(20261127);  // deterministic
+    reg->MetricSamplingReinitializeSeed(20261127); // deterministic
     reg->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(thread_count()));
     reg->Update();
-    log::debug("template registration: ", optimizer->GetStopConditionDescription(), "; MI ", optimizer->GetValue());
+    log::debug("template registration: ", optimizer->GetStopConditionDescription(), "; MI ",
+               optimizer->GetValue());
     AffineMap m;
     const auto mat = transform->GetMatrix();
     const auto off = transform->GetOffset();
@@ -107,7 +110,8 @@ io::Image resample_run(const io::Image& run, const AffineMap& map, const io::Ima
   io::Image out(h);
   const auto transform = to_itk(map);
   const auto reference = itkb::make_volume(as_3d(templ), out.volume(0));
-  ProgressBar bar("resampling into template space", static_cast<std::uint64_t>(run.nt()), "volumes");
+  ProgressBar bar("resampling into template space", static_cast<std::uint64_t>(run.nt()),
+                  "volumes");
   parallel_for(0, run.nt(), [&](std::int64_t t) {
     try {
       auto rs = itk::ResampleImageFilter<Volume, Volume>::New();
@@ -121,7 +125,8 @@ io::Image resample_run(const io::Image& run, const AffineMap& map, const io::Ima
       rs->Update();
       itkb::copy_out(*rs->GetOutput(), out.volume(t));
     } catch (const itk::ExceptionObject& e) {
-      throw runtime_error(std::string("resampling into template space: ITK: ") + e.GetDescription());
+      throw runtime_error(std::string("resampling into template space: ITK: ") +
+                          e.GetDescription());
     }
     bar.advance();
   });
@@ -129,8 +134,8 @@ io::Image resample_run(const io::Image& run, const AffineMap& map, const io::Ima
 }
 
 std::vector<std::uint8_t> resample_mask(const io::ImageHeader& run_header,
-                                        const std::vector<std::uint8_t>& mask,
-                                        const AffineMap& map, const io::ImageHeader& templ) {
+                                        const std::vector<std::uint8_t>& mask, const AffineMap& map,
+                                        const io::ImageHeader& templ) {
   std::vector<float> m(mask.begin(), mask.end());
   std::vector<float> blank(static_cast<std::size_t>(templ.voxels_per_volume()), 0.f);
   auto rs = itk::ResampleImageFilter<Volume, Volume>::New();
@@ -148,4 +153,4 @@ std::vector<std::uint8_t> resample_mask(const io::ImageHeader& run_header,
   return result;
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -28,7 +28,7 @@ AffineMap register_to_template(const io::ImageHeader& run_header, const std::vec
 /// The run resampled into the template's grid (linear), and its mask (nearest neighbour).
 io::Image resample_run(const io::Image& run, const AffineMap& map, const io::ImageHeader& templ);
 std::vector<std::uint8_t> resample_mask(const io::ImageHeader& run_header,
-                                        const std::vector<std::uint8_t>& mask,
-                                        const AffineMap& map, const io::ImageHeader& templ);
+                                        const std::vector<std::uint8_t>& mask, const AffineMap& map,
+                                        const io::ImageHeader& templ);
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -9,4 +9,4 @@ void highpass_filter(io::Image& image, double cutoff_s) {
   dcae::highpass_filter(image.data().data(), image.header().voxels_per_volume(), image.nt(), sigma);
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

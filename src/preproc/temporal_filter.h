@@ -16,4 +16,4 @@ using dcae::highpass_sigma_volumes;
 /// Throws usage_error if the image has no TR or cutoff_s <= 0.
 void highpass_filter(io::Image& image, double cutoff_s);
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -1,24 +1,24 @@
 #include "ps/client.h"
-#include "ps/task_client.h"
-
-#include <grpcpp/grpcpp.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
-#include <map>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
+
+#include <grpcpp/grpcpp.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
-#include "ps/parameter_layout.h"
 #include "ps/internal/parameter_server.grpc.pb.h"
 #include "ps/internal/wire.h"
+#include "ps/parameter_layout.h"
+#include "ps/task_client.h"
 
 namespace dcae::ps {
 namespace {
@@ -28,32 +28,42 @@ using Stub = pb::ParameterServer::Stub;
 
 const char* code_name(grpc::StatusCode c) {
   switch (c) {
-    case grpc::StatusCode::CANCELLED: return "cancelled";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "invalid argument";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "deadline exceeded";
-    case grpc::StatusCode::ALREADY_EXISTS: return "already exists";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "failed precondition";
-    case grpc::StatusCode::UNAVAILABLE: return "unavailable";
-    case grpc::StatusCode::UNAUTHENTICATED: return "unauthenticated";
-    case grpc::StatusCode::INTERNAL: return "internal error";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "resource exhausted";
-    default: return "error";
+  case grpc::StatusCode::CANCELLED:
+    return "cancelled";
+  case grpc::StatusCode::INVALID_ARGUMENT:
+    return "invalid argument";
+  case grpc::StatusCode::DEADLINE_EXCEEDED:
+    return "deadline exceeded";
+  case grpc::StatusCode::ALREADY_EXISTS:
+    return "already exists";
+  case grpc::StatusCode::FAILED_PRECONDITION:
+    return "failed precondition";
+  case grpc::StatusCode::UNAVAILABLE:
+    return "unavailable";
+  case grpc::StatusCode::UNAUTHENTICATED:
+    return "unauthenticated";
+  case grpc::StatusCode::INTERNAL:
+    return "internal error";
+  case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    return "resource exhausted";
+  default:
+    return "error";
   }
 }
 
-}  // namespace
+} // namespace
 
 struct Client::Impl {
   ClientOptions opt;
   std::shared_ptr<grpc::ChannelCredentials> creds;
-  std::vector<std::unique_ptr<Stub>> control;  // one per server
-  std::mutex mutex;                            // guards the fields below
+  std::vector<std::unique_ptr<Stub>> control; // one per server
+  std::mutex mutex;                           // guards the fields below
   int num_shards = 0;
   std::int64_t total = 0;
   std::int64_t worker = 0;
-  std::size_t coordinator = 0;                 // index of the coordinator server
-  std::vector<std::size_t> shard_server;       // shard → server index
-  std::vector<std::unique_ptr<Stub>> data;     // one per shard, on its own connection
+  std::size_t coordinator = 0;             // index of the coordinator server
+  std::vector<std::size_t> shard_server;   // shard → server index
+  std::vector<std::unique_ptr<Stub>> data; // one per shard, on its own connection
   std::vector<bool> server_initialized;
 
   // Asynchronous operations: run in order on one thread, started on first use.
@@ -69,7 +79,7 @@ struct Client::Impl {
     std::unique_lock<std::mutex> lock(async_mutex);
     while (true) {
       async_cv.wait(lock, [this] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;  // stopping, nothing left
+      if (queue.empty()) return; // stopping, nothing left
       auto [ticket, op] = std::move(queue.front());
       queue.pop_front();
       lock.unlock();
@@ -117,32 +127,38 @@ struct Client::Impl {
 
   /// Runs `fn(context)` until it succeeds; retries UNAVAILABLE with exponential backoff within
   /// the retry budget; throws a dcae::Error naming the server and the call otherwise.
-  template <typename Fn>
-  void call(const std::string& server, const char* what, Fn&& fn) {
+  template <typename Fn> void call(const std::string& server, const char* what, Fn&& fn) {
     using Clock = std::chrono::steady_clock;
-    const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.retry_budget_s));
+    const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(opt.retry_budget_s));
     double backoff = opt.backoff_initial_s;
     int tries = 0;
     while (true) {
       grpc::ClientContext ctx;
       ctx.AddMetadata(kTokenMetadataKey, opt.token);
       ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(opt.call_timeout_s)));
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                           std::chrono::duration<double>(opt.call_timeout_s)));
       const grpc::Status s = fn(ctx);
       ++tries;
       if (s.ok()) {
         if (tries > 1) log::info(server, ": ", what, " succeeded after ", tries, " tries");
         return;
       }
-      const auto pause = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(backoff));
+      const auto pause =
+          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(backoff));
       if (s.error_code() == grpc::StatusCode::UNAVAILABLE && Clock::now() + pause < give_up) {
-        if (tries == 1) log::warn(server, ": ", what, ": unavailable (", s.error_message(), "); retrying with backoff");
+        if (tries == 1)
+          log::warn(server, ": ", what, ": unavailable (", s.error_message(),
+                    "); retrying with backoff");
         std::this_thread::sleep_for(pause);
         backoff = std::min(backoff * 2, opt.backoff_max_s);
         continue;
       }
-      std::string msg = server + ": " + what + ": " + code_name(s.error_code()) + ": " + s.error_message();
-      if (s.error_code() == grpc::StatusCode::UNAVAILABLE) msg += " (gave up after " + std::to_string(tries) + " tries)";
+      std::string msg =
+          server + ": " + what + ": " + code_name(s.error_code()) + ": " + s.error_message();
+      if (s.error_code() == grpc::StatusCode::UNAVAILABLE)
+        msg += " (gave up after " + std::to_string(tries) + " tries)";
       if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) throw usage_error(msg);
       throw Error(msg, ExitCode::kRuntime);
     }
@@ -150,7 +166,9 @@ struct Client::Impl {
 
   ServerStatus status(std::size_t i) {
     pb::StatusReply r;
-    call(opt.servers[i], "status", [&](grpc::ClientContext& ctx) { return control[i]->Status(&ctx, pb::StatusRequest(), &r); });
+    call(opt.servers[i], "status", [&](grpc::ClientContext& ctx) {
+      return control[i]->Status(&ctx, pb::StatusRequest(), &r);
+    });
     ServerStatus s;
     s.shards.assign(r.shards().begin(), r.shards().end());
     s.versions.assign(r.versions().begin(), r.versions().end());
@@ -173,8 +191,10 @@ struct Client::Impl {
     c.finished = r.finished();
     c.warmup_done = r.warmup_done();
     c.workers = r.workers_registered();
-    for (const auto& e : r.epoch_losses()) c.epoch_losses[e.epoch()] = {e.mean_loss(), e.partitions()};
-    for (const auto& w : r.partitions_by_worker()) c.partitions_by_worker[w.worker_id()] = w.partitions();
+    for (const auto& e : r.epoch_losses())
+      c.epoch_losses[e.epoch()] = {e.mean_loss(), e.partitions()};
+    for (const auto& w : r.partitions_by_worker())
+      c.partitions_by_worker[w.worker_id()] = w.partitions();
     return s;
   }
 
@@ -201,15 +221,16 @@ struct Client::Impl {
           version = c.version();
           enc = c.encoding();
           if (c.length() != range.size()) {
-            err = "shard " + std::to_string(s) + " has " + std::to_string(c.length()) + " values, expected " +
-                  std::to_string(range.size());
+            err = "shard " + std::to_string(s) + " has " + std::to_string(c.length()) +
+                  " values, expected " + std::to_string(range.size());
             ctx.TryCancel();
             break;
           }
         }
         const std::int64_t n = decode_chunk(c, enc, range.size(), params + range.begin, &err);
-        if (n < 0 || (accumulator != nullptr &&
-                      decode_accumulator(c, enc, range.size(), accumulator + range.begin, &err) != n)) {
+        if (n < 0 ||
+            (accumulator != nullptr &&
+             decode_accumulator(c, enc, range.size(), accumulator + range.begin, &err) != n)) {
           ctx.TryCancel();
           break;
         }
@@ -218,7 +239,8 @@ struct Client::Impl {
       grpc::Status st = reader->Finish();
       if (!err.empty()) return grpc::Status(grpc::StatusCode::INTERNAL, "bad reply: " + err);
       if (st.ok() && filled != range.size()) {
-        return grpc::Status(grpc::StatusCode::INTERNAL, "incomplete reply: " + std::to_string(filled) + " values");
+        return grpc::Status(grpc::StatusCode::INTERNAL,
+                            "incomplete reply: " + std::to_string(filled) + " values");
       }
       return st;
     });
@@ -248,7 +270,7 @@ struct Client::Impl {
         }
         c.set_offset(off);
         encode_values(grad + range.begin + off, m, enc, c.mutable_data());
-        if (!writer->Write(c)) break;  // the server ended the call: Finish says why
+        if (!writer->Write(c)) break; // the server ended the call: Finish says why
       }
       writer->WritesDone();
       return writer->Finish();
@@ -263,7 +285,8 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
   if (o.servers.empty()) throw usage_error("parameter-server client: no server address");
   if (o.token.empty()) throw usage_error("parameter-server client: a token is required");
   if (o.chunk_values < 256 || o.chunk_values > kMaxChunkValues) {
-    throw usage_error("parameter-server client: chunk size must be in [256, " + std::to_string(kMaxChunkValues) + "] values");
+    throw usage_error("parameter-server client: chunk size must be in [256, " +
+                      std::to_string(kMaxChunkValues) + "] values");
   }
   if (!o.tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;
@@ -291,25 +314,32 @@ void Client::connect() {
     req.set_worker_name(m.opt.worker_name);
     req.set_observer(m.opt.observer);
     pb::RegisterReply rep;
-    m.call(m.opt.servers[i], "register", [&](grpc::ClientContext& ctx) { return m.control[i]->Register(&ctx, req, &rep); });
+    m.call(m.opt.servers[i], "register",
+           [&](grpc::ClientContext& ctx) { return m.control[i]->Register(&ctx, req, &rep); });
     if (m.num_shards == 0) {
       m.num_shards = rep.num_shards();
       owner.assign(static_cast<std::size_t>(m.num_shards), -1);
     } else if (rep.num_shards() != m.num_shards) {
-      throw usage_error(m.opt.servers[i] + ": serves a layout of " + std::to_string(rep.num_shards()) + " shards, " +
-                        m.opt.servers[0] + " one of " + std::to_string(m.num_shards));
+      throw usage_error(m.opt.servers[i] + ": serves a layout of " +
+                        std::to_string(rep.num_shards()) + " shards, " + m.opt.servers[0] +
+                        " one of " + std::to_string(m.num_shards));
     }
     for (const int s : rep.shards()) {
-      if (s < 0 || s >= m.num_shards) throw runtime_error(m.opt.servers[i] + ": reports shard " + std::to_string(s) + " out of range");
+      if (s < 0 || s >= m.num_shards)
+        throw runtime_error(m.opt.servers[i] + ": reports shard " + std::to_string(s) +
+                            " out of range");
       if (owner[static_cast<std::size_t>(s)] >= 0) {
-        throw usage_error("shard " + std::to_string(s) + " is served twice (" + m.opt.servers[static_cast<std::size_t>(owner[static_cast<std::size_t>(s)])] +
-                          " and " + m.opt.servers[i] + ")");
+        throw usage_error(
+            "shard " + std::to_string(s) + " is served twice (" +
+            m.opt.servers[static_cast<std::size_t>(owner[static_cast<std::size_t>(s)])] + " and " +
+            m.opt.servers[i] + ")");
       }
       owner[static_cast<std::size_t>(s)] = static_cast<int>(i);
     }
     m.server_initialized[i] = rep.initialized();
     if (rep.initialized()) {
-      if (m.total != 0 && m.total != rep.total_size()) throw usage_error("the servers disagree on the number of parameters");
+      if (m.total != 0 && m.total != rep.total_size())
+        throw usage_error("the servers disagree on the number of parameters");
       m.total = rep.total_size();
     }
     if (rep.coordinator()) {
@@ -319,16 +349,22 @@ void Client::connect() {
     }
   }
   for (int s = 0; s < m.num_shards; ++s) {
-    if (owner[static_cast<std::size_t>(s)] < 0) throw usage_error("no server given hosts shard " + std::to_string(s));
+    if (owner[static_cast<std::size_t>(s)] < 0)
+      throw usage_error("no server given hosts shard " + std::to_string(s));
     m.shard_server.push_back(static_cast<std::size_t>(owner[static_cast<std::size_t>(s)]));
   }
   if (!found_coordinator) throw usage_error("no server given hosts shard 0 (the coordinator)");
   m.data.clear();
-  for (int s = 0; s < m.num_shards; ++s) m.data.push_back(m.make_stub(m.opt.servers[m.shard_server[static_cast<std::size_t>(s)]], true));
+  for (int s = 0; s < m.num_shards; ++s)
+    m.data.push_back(m.make_stub(m.opt.servers[m.shard_server[static_cast<std::size_t>(s)]], true));
 }
 
-int Client::num_shards() const { return impl_->num_shards; }
-std::int64_t Client::total_size() const { return impl_->total; }
+int Client::num_shards() const {
+  return impl_->num_shards;
+}
+std::int64_t Client::total_size() const {
+  return impl_->total;
+}
 bool Client::initialized() const {
   for (const bool b : impl_->server_initialized) {
     if (!b) return false;
@@ -336,12 +372,14 @@ bool Client::initialized() const {
   return impl_->total > 0;
 }
 
-void Client::initialize(const std::vector<float>& params, const AdagradSettings& rule, const PartitionPlan& plan) {
+void Client::initialize(const std::vector<float>& params, const AdagradSettings& rule,
+                        const PartitionPlan& plan) {
   auto& m = *impl_;
   const auto total = static_cast<std::int64_t>(params.size());
   const ParameterLayout layout(total, m.num_shards);
   if (m.total != 0 && m.total != total) {
-    throw usage_error("the servers hold " + std::to_string(m.total) + " parameters, this model has " + std::to_string(total));
+    throw usage_error("the servers hold " + std::to_string(m.total) +
+                      " parameters, this model has " + std::to_string(total));
   }
   for (std::size_t i = 0; i < m.opt.servers.size(); ++i) {
     if (m.server_initialized[i]) continue;
@@ -373,13 +411,15 @@ void Client::initialize(const std::vector<float>& params, const AdagradSettings&
           c.set_shard(s);
           c.set_length(r.size());
           c.set_offset(off);
-          encode_values(params.data() + r.begin + off, std::min(m.opt.chunk_values, r.size() - off), pb::FLOAT32, c.mutable_data());
+          encode_values(params.data() + r.begin + off, std::min(m.opt.chunk_values, r.size() - off),
+                        pb::FLOAT32, c.mutable_data());
           if (!writer->Write(c)) break;
         }
       }
       writer->WritesDone();
       grpc::Status st = writer->Finish();
-      if (st.error_code() == grpc::StatusCode::ALREADY_EXISTS) return grpc::Status::OK;  // another worker was first
+      if (st.error_code() == grpc::StatusCode::ALREADY_EXISTS)
+        return grpc::Status::OK; // another worker was first
       return st;
     });
     m.server_initialized[i] = true;
@@ -393,27 +433,32 @@ std::vector<std::int64_t> Client::fetch(float* params, float* accumulator) {
   if (m.num_shards == 1) return {m.fetch_shard(0, params, accumulator)};
   std::vector<std::future<std::int64_t>> jobs;
   for (int s = 0; s < m.num_shards; ++s) {
-    jobs.push_back(std::async(std::launch::async, [&m, s, params, accumulator] { return m.fetch_shard(s, params, accumulator); }));
+    jobs.push_back(std::async(std::launch::async, [&m, s, params, accumulator] {
+      return m.fetch_shard(s, params, accumulator);
+    }));
   }
   for (auto& j : jobs) j.wait();
   std::vector<std::int64_t> versions;
-  for (auto& j : jobs) versions.push_back(j.get());  // rethrows the first failure
+  for (auto& j : jobs) versions.push_back(j.get()); // rethrows the first failure
   return versions;
 }
 
-Client::Ticket Client::push_async(const float* grad, std::vector<std::int64_t> versions, PushOutcome* outcome) {
+Client::Ticket Client::push_async(const float* grad, std::vector<std::int64_t> versions,
+                                  PushOutcome* outcome) {
   return impl_->enqueue([this, grad, versions = std::move(versions), outcome] {
     const PushOutcome o = push(grad, versions);
     if (outcome) *outcome = o;
   });
 }
 
-Client::Ticket Client::fetch_async(float* params, std::vector<std::int64_t>* versions, double* seconds) {
+Client::Ticket Client::fetch_async(float* params, std::vector<std::int64_t>* versions,
+                                   double* seconds) {
   return impl_->enqueue([this, params, versions, seconds] {
     const auto t0 = std::chrono::steady_clock::now();
     auto v = fetch(params);
     if (versions) *versions = std::move(v);
-    if (seconds) *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (seconds)
+      *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   });
 }
 
@@ -438,7 +483,8 @@ PushOutcome Client::push(const float* grad, const std::vector<std::int64_t>& ver
 PushOutcome Client::push_all(const float* grad, const std::vector<std::int64_t>& versions) {
   auto& m = *impl_;
   if (m.total == 0) throw runtime_error("push before the servers are initialized");
-  if (static_cast<int>(versions.size()) != m.num_shards) throw usage_error("push: one version per shard is needed");
+  if (static_cast<int>(versions.size()) != m.num_shards)
+    throw usage_error("push: one version per shard is needed");
   PushOutcome out;
   if (m.num_shards == 1) {
     (m.push_shard(0, grad, versions[0]) ? out.applied : out.stale)++;
@@ -455,7 +501,9 @@ PushOutcome Client::push_all(const float* grad, const std::vector<std::int64_t>&
   return out;
 }
 
-std::int64_t TaskClient::worker_id() const { return client_.impl_->worker; }
+std::int64_t TaskClient::worker_id() const {
+  return client_.impl_->worker;
+}
 
 LeaseAnswer TaskClient::lease(std::int64_t steps) {
   auto& m = *client_.impl_;
@@ -468,14 +516,18 @@ LeaseAnswer TaskClient::lease(std::int64_t steps) {
   });
   LeaseAnswer a;
   switch (rep.kind()) {
-    case pb::LeaseReply::PARTITION: {
-      a.kind = LeaseAnswer::Kind::kPartition;
-      const auto& p = rep.partition();
-      a.task = PartitionTask{p.id(), p.epoch(), p.index(), p.run(), p.first_row(), p.rows()};
-      break;
-    }
-    case pb::LeaseReply::DONE: a.kind = LeaseAnswer::Kind::kDone; break;
-    default: a.kind = LeaseAnswer::Kind::kWait; break;
+  case pb::LeaseReply::PARTITION: {
+    a.kind = LeaseAnswer::Kind::kPartition;
+    const auto& p = rep.partition();
+    a.task = PartitionTask{p.id(), p.epoch(), p.index(), p.run(), p.first_row(), p.rows()};
+    break;
+  }
+  case pb::LeaseReply::DONE:
+    a.kind = LeaseAnswer::Kind::kDone;
+    break;
+  default:
+    a.kind = LeaseAnswer::Kind::kWait;
+    break;
   }
   return a;
 }
@@ -511,7 +563,9 @@ ServerStatus Client::status(std::size_t i) {
   return impl_->status(i);
 }
 
-ServerStatus TaskClient::status() { return client_.impl_->status(client_.impl_->coordinator); }
+ServerStatus TaskClient::status() {
+  return client_.impl_->status(client_.impl_->coordinator);
+}
 
 void Client::shutdown_servers(bool stop) {
   auto& m = *impl_;
@@ -519,8 +573,9 @@ void Client::shutdown_servers(bool stop) {
     pb::ShutdownRequest req;
     req.set_stop(stop);
     pb::ShutdownReply rep;
-    m.call(m.opt.servers[i], "shutdown", [&](grpc::ClientContext& ctx) { return m.control[i]->Shutdown(&ctx, req, &rep); });
+    m.call(m.opt.servers[i], "shutdown",
+           [&](grpc::ClientContext& ctx) { return m.control[i]->Shutdown(&ctx, req, &rep); });
   }
 }
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

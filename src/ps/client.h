@@ -23,13 +23,13 @@
 namespace dcae::ps {
 
 struct ClientOptions {
-  std::vector<std::string> servers;  ///< host:port of each server process (any order)
-  std::string token;                 ///< the job's token
-  std::filesystem::path tls_ca;      ///< TLS when set: the root certificate of the servers' certificates
-  std::string tls_target_name;       ///< name to check in the servers' certificates (default: the host)
-  bool fp16 = false;                 ///< transfer parameters and gradients as fp16
-  double retry_budget_s = 60.0;      ///< how long to keep retrying an unavailable server (s)
-  double backoff_initial_s = 0.05;   ///< first pause between retries (s), doubled up to backoff_max_s
+  std::vector<std::string> servers; ///< host:port of each server process (any order)
+  std::string token;                ///< the job's token
+  std::filesystem::path tls_ca; ///< TLS when set: the root certificate of the servers' certificates
+  std::string tls_target_name;  ///< name to check in the servers' certificates (default: the host)
+  bool fp16 = false;            ///< transfer parameters and gradients as fp16
+  double retry_budget_s = 60.0; ///< how long to keep retrying an unavailable server (s)
+  double backoff_initial_s = 0.05; ///< first pause between retries (s), doubled up to backoff_max_s
   double backoff_max_s = 2.0;
   double call_timeout_s = 120.0;     ///< deadline of one call (s)
   std::int64_t chunk_values = 65536; ///< values per pushed chunk (256 kB as float32)
@@ -46,19 +46,19 @@ struct ServerStatus {
   std::int64_t bytes_received = 0, bytes_sent = 0, checkpoints_written = 0;
   bool resumed = false;
   bool coordinator = false;
-  CoordinatorStatus coordination;  ///< meaningful on the coordinator
+  CoordinatorStatus coordination; ///< meaningful on the coordinator
 };
 
 /// The outcome of a push over all shards.
 struct PushOutcome {
-  int applied = 0;       ///< shards that applied the gradient
-  int stale = 0;         ///< shards that dropped it as too stale
-  double seconds = 0.0;  ///< how long the push took
+  int applied = 0;      ///< shards that applied the gradient
+  int stale = 0;        ///< shards that dropped it as too stale
+  double seconds = 0.0; ///< how long the push took
 };
 
 /// A failed call: the server's status code (gRPC's numbering) and message, as a dcae::Error.
 class Client {
- public:
+public:
   /// Checks the options (usage_error); connects lazily.
   explicit Client(ClientOptions options);
   ~Client();
@@ -78,7 +78,8 @@ class Client {
   /// Initializes every server that is not yet: layout, update rule, initial values (the whole
   /// flat vector) and the partition plan for the coordinator. A server initialized meanwhile
   /// by another worker is left as it is. Afterwards total_size() is params.size().
-  void initialize(const std::vector<float>& params, const AdagradSettings& rule, const PartitionPlan& plan);
+  void initialize(const std::vector<float>& params, const AdagradSettings& rule,
+                  const PartitionPlan& plan);
 
   /// Fetches every shard in parallel into `params` (total_size() values); returns each shard's
   /// version. With `accumulator` (total_size() values), also Adagrad's state.
@@ -91,7 +92,8 @@ class Client {
   using Ticket = std::int64_t;
   /// Starts pushing `grad` (which must stay unchanged until the ticket is waited for); the
   /// outcome goes to `outcome` when given. Operations run one at a time, in order.
-  Ticket push_async(const float* grad, std::vector<std::int64_t> versions, PushOutcome* outcome = nullptr);
+  Ticket push_async(const float* grad, std::vector<std::int64_t> versions,
+                    PushOutcome* outcome = nullptr);
   /// Starts fetching into `params` (total_size() values, untouched by the caller until the
   /// ticket is waited for); each shard's version goes to `versions`, the time it took to
   /// `seconds` when given.
@@ -107,10 +109,10 @@ class Client {
 
   struct Impl;
 
- private:
+private:
   friend class TaskClient;
   PushOutcome push_all(const float* grad, const std::vector<std::int64_t>& versions);
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

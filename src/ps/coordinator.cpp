@@ -10,7 +10,7 @@
 namespace dcae::ps {
 namespace {
 constexpr std::int64_t kIdSkip = 1 << 20;
-}  // namespace
+} // namespace
 
 Coordinator::Coordinator(PartitionPlan plan, double lease_timeout_s)
     : plan_(std::move(plan)), lease_timeout_s_(lease_timeout_s) {
@@ -25,7 +25,8 @@ Coordinator::Coordinator(PartitionPlan plan, double lease_timeout_s)
     const std::int64_t rows = plan_.run_rows[r];
     if (rows < 1) throw usage_error("partition plan: run " + std::to_string(r) + " has no voxels");
     for (std::int64_t first = 0; first < rows; first += plan_.block_rows) {
-      blocks_.push_back({static_cast<std::int64_t>(r), first, std::min(plan_.block_rows, rows - first)});
+      blocks_.push_back(
+          {static_cast<std::int64_t>(r), first, std::min(plan_.block_rows, rows - first)});
     }
   }
   warmup_done_ = plan_.warmup_steps <= 0;
@@ -38,7 +39,7 @@ std::int64_t Coordinator::register_worker(Clock::time_point now) {
 }
 
 void Coordinator::touch(std::int64_t worker, std::int64_t steps, Clock::time_point now) {
-  auto& w = workers_[worker];  // a worker known before a coordinator restart is re-created
+  auto& w = workers_[worker]; // a worker known before a coordinator restart is re-created
   w.last_seen = now;
   w.steps = std::max(w.steps, steps);
   w.alive = true;
@@ -51,7 +52,8 @@ void Coordinator::update_warmup() {
     const auto it = workers_.find(warmup_worker_);
     if (it != workers_.end() && it->second.steps >= plan_.warmup_steps) {
       warmup_done_ = true;
-      log::info("warm-up done: worker ", warmup_worker_, " trained ", it->second.steps, " steps alone");
+      log::info("warm-up done: worker ", warmup_worker_, " trained ", it->second.steps,
+                " steps alone");
     }
   }
 }
@@ -79,7 +81,8 @@ void Coordinator::expire(Clock::time_point now) {
       ++leases_expired_;
     }
     if (!lost.empty()) {
-      log::warn("worker ", id, " stopped heart-beating: ", lost.size(), " partition(s) back in the queue");
+      log::warn("worker ", id, " stopped heart-beating: ", lost.size(),
+                " partition(s) back in the queue");
     }
     if (id == warmup_worker_ && !warmup_done_) warmup_worker_ = -1;
   }
@@ -108,9 +111,10 @@ LeaseAnswer Coordinator::lease(std::int64_t worker, std::int64_t steps, Clock::t
   if (!warmup_done_) {
     if (warmup_worker_ < 0) {
       warmup_worker_ = worker;
-      log::info("worker ", worker, " trains alone for the warm-up (", plan_.warmup_steps, " steps)");
+      log::info("worker ", worker, " trains alone for the warm-up (", plan_.warmup_steps,
+                " steps)");
     }
-    if (worker != warmup_worker_) return a;  // wait
+    if (worker != warmup_worker_) return a; // wait
   }
   // A worker trains one partition at a time: one it still holds when it asks for the next was
   // never completed (e.g. its lease came back with a restarted coordinator after the worker
@@ -125,7 +129,7 @@ LeaseAnswer Coordinator::lease(std::int64_t worker, std::int64_t steps, Clock::t
     leases_.erase(*it);
   }
   if (queue_.empty()) open_next_epoch();
-  if (queue_.empty()) return a;  // every remaining partition is leased: wait
+  if (queue_.empty()) return a; // every remaining partition is leased: wait
   const Pending p = queue_.front();
   queue_.pop_front();
   const std::int64_t id = next_lease_++;
@@ -136,8 +140,8 @@ LeaseAnswer Coordinator::lease(std::int64_t worker, std::int64_t steps, Clock::t
   return a;
 }
 
-bool Coordinator::complete(std::int64_t worker, std::int64_t lease_id, double mean_loss, std::int64_t steps,
-                           Clock::time_point now) {
+bool Coordinator::complete(std::int64_t worker, std::int64_t lease_id, double mean_loss,
+                           std::int64_t steps, Clock::time_point now) {
   expire(now);
   touch(worker, steps, now);
   update_warmup();
@@ -163,7 +167,8 @@ bool Coordinator::complete(std::int64_t worker, std::int64_t lease_id, double me
       log::info("target loss ", plan_.target_loss, " reached");
     }
   }
-  if (plan_.epochs > 0 && completed_total_ == plan_.epochs * static_cast<std::int64_t>(blocks_.size())) {
+  if (plan_.epochs > 0 &&
+      completed_total_ == plan_.epochs * static_cast<std::int64_t>(blocks_.size())) {
     finished_ = true;
   }
   return true;
@@ -185,14 +190,16 @@ CoordinatorStatus Coordinator::status() const {
   s.finished = finished_;
   s.warmup_done = warmup_done_;
   s.workers = static_cast<std::int64_t>(workers_.size());
-  for (const auto& [e, m] : epoch_losses_) s.epoch_losses[e] = {m, static_cast<std::int64_t>(blocks_.size())};
+  for (const auto& [e, m] : epoch_losses_)
+    s.epoch_losses[e] = {m, static_cast<std::int64_t>(blocks_.size())};
   for (const auto& [id, w] : workers_) s.partitions_by_worker[id] = w.completed;
   return s;
 }
 
 nlohmann::json plan_to_json(const PartitionPlan& p) {
-  return {{"run_rows", p.run_rows}, {"block_rows", p.block_rows}, {"epochs", p.epochs},
-          {"target_loss", p.target_loss}, {"seed", p.seed}, {"warmup_steps", p.warmup_steps}};
+  return {{"run_rows", p.run_rows}, {"block_rows", p.block_rows},
+          {"epochs", p.epochs},     {"target_loss", p.target_loss},
+          {"seed", p.seed},         {"warmup_steps", p.warmup_steps}};
 }
 
 PartitionPlan plan_from_json(const nlohmann::json& j) {
@@ -217,7 +224,8 @@ nlohmann::json Coordinator::to_json() const {
   for (const auto& p : queue_) queue.push_back({p.epoch, p.index, p.lost_by});
   j["queue"] = queue;
   nlohmann::json leases = nlohmann::json::array();
-  for (const auto& [id, l] : leases_) leases.push_back({id, l.worker, l.epoch, l.index, l.previous_worker});
+  for (const auto& [id, l] : leases_)
+    leases.push_back({id, l.worker, l.epoch, l.index, l.previous_worker});
   j["leases"] = leases;
   nlohmann::json workers = nlohmann::json::array();
   for (const auto& [id, w] : workers_) workers.push_back({id, w.steps, w.completed});
@@ -247,7 +255,9 @@ nlohmann::json Coordinator::to_json() const {
 void Coordinator::restore(const nlohmann::json& j, Clock::time_point now) {
   try {
     queue_.clear();
-    for (const auto& p : j.at("queue")) queue_.push_back({p[0].get<std::int64_t>(), p[1].get<std::int64_t>(), p[2].get<std::int64_t>()});
+    for (const auto& p : j.at("queue"))
+      queue_.push_back(
+          {p[0].get<std::int64_t>(), p[1].get<std::int64_t>(), p[2].get<std::int64_t>()});
     leases_.clear();
     for (const auto& l : j.at("leases")) {
       leases_[l[0].get<std::int64_t>()] = Lease{l[1].get<std::int64_t>(), l[2].get<std::int64_t>(),
@@ -256,19 +266,22 @@ void Coordinator::restore(const nlohmann::json& j, Clock::time_point now) {
     workers_.clear();
     for (const auto& w : j.at("workers")) {
       // Every known worker gets a fresh timeout to reconnect and keep its leases.
-      workers_[w[0].get<std::int64_t>()] = Worker{now, w[1].get<std::int64_t>(), true, w[2].get<std::int64_t>()};
+      workers_[w[0].get<std::int64_t>()] =
+          Worker{now, w[1].get<std::int64_t>(), true, w[2].get<std::int64_t>()};
     }
     epochs_.clear();
     for (const auto& e : j.at("epochs")) {
       Epoch st;
       for (const char c : e[1].get<std::string>()) st.done.push_back(c == '1' ? 1 : 0);
-      if (st.done.size() != blocks_.size()) throw input_error("coordinator state: partition count differs from the plan");
+      if (st.done.size() != blocks_.size())
+        throw input_error("coordinator state: partition count differs from the plan");
       st.completed = e[2].get<std::int64_t>();
       st.loss_sum = e[3].get<double>();
       epochs_[e[0].get<std::int64_t>()] = st;
     }
     epoch_losses_.clear();
-    for (const auto& e : j.at("epoch_losses")) epoch_losses_[e[0].get<std::int64_t>()] = e[1].get<double>();
+    for (const auto& e : j.at("epoch_losses"))
+      epoch_losses_[e[0].get<std::int64_t>()] = e[1].get<double>();
     next_epoch_ = j.at("next_epoch").get<std::int64_t>();
     // Leases handed out after the checkpoint are unknown here: skip ahead so that their ids
     // are never handed out again.
@@ -285,4 +298,4 @@ void Coordinator::restore(const nlohmann::json& j, Clock::time_point now) {
   }
 }
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

@@ -22,19 +22,19 @@ namespace dcae::ps {
 
 /// Which partitions exist and for how long to train.
 struct PartitionPlan {
-  std::vector<std::int64_t> run_rows;  ///< voxels (rows) of each run
-  std::int64_t block_rows = 4096;      ///< voxels per partition (last block of a run shorter)
-  std::int64_t epochs = 1;             ///< 0: until the target loss
-  double target_loss = 0.0;            ///< 0: none
-  std::uint64_t seed = 1;              ///< partition order within each epoch
-  std::int64_t warmup_steps = 0;       ///< steps the first worker trains alone
+  std::vector<std::int64_t> run_rows; ///< voxels (rows) of each run
+  std::int64_t block_rows = 4096;     ///< voxels per partition (last block of a run shorter)
+  std::int64_t epochs = 1;            ///< 0: until the target loss
+  double target_loss = 0.0;           ///< 0: none
+  std::uint64_t seed = 1;             ///< partition order within each epoch
+  std::int64_t warmup_steps = 0;      ///< steps the first worker trains alone
 };
 
 /// One partition as handed out.
 struct PartitionTask {
   std::int64_t lease_id = 0;
   std::int64_t epoch = 0;
-  std::int64_t index = 0;      ///< index in the plan
+  std::int64_t index = 0; ///< index in the plan
   std::int64_t run = 0;
   std::int64_t first_row = 0;
   std::int64_t rows = 0;
@@ -53,16 +53,17 @@ struct CoordinatorStatus {
   std::int64_t partitions_completed = 0;
   std::int64_t leases_expired = 0;
   std::int64_t requeued_completed_by_other = 0;
-  std::int64_t current_epoch = 0;      ///< lowest epoch not yet complete
+  std::int64_t current_epoch = 0; ///< lowest epoch not yet complete
   bool finished = false;
   bool warmup_done = false;
   std::int64_t workers = 0;
-  std::map<std::int64_t, std::pair<double, std::int64_t>> epoch_losses;  ///< epoch → (mean loss, partitions) of complete epochs
-  std::map<std::int64_t, std::int64_t> partitions_by_worker;  ///< worker id → completed partitions
+  std::map<std::int64_t, std::pair<double, std::int64_t>>
+      epoch_losses; ///< epoch → (mean loss, partitions) of complete epochs
+  std::map<std::int64_t, std::int64_t> partitions_by_worker; ///< worker id → completed partitions
 };
 
 class Coordinator {
- public:
+public:
   using Clock = std::chrono::steady_clock;
 
   /// Throws usage_error for an empty plan (no runs, a run without rows, block_rows < 1) or a
@@ -97,7 +98,7 @@ class Coordinator {
   /// not fit.
   void restore(const nlohmann::json& state, Clock::time_point now);
 
- private:
+private:
   struct Block {
     std::int64_t run, first_row, rows;
   };
@@ -105,7 +106,7 @@ class Coordinator {
     std::int64_t worker = 0;
     std::int64_t epoch = 0;
     std::int64_t index = 0;
-    std::int64_t previous_worker = -1;  ///< set when the partition had been lost by another worker
+    std::int64_t previous_worker = -1; ///< set when the partition had been lost by another worker
   };
   struct Pending {
     std::int64_t epoch = 0;
@@ -133,9 +134,9 @@ class Coordinator {
   std::deque<Pending> queue_;
   std::map<std::int64_t, Lease> leases_;
   std::map<std::int64_t, Worker> workers_;
-  std::map<std::int64_t, Epoch> epochs_;  ///< opened, not yet complete or kept for losses
+  std::map<std::int64_t, Epoch> epochs_; ///< opened, not yet complete or kept for losses
   std::map<std::int64_t, double> epoch_losses_;
-  std::int64_t next_epoch_ = 0;           ///< next epoch to open
+  std::int64_t next_epoch_ = 0; ///< next epoch to open
   std::int64_t next_lease_ = 1;
   std::int64_t next_worker_ = 0;
   std::int64_t completed_total_ = 0;
@@ -146,10 +147,10 @@ class Coordinator {
   bool finished_ = false;
 };
 
-}  // namespace dcae::ps
+} // namespace dcae::ps
 
 namespace dcae::ps {
 /// The plan as JSON (server checkpoints) and back; from_json throws input_error on bad fields.
 nlohmann::json plan_to_json(const PartitionPlan& plan);
 PartitionPlan plan_from_json(const nlohmann::json& j);
-}  // namespace dcae::ps
+} // namespace dcae::ps

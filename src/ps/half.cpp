@@ -1,8 +1,8 @@
 #include "ps/half.h"
 
-#include <immintrin.h>
-
 #include <cstring>
+
+#include <immintrin.h>
 
 namespace dcae::ps {
 
@@ -12,10 +12,12 @@ std::uint16_t float_to_half(float f) {
   const std::uint32_t sign = (x >> 16) & 0x8000u;
   const std::uint32_t exp = (x >> 23) & 0xffu;
   std::uint32_t mant = x & 0x7fffffu;
-  if (exp == 0xffu) return static_cast<std::uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0u));  // inf, nan
+  if (exp == 0xffu)
+    return static_cast<std::uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0u)); // inf, nan
   const int e = static_cast<int>(exp) - 127 + 15;
-  if (e >= 0x1f) return static_cast<std::uint16_t>(sign | 0x7bffu);  // finite overflow saturates at ±65504
-  if (e <= 0) {                                                      // subnormal or zero
+  if (e >= 0x1f)
+    return static_cast<std::uint16_t>(sign | 0x7bffu); // finite overflow saturates at ±65504
+  if (e <= 0) {                                        // subnormal or zero
     if (e < -10) return static_cast<std::uint16_t>(sign);
     mant |= 0x800000u;
     const int shift = 14 - e;
@@ -27,8 +29,8 @@ std::uint16_t float_to_half(float f) {
   }
   std::uint32_t h = (static_cast<std::uint32_t>(e) << 10) | (mant >> 13);
   const std::uint32_t rest = mant & 0x1fffu;
-  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;  // may carry into the exponent: right
-  if (h >= 0x7c00u) h = 0x7bffu;                               // rounded up past 65504: saturate
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h; // may carry into the exponent: right
+  if (h >= 0x7c00u) h = 0x7bffu;                            // rounded up past 65504: saturate
   return static_cast<std::uint16_t>(sign | h);
 }
 
@@ -40,7 +42,7 @@ float half_to_float(std::uint16_t h) {
   if (exp == 0) {
     if (mant == 0) {
       x = sign;
-    } else {  // subnormal: normalise
+    } else { // subnormal: normalise
       int e = -1;
       do {
         ++e;
@@ -62,7 +64,8 @@ namespace {
 
 // The F16C instructions convert 8 values at a time (round to nearest even). Finite values
 // beyond ±65504 are clamped first (F16C would make them ±inf); NaN and ±inf pass unchanged.
-__attribute__((target("avx,f16c"))) std::size_t encode_f16c(const float* in, std::size_t n, std::uint16_t* out) {
+__attribute__((target("avx,f16c"))) std::size_t encode_f16c(const float* in, std::size_t n,
+                                                            std::uint16_t* out) {
   const __m256 hi = _mm256_set1_ps(65504.0f), lo = _mm256_set1_ps(-65504.0f);
   const __m256 inf = _mm256_set1_ps(__builtin_inff());
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
@@ -72,15 +75,18 @@ __attribute__((target("avx,f16c"))) std::size_t encode_f16c(const float* in, std
     const __m256 clamped = _mm256_max_ps(lo, _mm256_min_ps(hi, x));
     const __m256 non_finite = _mm256_cmp_ps(_mm256_and_ps(x, abs_mask), inf, _CMP_NLT_UQ);
     const __m256 v = _mm256_blendv_ps(clamped, x, non_finite);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
   }
   return i;
 }
 
-__attribute__((target("avx,f16c"))) std::size_t decode_f16c(const std::uint16_t* in, std::size_t n, float* out) {
+__attribute__((target("avx,f16c"))) std::size_t decode_f16c(const std::uint16_t* in, std::size_t n,
+                                                            float* out) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
+    _mm256_storeu_ps(out + i,
+                     _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
   }
   return i;
 }
@@ -90,7 +96,7 @@ bool has_f16c() {
   return yes;
 }
 
-}  // namespace
+} // namespace
 
 void encode_half(const float* in, std::size_t n, std::uint16_t* out) {
   const std::size_t done = has_f16c() ? encode_f16c(in, n, out) : 0;
@@ -102,4 +108,4 @@ void decode_half(const std::uint16_t* in, std::size_t n, float* out) {
   for (std::size_t i = done; i < n; ++i) out[i] = half_to_float(in[i]);
 }
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

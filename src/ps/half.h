@@ -18,4 +18,4 @@ void encode_half(const float* in, std::size_t n, std::uint16_t* out);
 /// `n` halves to `n` floats.
 void decode_half(const std::uint16_t* in, std::size_t n, float* out);
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

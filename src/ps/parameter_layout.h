@@ -27,7 +27,7 @@ struct TensorSlot {
 /// Maps named tensors to a flat vector and the vector to S shards. Immutable after
 /// construction; thread-safe to read.
 class ParameterLayout {
- public:
+public:
   ParameterLayout() = default;
   /// A layout of `total_size` anonymous values over `num_shards` shards. Throws usage_error
   /// when num_shards < 1, total_size < num_shards (a shard would be empty) or total_size < 0.
@@ -43,10 +43,10 @@ class ParameterLayout {
   int shard_of(std::int64_t i) const;
   const std::vector<TensorSlot>& tensors() const { return tensors_; }
 
- private:
+private:
   std::int64_t total_ = 0;
   int num_shards_ = 1;
   std::vector<TensorSlot> tensors_;
 };
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

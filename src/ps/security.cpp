@@ -14,7 +14,7 @@ std::string trim(const std::string& s) {
   const auto e = s.find_last_not_of(" \t\r\n");
   return s.substr(b, e - b + 1);
 }
-}  // namespace
+} // namespace
 
 std::string read_token(const std::filesystem::path& file) {
   if (!file.empty()) {
@@ -33,7 +33,8 @@ std::string read_token(const std::filesystem::path& file) {
 std::string generate_token() {
   std::ifstream in("/dev/urandom", std::ios::binary);
   unsigned char bytes[32];
-  if (!in.read(reinterpret_cast<char*>(bytes), sizeof bytes)) throw runtime_error("cannot read /dev/urandom for a token");
+  if (!in.read(reinterpret_cast<char*>(bytes), sizeof bytes))
+    throw runtime_error("cannot read /dev/urandom for a token");
   static const char* hex = "0123456789abcdef";
   std::string s;
   for (const unsigned char b : bytes) {
@@ -54,4 +55,4 @@ bool tokens_equal(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

@@ -26,10 +26,10 @@ bool tokens_equal(const std::string& a, const std::string& b);
 
 /// TLS settings; all empty = plain TCP.
 struct TlsFiles {
-  std::filesystem::path cert;  ///< server: certificate chain (PEM)
-  std::filesystem::path key;   ///< server: private key (PEM)
-  std::filesystem::path ca;    ///< client: root certificate that signed the server's (PEM)
+  std::filesystem::path cert; ///< server: certificate chain (PEM)
+  std::filesystem::path key;  ///< server: private key (PEM)
+  std::filesystem::path ca;   ///< client: root certificate that signed the server's (PEM)
   bool enabled() const { return !cert.empty() || !ca.empty(); }
 };
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

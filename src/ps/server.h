@@ -18,17 +18,17 @@
 namespace dcae::ps {
 
 struct ServerOptions {
-  std::string listen = "127.0.0.1:0";      ///< host:port; port 0 picks a free one
-  int num_shards = 1;                      ///< S of the layout
-  std::vector<int> hosted;                 ///< shards served here; empty = all
-  std::string token;                       ///< required on every call (not empty)
-  TlsFiles tls;                            ///< cert + key for TLS; empty = plain TCP
-  std::int64_t max_staleness = -1;         ///< drop pushes staler than this (versions); < 0: never
-  std::filesystem::path checkpoint;        ///< server checkpoint file; empty = none
-  double checkpoint_every_s = 30.0;        ///< seconds between checkpoints (0 = only on shutdown)
-  bool resume = true;                      ///< start from `checkpoint` when it exists
-  double lease_timeout_s = 10.0;           ///< coordinator: a silent worker loses its leases after this
-  std::int64_t chunk_values = 65536;       ///< values per streamed chunk (256 kB of float32)
+  std::string listen = "127.0.0.1:0"; ///< host:port; port 0 picks a free one
+  int num_shards = 1;                 ///< S of the layout
+  std::vector<int> hosted;            ///< shards served here; empty = all
+  std::string token;                  ///< required on every call (not empty)
+  TlsFiles tls;                       ///< cert + key for TLS; empty = plain TCP
+  std::int64_t max_staleness = -1;    ///< drop pushes staler than this (versions); < 0: never
+  std::filesystem::path checkpoint;   ///< server checkpoint file; empty = none
+  double checkpoint_every_s = 30.0;   ///< seconds between checkpoints (0 = only on shutdown)
+  bool resume = true;                 ///< start from `checkpoint` when it exists
+  double lease_timeout_s = 10.0;      ///< coordinator: a silent worker loses its leases after this
+  std::int64_t chunk_values = 65536;  ///< values per streamed chunk (256 kB of float32)
 };
 
 /// Counters, as Status reports them.
@@ -43,7 +43,7 @@ struct ServerCounters {
 };
 
 class ParameterServer {
- public:
+public:
   /// Checks the options (usage_error) and, with `resume`, loads the checkpoint (input_error
   /// naming the file when it is corrupt or of another layout).
   explicit ParameterServer(ServerOptions options);
@@ -68,8 +68,8 @@ class ParameterServer {
 
   struct Impl;
 
- private:
+private:
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

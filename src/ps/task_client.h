@@ -13,7 +13,7 @@
 namespace dcae::ps {
 
 class TaskClient {
- public:
+public:
   /// Uses `client`'s connections (connect() it first for a worker id); must not outlive it.
   explicit TaskClient(Client& client) : client_(client) {}
   /// This worker's id from the coordinator.
@@ -27,8 +27,8 @@ class TaskClient {
   /// The coordinator's status.
   ServerStatus status();
 
- private:
+private:
   Client& client_;
 };
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

@@ -1,29 +1,30 @@
 #include "ps/update_rule.h"
 
-#include <immintrin.h>
-
 #include <cmath>
+
+#include <immintrin.h>
 
 namespace dcae::ps {
 
 namespace {
 
 // 8 values at a time; the same IEEE operations as the scalar loop (no FMA), so the same results.
-__attribute__((target("avx"))) std::int64_t apply_avx(float lr, float eps, float* params, float* state, const float* grad,
-                                                      std::int64_t n) {
+__attribute__((target("avx"))) std::int64_t
+apply_avx(float lr, float eps, float* params, float* state, const float* grad, std::int64_t n) {
   const __m256 vlr = _mm256_set1_ps(lr), veps = _mm256_set1_ps(eps);
   std::int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 g = _mm256_loadu_ps(grad + i);
     const __m256 s = _mm256_add_ps(_mm256_loadu_ps(state + i), _mm256_mul_ps(g, g));
     _mm256_storeu_ps(state + i, s);
-    const __m256 step = _mm256_div_ps(_mm256_mul_ps(vlr, g), _mm256_add_ps(_mm256_sqrt_ps(s), veps));
+    const __m256 step =
+        _mm256_div_ps(_mm256_mul_ps(vlr, g), _mm256_add_ps(_mm256_sqrt_ps(s), veps));
     _mm256_storeu_ps(params + i, _mm256_sub_ps(_mm256_loadu_ps(params + i), step));
   }
   return i;
 }
 
-}  // namespace
+} // namespace
 
 void AdagradRule::apply(float* params, float* state, const float* grad, std::int64_t n) const {
   const float lr = static_cast<float>(s_.learning_rate);
@@ -36,4 +37,4 @@ void AdagradRule::apply(float* params, float* state, const float* grad, std::int
   }
 }
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

@@ -17,7 +17,7 @@ struct AdagradSettings {
 
 /// Applies gradients to parameter values. Not thread-safe: the server holds the shard's lock.
 class UpdateRule {
- public:
+public:
   virtual ~UpdateRule() = default;
   /// Updates `params[0..n)` with `grad[0..n)`; `state[0..n)` is the rule's per-value state.
   virtual void apply(float* params, float* state, const float* grad, std::int64_t n) const = 0;
@@ -27,14 +27,14 @@ class UpdateRule {
 
 /// Adagrad: state += g²; p −= lr · g / (√state + eps).
 class AdagradRule final : public UpdateRule {
- public:
+public:
   explicit AdagradRule(AdagradSettings s) : s_(s) {}
   void apply(float* params, float* state, const float* grad, std::int64_t n) const override;
   float initial_state() const override { return static_cast<float>(s_.initial_accumulator); }
   const AdagradSettings& settings() const { return s_; }
 
- private:
+private:
   AdagradSettings s_;
 };
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

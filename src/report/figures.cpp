@@ -77,13 +77,14 @@ LinePlot loss_plot(const LossLog& log, const ValidationLog* validation) {
   }
   if (!e.x.empty()) p.series.push_back(std::move(e));
   if (validation != nullptr && !validation->step.empty())
-    p.series.push_back({"validation (held-out voxels)", validation->step, validation->loss, "#ff7f0e", false, 2.0});
+    p.series.push_back({"validation (held-out voxels)", validation->step, validation->loss,
+                        "#ff7f0e", false, 2.0});
   return p;
 }
 
 std::string decomposition_color(const Decomposition& d, std::size_t index) {
   static constexpr const char* kPalette[] = {"#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"};
-  if (d.via_decoder) return "#2ca02c";  // the decoder's readout of feature atoms: green
+  if (d.via_decoder) return "#2ca02c"; // the decoder's readout of feature atoms: green
   if (d.source == "raw") return "#1f77b4";
   if (d.source == "features") return "#d62728";
   return kPalette[index % 5];
@@ -104,14 +105,16 @@ LinePlot atom_plot(const std::string& condition, const std::string& run,
       if (x.name == run) r = &x;
     if (r == nullptr) continue;
     const Score* s = r->score(condition);
-    const std::vector<double>* atom = s != nullptr && s->atom >= 0 ? r->atom_series(s->column) : nullptr;
+    const std::vector<double>* atom =
+        s != nullptr && s->atom >= 0 ? r->atom_series(s->column) : nullptr;
     if (atom == nullptr) continue;
     const double tr = std::isfinite(d.tr_s) && d.tr_s > 0 ? d.tr_s : 0.0;
     const auto t = time_axis(atom->size(), tr);
     p.x_label = tr > 0 ? "time (s)" : "volume";
     if (!design_drawn) {
       if (const auto* g = r->regressor(condition); g != nullptr && g->size() == atom->size()) {
-        p.series.push_back({"design (HRF, filtered as the data)", t, zscore(*g), "#777777", true, 1.5});
+        p.series.push_back(
+            {"design (HRF, filtered as the data)", t, zscore(*g), "#777777", true, 1.5});
         design_drawn = true;
       }
     }
@@ -119,14 +122,17 @@ LinePlot atom_plot(const std::string& condition, const std::string& run,
     if (s->r < 0) {
       for (double& v : z) v = -v;
     }
-    const std::string chance = std::isfinite(s->null_r95) ? ", chance " + format_number(s->null_r95, 2) : "";
-    p.series.push_back({d.label + " atom " + std::to_string(s->atom) + " (r " + format_number(s->r, 2) + chance + ")", t,
-                        std::move(z), decomposition_color(d, n)});
+    const std::string chance =
+        std::isfinite(s->null_r95) ? ", chance " + format_number(s->null_r95, 2) : "";
+    p.series.push_back({d.label + " atom " + std::to_string(s->atom) + " (r " +
+                            format_number(s->r, 2) + chance + ")",
+                        t, std::move(z), decomposition_color(d, n)});
     if (!cap.empty()) cap += "; ";
     cap += d.label + ": atom " + std::to_string(s->atom) + ", r = " + format_number(s->r, 3) +
-           (std::isfinite(s->null_r95) ? (s->above_null() ? " (above" : " (NOT above") + std::string(" its chance level ") +
-                                              format_number(s->null_r95, 3) + ")"
-                                        : "") +
+           (std::isfinite(s->null_r95)
+                ? (s->above_null() ? " (above" : " (NOT above") +
+                      std::string(" its chance level ") + format_number(s->null_r95, 3) + ")"
+                : "") +
            (s->r < 0 ? " (shown sign-flipped)" : "");
   }
   if (caption != nullptr) *caption = cap;

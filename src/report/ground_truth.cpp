@@ -20,13 +20,15 @@ const PlantedNetwork* GroundTruthRun::of_condition(const std::string& condition)
 
 std::optional<fs::path> find_ground_truth(const fs::path& derivatives_dir, const fs::path& given) {
   if (!given.empty()) {
-    if (!fs::is_directory(given)) throw input_error(given.string() + ": no such ground-truth folder");
+    if (!fs::is_directory(given))
+      throw input_error(given.string() + ": no such ground-truth folder");
     return given;
   }
   const fs::path dd = derivatives_dir / "dataset_description.json";
   if (!fs::exists(dd)) return std::nullopt;
   const nlohmann::json j = io::read_json(dd);
-  if (!j.is_object() || !j.contains("SourceDatasets") || !j["SourceDatasets"].is_array()) return std::nullopt;
+  if (!j.is_object() || !j.contains("SourceDatasets") || !j["SourceDatasets"].is_array())
+    return std::nullopt;
   for (const auto& s : j["SourceDatasets"]) {
     if (!s.is_object() || !s.contains("URL") || !s["URL"].is_string()) continue;
     const std::string url = s["URL"].get<std::string>();
@@ -52,8 +54,9 @@ std::optional<GroundTruthRun> read_ground_truth(const fs::path& root, const std:
     throw input_error(side.string() + ": expected \"Networks\" (a list)");
   const io::Image img = io::Image::read(maps);
   if (static_cast<std::size_t>(img.nt()) != j["Networks"].size())
-    throw input_error(maps.string() + ": " + std::to_string(img.nt()) + " maps but " + side.filename().string() + " lists " +
-                      std::to_string(j["Networks"].size()) + " networks");
+    throw input_error(maps.string() + ": " + std::to_string(img.nt()) + " maps but " +
+                      side.filename().string() + " lists " + std::to_string(j["Networks"].size()) +
+                      " networks");
   GroundTruthRun g;
   g.components = maps;
   for (std::size_t k = 0; k < j["Networks"].size(); ++k) {
@@ -62,7 +65,8 @@ std::optional<GroundTruthRun> read_ground_truth(const fs::path& root, const std:
       throw input_error(side.string() + ": each network needs a \"Name\"");
     PlantedNetwork p;
     p.name = n["Name"].get<std::string>();
-    if (n.contains("Condition") && n["Condition"].is_string()) p.condition = n["Condition"].get<std::string>();
+    if (n.contains("Condition") && n["Condition"].is_string())
+      p.condition = n["Condition"].get<std::string>();
     p.map.dim = {img.nx(), img.ny(), img.nz()};
     const float* v = img.volume(static_cast<std::int64_t>(k));
     p.map.data.assign(v, v + img.header().voxels_per_volume());
@@ -71,14 +75,18 @@ std::optional<GroundTruthRun> read_ground_truth(const fs::path& root, const std:
   return g;
 }
 
-bool MapMatch::peak_inside() const { return planted_at_peak >= kInsideLevel; }
+bool MapMatch::peak_inside() const {
+  return planted_at_peak >= kInsideLevel;
+}
 
 MapMatch compare_map(const Volume3& map, const Volume3& planted, const Volume3& mask) {
   if (map.dim != planted.dim || (!mask.empty() && mask.dim != map.dim))
     throw input_error("ground truth: the planted network's grid differs from the spatial map's");
   MapMatch m;
   const std::size_t n = map.data.size();
-  auto in = [&](std::size_t v) { return (mask.empty() || mask.data[v] > 0) && std::isfinite(map.data[v]); };
+  auto in = [&](std::size_t v) {
+    return (mask.empty() || mask.data[v] > 0) && std::isfinite(map.data[v]);
+  };
   double sa = 0, sb = 0, cnt = 0, peak = -1;
   std::size_t at = 0;
   for (std::size_t v = 0; v < n; ++v) {
@@ -100,7 +108,9 @@ MapMatch compare_map(const Volume3& map, const Volume3& planted, const Volume3& 
     in_map += x, in_planted += y, both += x && y;
   }
   m.spatial_r = da > 0 && db > 0 ? num / std::sqrt(da * db) : 0.0;
-  m.dice = in_map + in_planted > 0 ? 2.0 * static_cast<double>(both) / static_cast<double>(in_map + in_planted) : 0.0;
+  m.dice = in_map + in_planted > 0
+               ? 2.0 * static_cast<double>(both) / static_cast<double>(in_map + in_planted)
+               : 0.0;
   m.planted_at_peak = peak > 0 ? planted.data[at] : 0.0;
   return m;
 }
@@ -108,8 +118,10 @@ MapMatch compare_map(const Volume3& map, const Volume3& planted, const Volume3& 
 std::vector<std::size_t> core_voxels(const Volume3& planted, const Volume3& mask) {
   std::vector<std::size_t> out;
   for (std::size_t v = 0; v < planted.data.size(); ++v)
-    if (planted.data[v] >= kCoreLevel && (mask.empty() || (mask.dim == planted.dim && mask.data[v] > 0))) out.push_back(v);
+    if (planted.data[v] >= kCoreLevel &&
+        (mask.empty() || (mask.dim == planted.dim && mask.data[v] > 0)))
+      out.push_back(v);
   return out;
 }
 
-}  // namespace dcae::report
+} // namespace dcae::report

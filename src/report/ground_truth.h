@@ -16,13 +16,13 @@ namespace dcae::report {
 
 /// A planted network of one run.
 struct PlantedNetwork {
-  std::string name, condition;  ///< condition "" for networks without task
-  Volume3 map;                  ///< peak 1, 0 outside the brain
+  std::string name, condition; ///< condition "" for networks without task
+  Volume3 map;                 ///< peak 1, 0 outside the brain
 };
 
 /// The ground truth of one run.
 struct GroundTruthRun {
-  std::filesystem::path components;  ///< the maps file it came from
+  std::filesystem::path components; ///< the maps file it came from
   std::vector<PlantedNetwork> networks;
   /// The network driven by `condition` (nullptr if none).
   const PlantedNetwork* of_condition(const std::string& condition) const;
@@ -37,14 +37,15 @@ std::optional<std::filesystem::path> find_ground_truth(const std::filesystem::pa
 /// The ground truth of run `run` ("sub-01_task-motor_run-01") under `root`
 /// (sub-<label>/[ses-<label>/]func/<run>_desc-groundtruth_components.{nii.gz,json}); nullopt
 /// when absent. Throws input_error naming the file when it is malformed.
-std::optional<GroundTruthRun> read_ground_truth(const std::filesystem::path& root, const std::string& run);
+std::optional<GroundTruthRun> read_ground_truth(const std::filesystem::path& root,
+                                                const std::string& run);
 
 /// How an atom's spatial map matches a planted network.
 struct MapMatch {
-  double spatial_r = 0.0;      ///< Pearson r of the two maps over the mask
-  double dice = 0.0;           ///< Dice of {map ≥ half its peak} and {planted ≥ kCoreLevel}
-  double planted_at_peak = 0;  ///< the planted map's value at the atom map's peak
-  bool peak_inside() const;    ///< planted_at_peak ≥ kInsideLevel
+  double spatial_r = 0.0;     ///< Pearson r of the two maps over the mask
+  double dice = 0.0;          ///< Dice of {map ≥ half its peak} and {planted ≥ kCoreLevel}
+  double planted_at_peak = 0; ///< the planted map's value at the atom map's peak
+  bool peak_inside() const;   ///< planted_at_peak ≥ kInsideLevel
 };
 
 /// Planted-map level of a network's core (cores for Dice and for the mean series).
@@ -59,4 +60,4 @@ MapMatch compare_map(const Volume3& map, const Volume3& planted, const Volume3& 
 /// Voxels of a planted network's core: planted ≥ kCoreLevel (and in `mask` when not empty).
 std::vector<std::size_t> core_voxels(const Volume3& planted, const Volume3& mask);
 
-}  // namespace dcae::report
+} // namespace dcae::report

@@ -205,17 +205,19 @@ namespace {
 
 /// Reads a run's mixing table into `run` (columns and atoms), checking it against K and the
 /// design's length.
-void read_atoms(DecompositionRun& run, const fs::path& mixing, int k, const std::string& json_name) {
+void read_atoms(DecompositionRun& run, const fs::path& mixing, int k,
+                const std::string& json_name) {
   run.columns.clear();
   run.atoms.clear();
   if (!fs::exists(mixing)) return;
   const TsvTable t = read_tsv(mixing);
   if (k > 0 && static_cast<int>(t.header.size()) != k)
-    throw input_error(name_of(mixing) + ": expected K = " + std::to_string(k) + " columns (as " + json_name +
-                      " says), found " + std::to_string(t.header.size()));
+    throw input_error(name_of(mixing) + ": expected K = " + std::to_string(k) + " columns (as " +
+                      json_name + " says), found " + std::to_string(t.header.size()));
   if (!run.regressors.empty() && t.rows.size() != run.regressors.front().size())
-    throw input_error(name_of(mixing) + ": " + std::to_string(t.rows.size()) + " rows but the design of " + run.name +
-                      " in " + json_name + " has " + std::to_string(run.regressors.front().size()) + " volumes");
+    throw input_error(name_of(mixing) + ": " + std::to_string(t.rows.size()) +
+                      " rows but the design of " + run.name + " in " + json_name + " has " +
+                      std::to_string(run.regressors.front().size()) + " volumes");
   run.columns = t.header;
   for (const auto& c : t.header) run.atoms.push_back(t.numbers(c));
 }
@@ -226,7 +228,7 @@ std::string subject_of(const std::string& name) {
   return "";
 }
 
-}  // namespace
+} // namespace
 
 Decomposition read_decomposition(const fs::path& json_path) {
   const std::string file = name_of(json_path);
@@ -264,21 +266,25 @@ Decomposition read_decomposition(const fs::path& json_path) {
   d.lambda = num_in(j, "Lambda", kNaN);
   d.tr_s = num_in(j, "TR", kNaN);
 
-  auto parse_scores = [&](const nlohmann::json& o, const char* key, const std::string& label, std::vector<Score>& out) {
+  auto parse_scores = [&](const nlohmann::json& o, const char* key, const std::string& label,
+                          std::vector<Score>& out) {
     if (!o.contains(key)) return;
     if (!o[key].is_array()) throw bad(std::string("\"") + key + "\" must be a list");
     for (const auto& s : o[key]) {
       const bool summary = s.is_object() && s.contains("MedianR");
-      if (!s.is_object() || !s.contains("Condition") || !s["Condition"].is_string() || !s.contains("Atom") ||
-          !s["Atom"].is_number_integer() || (summary ? !(s["MedianR"].is_number() || s["MedianR"].is_null())
-                                                     : !(s.contains("r") && s["r"].is_number()))) {
-        throw bad(std::string("each of \"") + key + "\" needs \"Condition\" (string), \"Atom\" (integer) and \"" +
+      if (!s.is_object() || !s.contains("Condition") || !s["Condition"].is_string() ||
+          !s.contains("Atom") || !s["Atom"].is_number_integer() ||
+          (summary ? !(s["MedianR"].is_number() || s["MedianR"].is_null())
+                   : !(s.contains("r") && s["r"].is_number()))) {
+        throw bad(std::string("each of \"") + key +
+                  "\" needs \"Condition\" (string), \"Atom\" (integer) and \"" +
                   (summary ? "MedianR" : "r") + "\" (number)");
       }
       Score sc;
       sc.condition = s["Condition"].get<std::string>();
       sc.atom = s["Atom"].get<int>();
-      if (sc.atom < -1) throw bad(std::string("\"") + key + "\": \"Atom\" must be -1 (none) or an atom index");
+      if (sc.atom < -1)
+        throw bad(std::string("\"") + key + "\": \"Atom\" must be -1 (none) or an atom index");
       sc.r = summary ? num_in(s, "MedianR", kNaN) : s["r"].get<double>();
       sc.min_r = num_in(s, "MinR", kNaN);
       sc.null_r95 = num_in(s, "NullR95", kNaN);
@@ -312,7 +318,8 @@ Decomposition read_decomposition(const fs::path& json_path) {
         const auto& des = rj["Design"];
         if (!des.is_object() || !des.contains("Conditions") || !des["Conditions"].is_array() ||
             !des.contains("Regressors") || !des["Regressors"].is_array())
-          throw bad("\"Design\" of run " + run.name + " must hold \"Conditions\" (strings) and \"Regressors\" (one list of "
+          throw bad("\"Design\" of run " + run.name +
+                    " must hold \"Conditions\" (strings) and \"Regressors\" (one list of "
                     "numbers per condition)");
         for (const auto& c : des["Conditions"]) {
           if (!c.is_string()) throw bad("\"Design.Conditions\" must be strings");
@@ -328,10 +335,12 @@ Decomposition read_decomposition(const fs::path& json_path) {
           run.regressors.push_back(std::move(v));
         }
         if (run.regressors.size() != run.conditions.size())
-          throw bad("the design of run " + run.name + " has " + std::to_string(run.conditions.size()) + " conditions but " +
+          throw bad("the design of run " + run.name + " has " +
+                    std::to_string(run.conditions.size()) + " conditions but " +
                     std::to_string(run.regressors.size()) + " regressors");
         for (const auto& r : run.regressors)
-          if (r.size() != run.regressors.front().size()) throw bad("\"Design.Regressors\" differ in length");
+          if (r.size() != run.regressors.front().size())
+            throw bad("\"Design.Regressors\" differ in length");
       }
       parse_scores(rj, "Scores", d.label, run.scores);
       parse_scores(rj, "DecoderScores", d.label + "decoder", run.decoder_scores);
@@ -344,12 +353,15 @@ Decomposition read_decomposition(const fs::path& json_path) {
 }
 
 std::optional<Decomposition> Decomposition::decoder_view() const {
-  if (via_decoder || std::none_of(runs.begin(), runs.end(), [](const DecompositionRun& r) { return !r.decoder_mixing.empty(); }))
+  if (via_decoder || std::none_of(runs.begin(), runs.end(), [](const DecompositionRun& r) {
+        return !r.decoder_mixing.empty();
+      }))
     return std::nullopt;
   Decomposition v = *this;
   v.via_decoder = true;
   v.label = label + "decoder";
-  v.method = method + " (temporal atoms through the decoder: " + (decoder_readout.empty() ? "n/a" : decoder_readout) + ")";
+  v.method = method + " (temporal atoms through the decoder: " +
+             (decoder_readout.empty() ? "n/a" : decoder_readout) + ")";
   v.scores = decoder_scores;
   v.decoder_scores.clear();
   for (auto& r : v.runs) {

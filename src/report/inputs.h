@@ -6,8 +6,8 @@
 
 #include <array>
 #include <cmath>
-#include <limits>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,25 +71,27 @@ ValidationLog read_validation_log(const std::filesystem::path& path);
 /// The score of one task condition: in one run, or summarised over runs.
 struct Score {
   std::string condition;
-  int atom = -1;        ///< 0-based atom index (volume of the components image); -1: none
-  std::string column;   ///< column of the mixing table
-  double r = 0;         ///< Pearson r of the (oriented) atom with the regressor; median over runs in summaries
-  double min_r = std::numeric_limits<double>::quiet_NaN();     ///< summaries: the smallest r over runs
-  double null_r95 = std::numeric_limits<double>::quiet_NaN();  ///< chance level (summaries: median over runs)
-  int runs = 0, runs_above_null = 0;                           ///< summaries only
+  int atom = -1;      ///< 0-based atom index (volume of the components image); -1: none
+  std::string column; ///< column of the mixing table
+  double r =
+      0; ///< Pearson r of the (oriented) atom with the regressor; median over runs in summaries
+  double min_r = std::numeric_limits<double>::quiet_NaN(); ///< summaries: the smallest r over runs
+  double null_r95 =
+      std::numeric_limits<double>::quiet_NaN(); ///< chance level (summaries: median over runs)
+  int runs = 0, runs_above_null = 0;            ///< summaries only
   bool above_null() const { return std::isfinite(null_r95) && r > null_r95; }
 };
 
 /// One run of a decomposition: its temporal atoms, maps, design and scores.
 struct DecompositionRun {
-  std::string name;     ///< "sub-01_task-motor_run-01"
-  std::string subject;  ///< the name's sub- label
+  std::string name;    ///< "sub-01_task-motor_run-01"
+  std::string subject; ///< the name's sub- label
   std::filesystem::path mixing, decoder_mixing, components;
   std::vector<std::string> conditions;
-  std::vector<std::vector<double>> regressors;  ///< [condition][volume], as scored (timed, filtered)
+  std::vector<std::vector<double>> regressors; ///< [condition][volume], as scored (timed, filtered)
   std::vector<Score> scores, decoder_scores;
-  std::vector<std::string> columns;          ///< of the mixing table
-  std::vector<std::vector<double>> atoms;    ///< [atom][volume]; empty if the mixing table is missing
+  std::vector<std::string> columns;       ///< of the mixing table
+  std::vector<std::vector<double>> atoms; ///< [atom][volume]; empty if the mixing table is missing
 
   /// The temporal atom of column `column` (nullptr if absent).
   const std::vector<double>* atom_series(const std::string& column) const;
@@ -112,9 +114,9 @@ struct Decomposition {
   int k = 0;
   double lambda = 0, tr_s = 0;
   std::vector<DecompositionRun> runs;
-  std::vector<Score> scores;          ///< per condition, summarised over runs
-  std::vector<Score> decoder_scores;  ///< the same for the decoder's readout
-  bool via_decoder = false;           ///< a decoder_view()
+  std::vector<Score> scores;         ///< per condition, summarised over runs
+  std::vector<Score> decoder_scores; ///< the same for the decoder's readout
+  bool via_decoder = false;          ///< a decoder_view()
 
   /// True when the source is raw signals ("raw").
   bool raw() const { return source == "raw"; }

@@ -140,7 +140,8 @@ Raster mask_outline_mosaic(const Volume3& background, const Volume3& mask,
 }
 
 Raster map_mosaic(const Volume3* background, const Volume3& map, double threshold,
-                  const std::vector<std::int64_t>& slices, const MosaicOptions& opt, const Volume3* outline) {
+                  const std::vector<std::int64_t>& slices, const MosaicOptions& opt,
+                  const Volume3* outline) {
   const bool has_bg = background != nullptr && !background->empty();
   if (has_bg) check_same_grid(*background, map, "the spatial map");
   const bool has_outline = outline != nullptr && !outline->empty();
@@ -165,7 +166,8 @@ Raster map_mosaic(const Volume3* background, const Volume3& map, double threshol
         const float v = map.at(i, j, k);
         std::array<std::uint8_t, 3> rgb{};
         if (has_outline && in_outline(i, j, k) &&
-            (!in_outline(i - 1, j, k) || !in_outline(i + 1, j, k) || !in_outline(i, j - 1, k) || !in_outline(i, j + 1, k))) {
+            (!in_outline(i - 1, j, k) || !in_outline(i + 1, j, k) || !in_outline(i, j - 1, k) ||
+             !in_outline(i, j + 1, k))) {
           rgb = {0, 255, 0};
         } else if (std::isfinite(v) && std::fabs(v) >= threshold) {
           const double t = peak > threshold ? (std::fabs(v) - threshold) / (peak - threshold) : 1.0;

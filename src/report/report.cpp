@@ -30,10 +30,10 @@ constexpr const char* kConfoundsTail = "_desc-confounds_timeseries.tsv";
 struct RunData {
   RunFiles files;
   std::optional<Confounds> confounds;
-  double tr_s = 0;            ///< 0 = unknown
-  Volume3 mean, mask;         ///< empty when absent
-  long long mask_voxels = -1; ///< -1 = unknown
-  std::optional<GroundTruthRun> truth;  ///< what a simulation planted in this run
+  double tr_s = 0;                     ///< 0 = unknown
+  Volume3 mean, mask;                  ///< empty when absent
+  long long mask_voxels = -1;          ///< -1 = unknown
+  std::optional<GroundTruthRun> truth; ///< what a simulation planted in this run
   /// Mean series of each planted network's core in the preprocessed run: [network][volume].
   std::vector<std::vector<double>> core_series;
 };
@@ -87,7 +87,8 @@ RunData load_run(const RunFiles& f, const std::optional<std::filesystem::path>& 
       const Volume3 mask = volume_of(m, 0);
       for (const auto& net : r.truth->networks) {
         std::vector<double> series(static_cast<std::size_t>(bold.nt()), 0.0);
-        const auto core = net.map.dim == mask.dim ? core_voxels(net.map, mask) : std::vector<std::size_t>{};
+        const auto core =
+            net.map.dim == mask.dim ? core_voxels(net.map, mask) : std::vector<std::size_t>{};
         for (std::int64_t t = 0; t < bold.nt() && !core.empty(); ++t) {
           const float* vol = bold.volume(t);
           double sum = 0;
@@ -133,7 +134,9 @@ double pearson_r(const std::vector<double>& a, const std::vector<double>& b) {
   ma /= static_cast<double>(std::max<std::size_t>(n, 1));
   mb /= static_cast<double>(std::max<std::size_t>(n, 1));
   double num = 0, da = 0, db = 0;
-  for (std::size_t i = 0; i < n; ++i) num += (a[i] - ma) * (b[i] - mb), da += (a[i] - ma) * (a[i] - ma), db += (b[i] - mb) * (b[i] - mb);
+  for (std::size_t i = 0; i < n; ++i)
+    num += (a[i] - ma) * (b[i] - mb), da += (a[i] - ma) * (a[i] - ma),
+        db += (b[i] - mb) * (b[i] - mb);
   return da > 0 && db > 0 ? num / std::sqrt(da * db) : 0.0;
 }
 
@@ -159,7 +162,8 @@ using RunIndex = std::map<std::string, const RunData*>;
 
 /// Decompositions grouped by prefix; within a prefix raw-signal ones first, then features, then
 /// the decoder's readouts.
-std::map<std::string, std::vector<const Decomposition*>> by_prefix(const std::vector<Decomposition>& all) {
+std::map<std::string, std::vector<const Decomposition*>>
+by_prefix(const std::vector<Decomposition>& all) {
   std::map<std::string, std::vector<const Decomposition*>> out;
   for (const auto& d : all) out[d.prefix].push_back(&d);
   auto rank = [](const Decomposition* d) { return d->raw() ? 0 : d->via_decoder ? 2 : 1; };
@@ -171,11 +175,13 @@ std::map<std::string, std::vector<const Decomposition*>> by_prefix(const std::ve
 }
 
 /// Every run of the decompositions (of participant `subject` when not empty), in order.
-std::vector<std::string> run_names(const std::vector<const Decomposition*>& decs, const std::string& subject) {
+std::vector<std::string> run_names(const std::vector<const Decomposition*>& decs,
+                                   const std::string& subject) {
   std::vector<std::string> out;
   for (const Decomposition* d : decs)
     for (const auto& r : d->runs)
-      if ((subject.empty() || r.subject == subject) && std::find(out.begin(), out.end(), r.name) == out.end())
+      if ((subject.empty() || r.subject == subject) &&
+          std::find(out.begin(), out.end(), r.name) == out.end())
         out.push_back(r.name);
   std::sort(out.begin(), out.end());
   return out;
@@ -195,7 +201,9 @@ const DecompositionRun* run_of(const Decomposition& d, const std::string& name) 
   return nullptr;
 }
 
-std::string number_or_dash(double v, int digits = 3) { return std::isfinite(v) ? format_number(v, digits) : "—"; }
+std::string number_or_dash(double v, int digits = 3) {
+  return std::isfinite(v) ? format_number(v, digits) : "—";
+}
 
 /// "0.912 ✓" when above the chance level, "0.412 ✗" when not, the number alone when unknown.
 std::string r_with_verdict(const Score& s) {
@@ -207,15 +215,18 @@ std::string r_with_verdict(const Score& s) {
 /// and smallest r over runs, the median chance level and how many runs beat their own.
 Table summary_table(const std::map<std::string, std::vector<const Decomposition*>>& groups) {
   Table t;
-  t.caption = "Per condition over runs: the atom assigned one-to-one (in each run against its own design), the median and smallest Pearson r of its "
-              "time course with each run's own design, the median chance level (NullR95) and the runs whose r "
+  t.caption = "Per condition over runs: the atom assigned one-to-one (in each run against its own "
+              "design), the median and smallest Pearson r of its "
+              "time course with each run's own design, the median chance level (NullR95) and the "
+              "runs whose r "
               "beats their own chance level";
   t.header = {"decomposition", "condition"};
   t.numeric = {false, false};
   std::vector<std::string> labels;
   for (const auto& [p, v] : groups)
     for (const Decomposition* d : v)
-      if (std::find(labels.begin(), labels.end(), d->label) == labels.end()) labels.push_back(d->label);
+      if (std::find(labels.begin(), labels.end(), d->label) == labels.end())
+        labels.push_back(d->label);
   for (const auto& l : labels) {
     for (const char* c : {" atom", " median r", " min r", " chance", " runs > chance"}) {
       t.header.push_back(l + c);
@@ -250,8 +261,10 @@ Table summary_table(const std::map<std::string, std::vector<const Decomposition*
 /// run (✓ above the run's chance level, ✗ not) and that chance level.
 Table run_table(const std::vector<const Decomposition*>& decs, const std::string& subject) {
   Table t;
-  t.caption = "Each run scored against its own design: Pearson r of the assigned atom's time course in that run "
-              "(✓ above, ✗ not above the run's chance level) and the chance level: the 95th percentile of the best "
+  t.caption = "Each run scored against its own design: Pearson r of the assigned atom's time "
+              "course in that run "
+              "(✓ above, ✗ not above the run's chance level) and the chance level: the 95th "
+              "percentile of the best "
               "|r| of all K atoms against circularly shifted designs";
   t.header = {"run", "condition"};
   t.numeric = {false, false};
@@ -287,8 +300,9 @@ std::optional<Volume3> atom_map(const DecompositionRun& r, const Score& s) {
   if (r.components.empty() || !fs::exists(r.components) || s.atom < 0) return std::nullopt;
   const io::Image comp = io::Image::read(r.components);
   if (s.atom >= comp.nt())
-    throw input_error(r.components.string() + ": has " + std::to_string(comp.nt()) + " volumes, but run " + r.name +
-                      " is scored with atom " + std::to_string(s.atom));
+    throw input_error(r.components.string() + ": has " + std::to_string(comp.nt()) +
+                      " volumes, but run " + r.name + " is scored with atom " +
+                      std::to_string(s.atom));
   Volume3 map = volume_of(comp, s.atom);
   if (s.r < 0)
     for (float& x : map.data) x = -x;
@@ -297,11 +311,16 @@ std::optional<Volume3> atom_map(const DecompositionRun& r, const Score& s) {
 
 /// Planted networks after preprocessing: the mean series of each task network's core against
 /// the run's design (as scored), per run.
-Table core_table(const std::vector<const Decomposition*>& decs, const RunIndex& runs, const std::string& subject) {
+Table core_table(const std::vector<const Decomposition*>& decs, const RunIndex& runs,
+                 const std::string& subject) {
   Table t;
-  t.caption = "Planted networks after preprocessing: Pearson r of the mean series of each task network's core "
-              "(planted map ≥ " + format_number(kCoreLevel, 2) + ", in the brain mask) with its condition's design, "
-              "timed and filtered as the data. No method can find a network whose core does not follow its task.";
+  t.caption = "Planted networks after preprocessing: Pearson r of the mean series of each task "
+              "network's core "
+              "(planted map ≥ " +
+              format_number(kCoreLevel, 2) +
+              ", in the brain mask) with its condition's design, "
+              "timed and filtered as the data. No method can find a network whose core does not "
+              "follow its task.";
   t.header = {"run"};
   t.numeric = {false};
   const auto conditions = conditions_of(decs);
@@ -333,16 +352,20 @@ Table core_table(const std::vector<const Decomposition*>& decs, const RunIndex& 
 }
 
 /// Planted networks against the assigned atoms' spatial maps, per run and condition.
-Table planted_table(const std::vector<const Decomposition*>& decs, const RunIndex& runs, const std::string& subject) {
+Table planted_table(const std::vector<const Decomposition*>& decs, const RunIndex& runs,
+                    const std::string& subject) {
   Table t;
-  t.caption = "Spatial maps of the assigned atoms against the planted networks: Pearson r of the two maps in the "
-              "brain mask, Dice of the map's voxels ≥ half its peak with the network's core, and whether the map's "
-              "peak lies inside the network (planted value ≥ " + format_number(kInsideLevel, 2) + ")";
+  t.caption = "Spatial maps of the assigned atoms against the planted networks: Pearson r of the "
+              "two maps in the "
+              "brain mask, Dice of the map's voxels ≥ half its peak with the network's core, and "
+              "whether the map's "
+              "peak lies inside the network (planted value ≥ " +
+              format_number(kInsideLevel, 2) + ")";
   t.header = {"run", "condition"};
   t.numeric = {false, false};
   std::vector<const Decomposition*> shown;
   for (const Decomposition* d : decs) {
-    if (d->via_decoder) continue;  // the same maps as the decomposition it reads out
+    if (d->via_decoder) continue; // the same maps as the decomposition it reads out
     shown.push_back(d);
     for (const char* c : {" map r", " Dice", " peak inside"}) {
       t.header.push_back(d->label + c);
@@ -353,13 +376,14 @@ Table planted_table(const std::vector<const Decomposition*>& decs, const RunInde
     const auto it = runs.find(name);
     if (it == runs.end() || !it->second->truth) continue;
     const RunData& rd = *it->second;
-    std::vector<std::vector<std::string>> cells;  // [condition][3 per decomposition]
+    std::vector<std::vector<std::string>> cells; // [condition][3 per decomposition]
     const auto conditions = conditions_of(decs);
     cells.assign(conditions.size(), {});
     for (const Decomposition* d : shown) {
       const DecompositionRun* dr = run_of(*d, name);
       std::optional<io::Image> comp;
-      if (dr != nullptr && !dr->components.empty() && fs::exists(dr->components)) comp = io::Image::read(dr->components);
+      if (dr != nullptr && !dr->components.empty() && fs::exists(dr->components))
+        comp = io::Image::read(dr->components);
       for (std::size_t c = 0; c < conditions.size(); ++c) {
         const PlantedNetwork* net = rd.truth->of_condition(conditions[c]);
         const Score* s = dr != nullptr ? dr->score(conditions[c]) : nullptr;
@@ -373,7 +397,8 @@ Table planted_table(const std::vector<const Decomposition*>& decs, const RunInde
         const MapMatch m = compare_map(map, net->map, rd.mask);
         cells[c].push_back(format_number(m.spatial_r, 3));
         cells[c].push_back(format_number(m.dice, 3));
-        cells[c].push_back(m.peak_inside() ? "yes" : "no (" + format_number(m.planted_at_peak, 2) + ")");
+        cells[c].push_back(m.peak_inside() ? "yes"
+                                           : "no (" + format_number(m.planted_at_peak, 2) + ")");
       }
     }
     for (std::size_t c = 0; c < conditions.size(); ++c) {
@@ -387,43 +412,52 @@ Table planted_table(const std::vector<const Decomposition*>& decs, const RunInde
 }
 
 /// Temporal atoms against the design for one run: one plot per condition.
-void add_run_atoms(HtmlPage& page, const std::vector<const Decomposition*>& decs, const std::string& run) {
+void add_run_atoms(HtmlPage& page, const std::vector<const Decomposition*>& decs,
+                   const std::string& run) {
   for (const auto& c : conditions_of(decs)) {
     std::string caption;
     const LinePlot p = atom_plot(c, run, decs, &caption);
     if (p.series.empty()) continue;
-    page.figure_svg(render_svg(p), c + " in " + run + ": the design as scored (grey, dashed) and the atom each "
-                                       "decomposition assigned to it, z-scored. " + caption +
-                                       ". A found network follows the dashed line closely (r near 1) and beats "
-                                       "its chance level.");
+    page.figure_svg(render_svg(p),
+                    c + " in " + run +
+                        ": the design as scored (grey, dashed) and the atom each "
+                        "decomposition assigned to it, z-scored. " +
+                        caption +
+                        ". A found network follows the dashed line closely (r near 1) and beats "
+                        "its chance level.");
   }
 }
 
 /// Spatial maps of the assigned atoms in one run, with the planted network's core outlined
 /// when the run has ground truth.
-void add_run_maps(HtmlPage& page, const std::vector<const Decomposition*>& decs, const std::string& run,
-                  const MeanImages& means, const Volume3* fallback, const RunIndex& runs, const ReportOptions& opt) {
+void add_run_maps(HtmlPage& page, const std::vector<const Decomposition*>& decs,
+                  const std::string& run, const MeanImages& means, const Volume3* fallback,
+                  const RunIndex& runs, const ReportOptions& opt) {
   const RunData* rd = nullptr;
   if (const auto it = runs.find(run); it != runs.end()) rd = it->second;
   for (const Decomposition* d : decs) {
-    if (d->via_decoder) continue;  // same maps as the decomposition it comes from
+    if (d->via_decoder) continue; // same maps as the decomposition it comes from
     const DecompositionRun* r = run_of(*d, run);
     if (r == nullptr) continue;
     if (r->components.empty() || !fs::exists(r->components)) {
-      page.note("Spatial maps missing: " + (r->components.empty() ? d->json_path.filename().string() + " names none for " + run
-                                                                  : r->components.filename().string() + " not found") + ".");
+      page.note("Spatial maps missing: " +
+                (r->components.empty() ? d->json_path.filename().string() + " names none for " + run
+                                       : r->components.filename().string() + " not found") +
+                ".");
       continue;
     }
     const io::Image comp = io::Image::read(r->components);
     const std::array<std::int64_t, 3> grid{comp.nx(), comp.ny(), comp.nz()};
     const Volume3* bg = nullptr;
     if (auto it = means.find(run); it != means.end() && it->second.dim == grid) bg = &it->second;
-    if (bg == nullptr && fallback != nullptr && !fallback->empty() && fallback->dim == grid) bg = fallback;
+    if (bg == nullptr && fallback != nullptr && !fallback->empty() && fallback->dim == grid)
+      bg = fallback;
     for (const Score& s : r->scores) {
       if (s.atom < 0) continue;
       if (s.atom >= comp.nt())
-        throw input_error(r->components.string() + ": has " + std::to_string(comp.nt()) + " volumes, but " +
-                          d->json_path.filename().string() + " scores atom " + std::to_string(s.atom));
+        throw input_error(r->components.string() + ": has " + std::to_string(comp.nt()) +
+                          " volumes, but " + d->json_path.filename().string() + " scores atom " +
+                          std::to_string(s.atom));
       Volume3 map = volume_of(comp, s.atom);
       if (s.r < 0)
         for (float& x : map.data) x = -x;
@@ -431,12 +465,13 @@ void add_run_maps(HtmlPage& page, const std::vector<const Decomposition*>& decs,
       for (float x : map.data)
         if (std::isfinite(x)) peak = std::max(peak, static_cast<double>(std::fabs(x)));
       if (peak == 0) {
-        page.note(d->label + " atom " + std::to_string(s.atom) + " (" + s.condition + "): the spatial map in " +
-                  r->components.filename().string() + " is empty.");
+        page.note(d->label + " atom " + std::to_string(s.atom) + " (" + s.condition +
+                  "): the spatial map in " + r->components.filename().string() + " is empty.");
         continue;
       }
       Volume3 outline;
-      const PlantedNetwork* net = rd != nullptr && rd->truth ? rd->truth->of_condition(s.condition) : nullptr;
+      const PlantedNetwork* net =
+          rd != nullptr && rd->truth ? rd->truth->of_condition(s.condition) : nullptr;
       if (net != nullptr && net->map.dim == grid) {
         outline = net->map;
         for (float& x : outline.data) x = x >= kCoreLevel ? 1.0f : 0.0f;
@@ -445,9 +480,11 @@ void add_run_maps(HtmlPage& page, const std::vector<const Decomposition*>& decs,
       Volume3 shown = map;
       for (float& x : shown.data) x = std::fabs(x) >= opt.map_threshold * peak ? x : 0.0f;
       auto range = *occupied_slices(shown);
-      while (range.second - range.first + 1 < opt.map_slices && (range.first > 0 || range.second + 1 < map.dim[2])) {
+      while (range.second - range.first + 1 < opt.map_slices &&
+             (range.first > 0 || range.second + 1 < map.dim[2])) {
         if (range.first > 0) --range.first;
-        if (range.second - range.first + 1 < opt.map_slices && range.second + 1 < map.dim[2]) ++range.second;
+        if (range.second - range.first + 1 < opt.map_slices && range.second + 1 < map.dim[2])
+          ++range.second;
       }
       const auto slices = pick_slices(range.first, range.second, opt.map_slices);
       std::vector<std::string> ks;
@@ -455,17 +492,21 @@ void add_run_maps(HtmlPage& page, const std::vector<const Decomposition*>& decs,
       std::string truth_text;
       if (!outline.empty()) {
         const MapMatch m = compare_map(map, net->map, rd->mask);
-        truth_text = "; green: the planted " + net->name + " network's core (map r " + format_number(m.spatial_r, 2) +
-                     ", Dice " + format_number(m.dice, 2) + ", peak " + (m.peak_inside() ? "inside" : "outside") + ")";
+        truth_text = "; green: the planted " + net->name + " network's core (map r " +
+                     format_number(m.spatial_r, 2) + ", Dice " + format_number(m.dice, 2) +
+                     ", peak " + (m.peak_inside() ? "inside" : "outside") + ")";
       }
       page.figure_png(map_mosaic(bg, map, opt.map_threshold * peak, slices, {opt.map_slices, 96, 2},
                                  outline.empty() ? nullptr : &outline),
                       d->label + " (" + d->source + "), " + s.condition + " in " + run + ": atom " +
-                          std::to_string(s.atom) + ", r = " + format_number(s.r, 3) + "; |code| ≥ " +
-                          format_number(opt.map_threshold * 100, 3) + "% of the peak " + format_number(peak, 3) +
-                          (bg != nullptr ? ", over the mean image" : "") + truth_text + "; axial slices k = " +
-                          join(ks, ", ") + ". A network shows as one compact blob (or the pair a bilateral network "
-                          "has) in grey matter; rings at the brain's edge are head motion, scattered speckle is noise.",
+                          std::to_string(s.atom) + ", r = " + format_number(s.r, 3) +
+                          "; |code| ≥ " + format_number(opt.map_threshold * 100, 3) +
+                          "% of the peak " + format_number(peak, 3) +
+                          (bg != nullptr ? ", over the mean image" : "") + truth_text +
+                          "; axial slices k = " + join(ks, ", ") +
+                          ". A network shows as one compact blob (or the pair a bilateral network "
+                          "has) in grey matter; rings at the brain's edge are head motion, "
+                          "scattered speckle is noise.",
                       d->label + " " + s.condition + " spatial map");
     }
   }
@@ -492,18 +533,25 @@ std::string decomposition_summary(const Decomposition& d) {
       volumes = std::to_string(r.atoms.front().size());
       break;
     }
-  return d.json_path.filename().string() + ": " + (d.method.empty() ? "method n/a" : d.method) + ", source " + d.source +
-         ", K = " + std::to_string(d.k) + ", lambda = " + format_number(d.lambda, 3) + ", " + std::to_string(d.runs.size()) +
+  return d.json_path.filename().string() + ": " + (d.method.empty() ? "method n/a" : d.method) +
+         ", source " + d.source + ", K = " + std::to_string(d.k) +
+         ", lambda = " + format_number(d.lambda, 3) + ", " + std::to_string(d.runs.size()) +
          " run(s) of " + volumes + " volumes";
 }
 
 /// What the network-discovery tables mean, and the training split.
-void discovery_notes(HtmlPage& page, const fs::path& root, const std::vector<Decomposition>& decomps) {
-  page.paragraph("Each decomposition learns one dictionary over its runs; each run's atom time courses are read out "
-                 "on that run's own voxels and correlated with that run's own task design (HRF-convolved, sampled "
-                 "when the volumes were acquired, high-pass filtered as the data were). Atoms are assigned to "
-                 "conditions one-to-one. A good result: every condition's r near 1 and above its chance level in "
-                 "every run. With K atoms, noise alone reaches the chance level, so an r below it finds nothing.");
+void discovery_notes(HtmlPage& page, const fs::path& root,
+                     const std::vector<Decomposition>& decomps) {
+  page.paragraph(
+      "Each decomposition learns one dictionary over its runs; each run's atom time courses are "
+      "read out "
+      "on that run's own voxels and correlated with that run's own task design (HRF-convolved, "
+      "sampled "
+      "when the volumes were acquired, high-pass filtered as the data were). Atoms are assigned to "
+      "conditions one-to-one. A good result: every condition's r near 1 and above its chance level "
+      "in "
+      "every run. With K atoms, noise alone reaches the chance level, so an r below it finds "
+      "nothing.");
   const fs::path split = root / "model" / "split.json";
   if (fs::exists(split)) {
     const auto j = io::read_json(split);
@@ -512,16 +560,20 @@ void discovery_notes(HtmlPage& page, const fs::path& root, const std::vector<Dec
   }
   for (const auto& d : decomps) {
     if (!d.via_decoder || d.scores.empty()) continue;
-    const bool all_above = std::all_of(d.scores.begin(), d.scores.end(), [](const Score& s) { return s.runs_above_null == s.runs; });
+    const bool all_above = std::all_of(d.scores.begin(), d.scores.end(),
+                                       [](const Score& s) { return s.runs_above_null == s.runs; });
     if (!all_above)
-      page.note(d.label + " (" + d.prefix + "): the decoder's readout does not beat its chance level for every condition "
+      page.note(d.label + " (" + d.prefix +
+                "): the decoder's readout does not beat its chance level for every condition "
                 "in every run; its atoms are shown for inspection, not as a result.");
   }
 }
 
 /// A participant's page: runs, motion, mask, and the decompositions of their runs.
-fs::path participant_page(const std::string& label, const std::vector<RunData>& runs, const std::vector<Decomposition>& decomps,
-                          const MeanImages& means, const RunIndex& index, const fs::path& out_dir, const ReportOptions& opt) {
+fs::path participant_page(const std::string& label, const std::vector<RunData>& runs,
+                          const std::vector<Decomposition>& decomps, const MeanImages& means,
+                          const RunIndex& index, const fs::path& out_dir,
+                          const ReportOptions& opt) {
   HtmlPage page("dcae report: sub-" + label);
   page.section("summary", "Summary");
   if (runs.empty()) {
@@ -533,7 +585,8 @@ fs::path participant_page(const std::string& label, const std::vector<RunData>& 
     t.header = {"run", "volumes", "TR (s)", "mean FD (mm)", "max FD (mm)", "mask voxels"};
     t.numeric = {false, true, true, true, true, true};
     for (const auto& r : runs) {
-      t.rows.push_back({r.files.name, r.confounds ? std::to_string(r.confounds->volumes()) : "n/a", tr_text(r.tr_s),
+      t.rows.push_back({r.files.name, r.confounds ? std::to_string(r.confounds->volumes()) : "n/a",
+                        tr_text(r.tr_s),
                         r.confounds ? format_number(r.confounds->mean_fd(), 4) : "n/a",
                         r.confounds ? format_number(r.confounds->max_fd(), 4) : "n/a",
                         r.mask_voxels >= 0 ? std::to_string(r.mask_voxels) : "n/a"});
@@ -548,18 +601,24 @@ fs::path participant_page(const std::string& label, const std::vector<RunData>& 
       continue;
     }
     const auto plots = motion_plots(*r.confounds, r.tr_s);
-    page.figure_svg(render_svg(plots[0]), "Translations trans_x, trans_y, trans_z (mm) relative to the reference volume.");
-    page.figure_svg(render_svg(plots[1]), "Rotations rot_x, rot_y, rot_z (degrees) relative to the reference volume.");
-    page.figure_svg(render_svg(plots[2]), "Framewise displacement (mm; Power et al. 2012, rotations on a 50 mm sphere); mean " +
-                                              format_number(r.confounds->mean_fd(), 4) + " mm, max " +
-                                              format_number(r.confounds->max_fd(), 4) + " mm.");
+    page.figure_svg(
+        render_svg(plots[0]),
+        "Translations trans_x, trans_y, trans_z (mm) relative to the reference volume.");
+    page.figure_svg(render_svg(plots[1]),
+                    "Rotations rot_x, rot_y, rot_z (degrees) relative to the reference volume.");
+    page.figure_svg(
+        render_svg(plots[2]),
+        "Framewise displacement (mm; Power et al. 2012, rotations on a 50 mm sphere); mean " +
+            format_number(r.confounds->mean_fd(), 4) + " mm, max " +
+            format_number(r.confounds->max_fd(), 4) + " mm.");
   }
   page.section("mask", "Brain mask over the mean image");
   for (const auto& r : runs) {
     page.subheading(r.files.name);
     if (r.mean.empty() || r.mask.empty()) {
       page.note(std::string("Mask figure missing: ") +
-                (r.mean.empty() ? "no *_desc-preproc_bold.nii.gz" : "no *_desc-brain_mask.nii.gz") + " for this run.");
+                (r.mean.empty() ? "no *_desc-preproc_bold.nii.gz" : "no *_desc-brain_mask.nii.gz") +
+                " for this run.");
       continue;
     }
     const auto range = occupied_slices(r.mask);
@@ -571,17 +630,21 @@ fs::path participant_page(const std::string& label, const std::vector<RunData>& 
     std::vector<std::string> ks;
     for (auto k : slices) ks.push_back(std::to_string(k));
     page.figure_png(mask_outline_mosaic(r.mean, r.mask, slices, {6, 120, 2}),
-                    "Mask outline (red) over the temporal mean of " + r.files.bold.filename().string() +
-                        "; axial slices k = " + join(ks, ", ") + " (i rightwards, j upwards).",
+                    "Mask outline (red) over the temporal mean of " +
+                        r.files.bold.filename().string() + "; axial slices k = " + join(ks, ", ") +
+                        " (i rightwards, j upwards).",
                     "brain mask over the mean image");
   }
   page.section("decompositions", "Decompositions of this participant's runs");
   std::vector<Decomposition> mine;
   for (const auto& d : decomps)
-    if (d.subject == label || std::any_of(d.runs.begin(), d.runs.end(), [&](const DecompositionRun& r) { return r.subject == label; }))
+    if (d.subject == label ||
+        std::any_of(d.runs.begin(), d.runs.end(),
+                    [&](const DecompositionRun& r) { return r.subject == label; }))
       mine.push_back(d);
   if (mine.empty())
-    page.note("No decomposition of sub-" + label + "'s runs found (a *_decomposition.json listing one of its runs).");
+    page.note("No decomposition of sub-" + label +
+              "'s runs found (a *_decomposition.json listing one of its runs).");
   const Volume3* bg = nullptr;
   for (const auto& r : runs)
     if (!r.mean.empty()) {
@@ -612,8 +675,9 @@ struct ParticipantSummary {
 /// The group page: network discovery first (scores, chance levels, planted networks), then
 /// participants, training, and every run's atoms and maps.
 fs::path group_page(const fs::path& root, const std::vector<ParticipantSummary>& summaries,
-                    const std::vector<Decomposition>& decomps, const MeanImages& means, const Volume3& background,
-                    const RunIndex& index, bool have_truth, const fs::path& out_dir, const ReportOptions& opt) {
+                    const std::vector<Decomposition>& decomps, const MeanImages& means,
+                    const Volume3& background, const RunIndex& index, bool have_truth,
+                    const fs::path& out_dir, const ReportOptions& opt) {
   HtmlPage page("dcae report: group");
   const auto groups = by_prefix(decomps);
   page.section("scores", "Network discovery: raw-signal DL vs DCAE-feature DL");
@@ -641,18 +705,22 @@ fs::path group_page(const fs::path& root, const std::vector<ParticipantSummary>&
     t.header = {"participant", "runs", "volumes", "mean FD (mm)"};
     t.numeric = {false, true, true, true};
     for (const auto& s : summaries)
-      t.rows.push_back({"sub-" + s.label, std::to_string(s.runs), std::to_string(s.volumes),
-                        s.fd_n > 0 ? format_number(s.fd_sum / static_cast<double>(s.fd_n), 4) : "n/a"});
+      t.rows.push_back(
+          {"sub-" + s.label, std::to_string(s.runs), std::to_string(s.volumes),
+           s.fd_n > 0 ? format_number(s.fd_sum / static_cast<double>(s.fd_n), 4) : "n/a"});
     page.table(t);
     for (const auto& s : summaries)
-      if (fs::exists(out_dir / ("sub-" + s.label + ".html"))) page.link("sub-" + s.label + ".html", "sub-" + s.label + " report");
+      if (fs::exists(out_dir / ("sub-" + s.label + ".html")))
+        page.link("sub-" + s.label + ".html", "sub-" + s.label + " report");
   }
   page.section("training", "Autoencoder training");
   const fs::path loss = !opt.loss_log.empty() ? opt.loss_log : root / "model" / "loss.tsv";
-  if (!opt.loss_log.empty() && !fs::exists(loss)) throw input_error(loss.string() + ": no such file");
+  if (!opt.loss_log.empty() && !fs::exists(loss))
+    throw input_error(loss.string() + ": no such file");
   if (fs::exists(loss)) {
     const LossLog l = read_loss_log(loss);
-    const fs::path vpath = loss.parent_path() / "validation.tsv", tpath = loss.parent_path() / "training.json";
+    const fs::path vpath = loss.parent_path() / "validation.tsv",
+                   tpath = loss.parent_path() / "training.json";
     std::optional<ValidationLog> v;
     if (fs::exists(vpath)) v = read_validation_log(vpath);
     std::string stop;
@@ -660,25 +728,32 @@ fs::path group_page(const fs::path& root, const std::vector<ParticipantSummary>&
       const auto j = io::read_json(tpath);
       if (j.is_object() && j.contains("StopReason") && j["StopReason"].is_string()) {
         const std::string why = j["StopReason"].get<std::string>();
-        stop = why == "plateau"       ? " Training stopped because the validation loss had stopped improving (a plateau)."
-               : why == "epochs"      ? " Training stopped at its epoch limit (the validation loss was still improving)."
-               : why == "max_steps"   ? " Training stopped at its step limit."
-               : why == "target_loss" ? " Training stopped on reaching its target loss."
-                                      : " Training stopped: " + why + ".";
+        stop =
+            why == "plateau"
+                ? " Training stopped because the validation loss had stopped improving (a plateau)."
+            : why == "epochs"
+                ? " Training stopped at its epoch limit (the validation loss was still improving)."
+            : why == "max_steps"   ? " Training stopped at its step limit."
+            : why == "target_loss" ? " Training stopped on reaching its target loss."
+                                   : " Training stopped: " + why + ".";
       }
     }
     if (l.loss.empty()) {
       page.note(loss.filename().string() + " has no steps yet.");
     } else {
       const auto epochs = l.epoch_means();
-      page.figure_svg(render_svg(loss_plot(l, v ? &*v : nullptr)),
-                      "Training loss (reconstruction MSE + sparsity and consistency terms) from " + loss.string() + ": " +
-                          std::to_string(l.loss.size()) + " steps, " + std::to_string(epochs.size()) + " epoch(s); first " +
-                          format_number(l.loss.front(), 4) + ", last " + format_number(l.loss.back(), 4) +
-                          (epochs.empty() ? std::string() : ", last epoch mean " + format_number(epochs.back().loss, 4)) +
-                          (v && !v->loss.empty() ? "; validation loss on held-out voxels " + format_number(v->loss.back(), 4)
-                                                 : std::string()) +
-                          "." + stop + " A trained model's curves have flattened out.");
+      page.figure_svg(
+          render_svg(loss_plot(l, v ? &*v : nullptr)),
+          "Training loss (reconstruction MSE + sparsity and consistency terms) from " +
+              loss.string() + ": " + std::to_string(l.loss.size()) + " steps, " +
+              std::to_string(epochs.size()) + " epoch(s); first " +
+              format_number(l.loss.front(), 4) + ", last " + format_number(l.loss.back(), 4) +
+              (epochs.empty() ? std::string()
+                              : ", last epoch mean " + format_number(epochs.back().loss, 4)) +
+              (v && !v->loss.empty()
+                   ? "; validation loss on held-out voxels " + format_number(v->loss.back(), 4)
+                   : std::string()) +
+              "." + stop + " A trained model's curves have flattened out.");
     }
   } else {
     page.note("Training loss missing: " + loss.string() + " not found (give --loss).");
@@ -693,7 +768,8 @@ fs::path group_page(const fs::path& root, const std::vector<ParticipantSummary>&
   if (decomps.empty()) page.note("No decomposition: no spatial maps.");
   for (const auto& [prefix, decs] : groups) {
     page.subheading(prefix);
-    for (const auto& run : run_names(decs, "")) add_run_maps(page, decs, run, means, &background, index, opt);
+    for (const auto& run : run_names(decs, ""))
+      add_run_maps(page, decs, run, means, &background, index, opt);
   }
   const fs::path path = out_dir / "group.html";
   write_page(path, page);
@@ -791,8 +867,8 @@ std::vector<fs::path> write_reports(const ReportOptions& opt) {
     if (auto v = decomps.back().decoder_view()) decomps.push_back(std::move(*v));
   }
   const auto truth = find_ground_truth(root, opt.ground_truth);
-  log::info(selected.size(), " participant(s), ", decomps.size(), " decomposition(s) in ", root.string(),
-            truth ? "; ground truth in " + truth->string() : "");
+  log::info(selected.size(), " participant(s), ", decomps.size(), " decomposition(s) in ",
+            root.string(), truth ? "; ground truth in " + truth->string() : "");
 
   // Every selected participant's runs, loaded once.
   std::map<std::string, std::vector<RunData>> runs_of;
@@ -820,9 +896,11 @@ std::vector<fs::path> write_reports(const ReportOptions& opt) {
   std::vector<fs::path> written;
   if (opt.participant_pages)
     for (const std::string& label : selected)
-      written.push_back(participant_page(label, runs_of[label], decomps, means, index, out_dir, opt));
+      written.push_back(
+          participant_page(label, runs_of[label], decomps, means, index, out_dir, opt));
   if (opt.group_page)
-    written.push_back(group_page(root, summaries, decomps, means, background, index, truth.has_value(), out_dir, opt));
+    written.push_back(group_page(root, summaries, decomps, means, background, index,
+                                 truth.has_value(), out_dir, opt));
   return written;
 }
 

@@ -14,8 +14,8 @@ namespace dcae::report {
 
 struct ReportOptions {
   std::filesystem::path derivatives_dir;
-  std::filesystem::path output_dir;      ///< empty: the derivatives folder
-  std::filesystem::path loss_log;        ///< empty: <derivatives>/model/loss.tsv if present
+  std::filesystem::path output_dir; ///< empty: the derivatives folder
+  std::filesystem::path loss_log;   ///< empty: <derivatives>/model/loss.tsv if present
   /// dcae-simulate's ground truth; empty: <raw>/derivatives/groundtruth of the raw dataset the
   /// derivatives name (SourceDatasets), when it exists
   std::filesystem::path ground_truth;

@@ -22,7 +22,7 @@ io::ImageHeader Grid::header(std::int64_t volumes, double tr_s) const {
   h.dim = {dim[0], dim[1], dim[2], volumes};
   h.spacing_mm = voxel_mm;
   h.tr_s = volumes > 1 ? tr_s : 0.0;
-  h.qform_code = h.sform_code = 1;  // scanner coordinates
+  h.qform_code = h.sform_code = 1; // scanner coordinates
   h.qform = h.sform = affine;
   h.slice_dim = 3;
   return h;
@@ -45,17 +45,17 @@ namespace {
 /// Shape of the brain surface: radius factor along a unit direction (lobulation).
 struct Shape {
   double a1, a2, a3, p1, p2, p3;
-  double radius(double x, double y, double z) const {  // x,y,z on the unit sphere
+  double radius(double x, double y, double z) const { // x,y,z on the unit sphere
     const double th = std::acos(std::clamp(z, -1.0, 1.0));
     const double ph = std::atan2(y, x);
     double r = 1.0 + a1 * std::sin(3 * th + p1) * std::cos(2 * ph + p2) +
                a2 * std::cos(5 * ph + p3) * std::sin(th) + a3 * std::sin(7 * th + p2);
-    if (z < -0.5) r -= 0.12 * (-0.5 - z);  // flatter base
+    if (z < -0.5) r -= 0.12 * (-0.5 - z); // flatter base
     return r;
   }
 };
 
-}  // namespace
+} // namespace
 
 Anatomy make_anatomy(const Grid& grid, double scale, std::uint64_t seed) {
   Anatomy a;
@@ -97,7 +97,7 @@ Anatomy make_anatomy(const Grid& grid, double scale, std::uint64_t seed) {
     const double ribbon = gm_depth * (1.0 + 0.25 * std::sin(9 * qx + 7 * qy) * std::cos(8 * qz));
     return depth_mm < ribbon ? 1 : 2;
   };
-  constexpr int kSub = 3;  // 3×3×3 sub-samples per voxel for partial volumes
+  constexpr int kSub = 3; // 3×3×3 sub-samples per voxel for partial volumes
   parallel_for(0, grid.dim[2], [&](std::int64_t k) {
     for (std::int64_t j = 0; j < grid.dim[1]; ++j) {
       for (std::int64_t i = 0; i < grid.dim[0]; ++i) {
@@ -118,7 +118,8 @@ Anatomy make_anatomy(const Grid& grid, double scale, std::uint64_t seed) {
         a.brain[v] = (counts[1] + counts[2] + counts[3]) * 2 >= kTotal ? 1 : 0;
         const auto w = grid.world(double(i), double(j), double(k));
         const double bias = 1.0 + 0.08 * w[0] / ax[0] - 0.06 * w[1] / ax[1] + 0.05 * w[2] / ax[2];
-        a.baseline[v] = static_cast<float>(bias * (1000.0 * a.gm[v] + 750.0 * a.wm[v] + 1500.0 * a.csf[v]));
+        a.baseline[v] =
+            static_cast<float>(bias * (1000.0 * a.gm[v] + 750.0 * a.wm[v] + 1500.0 * a.csf[v]));
       }
     }
   });
@@ -133,11 +134,11 @@ std::vector<Network> make_networks(const Anatomy& anatomy, std::uint64_t seed, d
     std::vector<std::array<double, 3>> centres;
   };
   const std::vector<Spec> specs = {
-      {"lf", "lf", {{0.16, -0.18, 0.86}}},                      // left foot → right medial M1
-      {"lh", "lh", {{0.50, -0.12, 0.68}}},                      // left hand → right lateral M1
+      {"lf", "lf", {{0.16, -0.18, 0.86}}}, // left foot → right medial M1
+      {"lh", "lh", {{0.50, -0.12, 0.68}}}, // left hand → right lateral M1
       {"rf", "rf", {{-0.16, -0.18, 0.86}}},
       {"rh", "rh", {{-0.50, -0.12, 0.68}}},
-      {"t", "t", {{0.72, 0.00, 0.30}, {-0.72, 0.00, 0.30}}},    // tongue: bilateral ventral M1
+      {"t", "t", {{0.72, 0.00, 0.30}, {-0.72, 0.00, 0.30}}}, // tongue: bilateral ventral M1
       {"visual", "cue", {{0.15, -0.88, 0.10}, {-0.15, -0.88, 0.10}}},
       {"default_mode", "", {{0.0, -0.50, 0.40}, {0.0, 0.72, 0.15}}},
       {"auditory", "", {{0.78, -0.15, 0.05}, {-0.78, -0.15, 0.05}}},
@@ -184,4 +185,4 @@ std::vector<Network> make_networks(const Anatomy& anatomy, std::uint64_t seed, d
   return out;
 }
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

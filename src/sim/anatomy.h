@@ -31,10 +31,10 @@ Grid make_grid(std::array<std::int64_t, 3> dim, std::array<double, 3> voxel_mm);
 /// Tissue model of one subject's head on a grid.
 struct Anatomy {
   Grid grid;
-  std::array<double, 3> semi_axes_mm{70, 85, 60};  ///< brain ellipsoid half-widths
-  std::vector<float> gm, wm, csf;                  ///< partial-volume fractions [voxels]
-  std::vector<std::uint8_t> brain;                 ///< 1 where gm+wm+csf ≥ 0.5
-  std::vector<float> baseline;                     ///< mean EPI intensity (GM ≈ 1000) [voxels]
+  std::array<double, 3> semi_axes_mm{70, 85, 60}; ///< brain ellipsoid half-widths
+  std::vector<float> gm, wm, csf;                 ///< partial-volume fractions [voxels]
+  std::vector<std::uint8_t> brain;                ///< 1 where gm+wm+csf ≥ 0.5
+  std::vector<float> baseline;                    ///< mean EPI intensity (GM ≈ 1000) [voxels]
 };
 
 /// Builds a brain-shaped head: a lobulated ellipsoid (≈140×170×120 mm, shrunk to fit the
@@ -46,10 +46,10 @@ Anatomy make_anatomy(const Grid& grid, double scale, std::uint64_t seed);
 /// A functional network: Gaussian blobs in grey matter, map peak 1.
 struct Network {
   std::string name;
-  std::string condition;                            ///< driving task condition, "" if none
-  std::vector<std::array<double, 3>> centres_mm;    ///< world coordinates of the blobs
+  std::string condition;                         ///< driving task condition, "" if none
+  std::vector<std::array<double, 3>> centres_mm; ///< world coordinates of the blobs
   double sigma_mm = 8.0;
-  std::vector<float> map;                           ///< [voxels], 0 outside the brain
+  std::vector<float> map; ///< [voxels], 0 outside the brain
 };
 
 /// One network per movement condition of the HCP motor task ("lf", "lh", "rf", "rh", "t"),
@@ -58,4 +58,4 @@ struct Network {
 std::vector<Network> make_networks(const Anatomy& anatomy, std::uint64_t seed,
                                    double jitter_mm = 3.0);
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

@@ -28,4 +28,4 @@ io::Events hcp_motor_events(double duration_s, std::mt19937_64& rng) {
   return ev;
 }
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

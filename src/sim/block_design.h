@@ -17,4 +17,4 @@ inline const char* const kMotorConditions[] = {"lf", "lh", "rf", "rh", "t"};
 /// uses each movement equally often; only blocks that end before the run does.
 io::Events hcp_motor_events(double duration_s, std::mt19937_64& rng);
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

@@ -7,9 +7,10 @@
 
 namespace dcae::sim {
 
-std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double max_deg,
-                                          int spikes, std::mt19937_64& rng) {
-  std::vector<MotionParams> p(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)), MotionParams{});
+std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double max_deg, int spikes,
+                                          std::mt19937_64& rng) {
+  std::vector<MotionParams> p(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)),
+                              MotionParams{});
   if (n <= 0) return p;
   std::normal_distribution<double> g(0.0, 1.0);
   std::uniform_real_distribution<double> phase(0.0, 2 * M_PI);
@@ -22,7 +23,8 @@ std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double 
     std::vector<double> v(p.size());
     double peak = 1e-12;
     for (std::size_t t = 0; t < p.size(); ++t) {
-      const double x = static_cast<double>(t) / static_cast<double>(std::max<std::int64_t>(n - 1, 1));
+      const double x =
+          static_cast<double>(t) / static_cast<double>(std::max<std::int64_t>(n - 1, 1));
       walk = 0.9 * walk + 0.1 * g(rng);
       v[t] = c1 * std::cos(M_PI * x + p1) + c2 * std::cos(3 * M_PI * x + p2) +
              c3 * std::cos(7 * M_PI * x + p3) + 0.15 * walk;
@@ -98,12 +100,12 @@ Taps taps_at(double x) {
   return t;
 }
 
-}  // namespace
+} // namespace
 
 void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transform, float* out) {
   // voxel(out) → world → T⁻¹ → voxel(in)
-  const io::Matrix4 m = io::multiply4(io::inverse4(grid.affine),
-                                      io::multiply4(io::inverse4(transform), grid.affine));
+  const io::Matrix4 m =
+      io::multiply4(io::inverse4(grid.affine), io::multiply4(io::inverse4(transform), grid.affine));
   const std::int64_t nx = grid.dim[0], ny = grid.dim[1], nz = grid.dim[2];
   parallel_for(0, nz, [&](std::int64_t k) {
     for (std::int64_t j = 0; j < ny; ++j)
@@ -112,7 +114,8 @@ void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transf
         const double y = m[1][0] * i + m[1][1] * j + m[1][2] * k + m[1][3];
         const double z = m[2][0] * i + m[2][1] * j + m[2][2] * k + m[2][3];
         float val = 0.f;
-        if (x > -3 && y > -3 && z > -3 && x < double(nx) + 2 && y < double(ny) + 2 && z < double(nz) + 2) {
+        if (x > -3 && y > -3 && z > -3 && x < double(nx) + 2 && y < double(ny) + 2 &&
+            z < double(nz) + 2) {
           const Taps tx = taps_at(x), ty = taps_at(y), tz = taps_at(z);
           double acc = 0.0;
           for (int c = 0; c < 6; ++c) {
@@ -137,4 +140,4 @@ void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transf
   });
 }
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

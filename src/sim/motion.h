@@ -23,8 +23,8 @@ using io::MotionParams;
 /// A smooth random trajectory of `n` volumes with translations up to about `max_mm`, rotations
 /// up to about `max_deg`, plus `spikes` one-volume jerks; relative to the middle volume
 /// (index n/2), whose parameters are all zero.
-std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double max_deg,
-                                          int spikes, std::mt19937_64& rng);
+std::vector<MotionParams> simulate_motion(std::int64_t n, double max_mm, double max_deg, int spikes,
+                                          std::mt19937_64& rng);
 
 /// The 4x4 world→world matrix of T for parameters `p` about centre `c` (mm).
 io::Matrix4 rigid_matrix(const MotionParams& p, const std::array<double, 3>& c);
@@ -35,4 +35,4 @@ io::Matrix4 rigid_matrix(const MotionParams& p, const std::array<double, 3>& c);
 /// shift), a motion-locked intensity change that scanners do not make.
 void resample_rigid(const Grid& grid, const float* in, const io::Matrix4& transform, float* out);
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

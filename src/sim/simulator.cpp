@@ -1,13 +1,13 @@
 #include "sim/simulator.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <random>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -69,21 +69,25 @@ std::string fixed(double v, int digits) {
 
 const char* slice_order_name(SliceOrder o) {
   switch (o) {
-    case SliceOrder::kAscending: return "ascending";
-    case SliceOrder::kDescending: return "descending";
-    case SliceOrder::kInterleaved: return "interleaved";
-    default: return "none";
+  case SliceOrder::kAscending:
+    return "ascending";
+  case SliceOrder::kDescending:
+    return "descending";
+  case SliceOrder::kInterleaved:
+    return "interleaved";
+  default:
+    return "none";
   }
 }
 
-}  // namespace
+} // namespace
 
 std::vector<double> slice_times(SliceOrder order, std::int64_t n_slices, double tr_s) {
   std::vector<double> st;
   if (order == SliceOrder::kNone || n_slices <= 0) return st;
   st.resize(static_cast<std::size_t>(n_slices));
   const double dt = tr_s / static_cast<double>(n_slices);
-  std::vector<std::int64_t> acq;  // acquisition order of slice indices
+  std::vector<std::int64_t> acq; // acquisition order of slice indices
   for (std::int64_t z = 0; z < n_slices; ++z) acq.push_back(z);
   if (order == SliceOrder::kDescending) std::reverse(acq.begin(), acq.end());
   if (order == SliceOrder::kInterleaved) {
@@ -109,8 +113,10 @@ void validate(const SimulationConfig& cfg) {
   if (cfg.subjects < 1) bad("--subjects must be at least 1");
   if (cfg.runs < 1) bad("--runs must be at least 1");
   if (cfg.layout == Layout::kHcp && cfg.runs > 2) bad("the HCP layout has at most 2 runs (LR, RL)");
-  for (auto d : cfg.grid) if (d < 8) bad("--grid: each dimension must be at least 8 voxels");
-  for (auto v : cfg.voxel_mm) if (!(v > 0)) bad("--voxel-size must be positive");
+  for (auto d : cfg.grid)
+    if (d < 8) bad("--grid: each dimension must be at least 8 voxels");
+  for (auto v : cfg.voxel_mm)
+    if (!(v > 0)) bad("--voxel-size must be positive");
   if (!(cfg.tr_s > 0)) bad("--tr must be positive");
   if (cfg.volumes < 10) bad("--volumes must be at least 10");
   if (!(cfg.tsnr > 0)) bad("--tsnr must be positive");
@@ -160,18 +166,20 @@ SimulatedRun simulate_run(const SimulationConfig& cfg, int subject, int run) {
     const Network& net = out.networks[k];
     auto sample = [&](double offset) {
       std::vector<double> times(static_cast<std::size_t>(n));
-      for (std::int64_t i = 0; i < n; ++i) times[static_cast<std::size_t>(i)] = static_cast<double>(i) * tr + offset;
+      for (std::int64_t i = 0; i < n; ++i)
+        times[static_cast<std::size_t>(i)] = static_cast<double>(i) * tr + offset;
       return io::hrf_response(out.events.of(net.condition), times);
     };
     if (!net.condition.empty()) {
       out.network_timecourses[k] = sample(0.0);
       for (std::int64_t o = 0; o < n_offsets; ++o) {
-        tc[k].push_back(out.slice_timing_s.empty() ? out.network_timecourses[k]
-                                                   : sample(out.slice_timing_s[static_cast<std::size_t>(o)]));
+        tc[k].push_back(out.slice_timing_s.empty()
+                            ? out.network_timecourses[k]
+                            : sample(out.slice_timing_s[static_cast<std::size_t>(o)]));
       }
     } else {
       std::vector<double> base = spontaneous_timecourse(n, tr, rng);
-      for (double& v : base) v *= 0.5;  // spontaneous activity: half the task amplitude (SD)
+      for (double& v : base) v *= 0.5; // spontaneous activity: half the task amplitude (SD)
       out.network_timecourses[k] = base;
       for (std::int64_t o = 0; o < n_offsets; ++o) {
         if (out.slice_timing_s.empty()) {
@@ -180,7 +188,8 @@ SimulatedRun simulate_run(const SimulationConfig& cfg, int subject, int run) {
         }
         std::vector<double> shifted(static_cast<std::size_t>(n));
         const double f = out.slice_timing_s[static_cast<std::size_t>(o)] / tr;
-        for (std::int64_t i = 0; i < n; ++i) shifted[static_cast<std::size_t>(i)] = interp(base, static_cast<double>(i) + f);
+        for (std::int64_t i = 0; i < n; ++i)
+          shifted[static_cast<std::size_t>(i)] = interp(base, static_cast<double>(i) + f);
         tc[k].push_back(shifted);
       }
     }
@@ -209,9 +218,8 @@ SimulatedRun simulate_run(const SimulationConfig& cfg, int subject, int run) {
 
   out.bold = io::Image(grid.header(n, tr));
   std::vector<float> object(nvox), modulation(nvox);
-  const std::array<double, 3> centre = grid.world(0.5 * double(grid.dim[0] - 1),
-                                                  0.5 * double(grid.dim[1] - 1),
-                                                  0.5 * double(grid.dim[2] - 1));
+  const std::array<double, 3> centre = grid.world(
+      0.5 * double(grid.dim[0] - 1), 0.5 * double(grid.dim[1] - 1), 0.5 * double(grid.dim[2] - 1));
   const std::int64_t plane = grid.dim[0] * grid.dim[1];
   for (std::int64_t t = 0; t < n; ++t) {
     const auto ts = static_cast<std::size_t>(t);
@@ -227,7 +235,8 @@ SimulatedRun simulate_run(const SimulationConfig& cfg, int subject, int run) {
       }
     }
     parallel_for(0, nz, [&](std::int64_t z) {
-      std::mt19937_64 zr(mix(run_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(z)));
+      std::mt19937_64 zr(
+          mix(run_seed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(z)));
       std::normal_distribution<float> gz(0.f, 1.f);
       const float innov = static_cast<float>(std::sqrt(1 - phi * phi));
       for (std::int64_t v = z * plane; v < (z + 1) * plane; ++v) {
@@ -255,7 +264,8 @@ SimulatedRun simulate_run(const SimulationConfig& cfg, int subject, int run) {
     }
     // Thermal noise on the complex signal; magnitude images are Rician.
     parallel_for(0, nz, [&](std::int64_t z) {
-      std::mt19937_64 zr(mix(run_seed ^ 0x5eed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(z)));
+      std::mt19937_64 zr(
+          mix(run_seed ^ 0x5eed, static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(z)));
       std::normal_distribution<double> gz(0.0, sigma_thermal);
       for (std::int64_t v = z * plane; v < (z + 1) * plane; ++v) {
         const double re = vol[v] + gz(zr), im = gz(zr);
@@ -275,7 +285,8 @@ void write_tsv(const fs::path& path, const std::vector<std::string>& header,
   s << '\n';
   const std::size_t rows = columns.empty() ? 0 : columns[0].size();
   for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < columns.size(); ++c) s << (c ? "\t" : "") << fixed(columns[c][r], digits);
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      s << (c ? "\t" : "") << fixed(columns[c][r], digits);
     s << '\n';
   }
   write_file_atomic(path, s.str());
@@ -296,11 +307,17 @@ void write_ground_truth(const SimulatedRun& r, const Grid& grid, double tr, cons
   nlohmann::json mj = {
       {"Description", "True rigid head motion of each volume relative to the middle volume"},
       {"ReferenceVolume", r.motion.size() / 2},
-      {"Convention", "T(p) = R(p - c) + c + t maps a world point (mm, RAS) of the reference volume "
-                     "to its position in this volume; R = Rz*Rx*Ry (ITK Euler3DTransform); c = grid centre"},
-      {"trans_x", {{"Units", "mm"}}}, {"trans_y", {{"Units", "mm"}}}, {"trans_z", {{"Units", "mm"}}},
-      {"rot_x", {{"Units", "degrees"}}}, {"rot_y", {{"Units", "degrees"}}}, {"rot_z", {{"Units", "degrees"}}},
-      {"framewise_displacement", {{"Units", "mm"}, {"Description", "Power et al. 2012, 50 mm sphere"}}}};
+      {"Convention",
+       "T(p) = R(p - c) + c + t maps a world point (mm, RAS) of the reference volume "
+       "to its position in this volume; R = Rz*Rx*Ry (ITK Euler3DTransform); c = grid centre"},
+      {"trans_x", {{"Units", "mm"}}},
+      {"trans_y", {{"Units", "mm"}}},
+      {"trans_z", {{"Units", "mm"}}},
+      {"rot_x", {{"Units", "degrees"}}},
+      {"rot_y", {{"Units", "degrees"}}},
+      {"rot_z", {{"Units", "degrees"}}},
+      {"framewise_displacement",
+       {{"Units", "mm"}, {"Description", "Power et al. 2012, 50 mm sphere"}}}};
   io::write_json(dir / (prefix + "desc-groundtruth_timeseries.json"), mj);
 
   std::vector<std::string> names;
@@ -313,19 +330,24 @@ void write_ground_truth(const SimulatedRun& r, const Grid& grid, double tr, cons
   io::Image maps(h);
   const auto nvox = static_cast<std::size_t>(grid.voxels());
   for (std::size_t k = 0; k < r.networks.size(); ++k) {
-    std::copy(r.networks[k].map.begin(), r.networks[k].map.end(), maps.data().begin() + static_cast<std::ptrdiff_t>(k * nvox));
+    std::copy(r.networks[k].map.begin(), r.networks[k].map.end(),
+              maps.data().begin() + static_cast<std::ptrdiff_t>(k * nvox));
   }
   maps.write(dir / (prefix + "desc-groundtruth_components.nii.gz"));
   nlohmann::json nets = nlohmann::json::array();
   for (const auto& net : r.networks) {
-    nets.push_back({{"Name", net.name}, {"Condition", net.condition.empty() ? nlohmann::json() : nlohmann::json(net.condition)},
-                    {"CentresMM", net.centres_mm}, {"SigmaMM", net.sigma_mm}});
+    nets.push_back(
+        {{"Name", net.name},
+         {"Condition", net.condition.empty() ? nlohmann::json() : nlohmann::json(net.condition)},
+         {"CentresMM", net.centres_mm},
+         {"SigmaMM", net.sigma_mm}});
   }
-  io::write_json(dir / (prefix + "desc-groundtruth_components.json"),
-                 {{"Description", "True spatial maps (one volume per network, peak 1) and, in "
-                                  "the _mixing.tsv, their time courses sampled at volume onsets (t = i*TR)"},
-                  {"Networks", nets},
-                  {"RepetitionTime", tr}});
+  io::write_json(
+      dir / (prefix + "desc-groundtruth_components.json"),
+      {{"Description", "True spatial maps (one volume per network, peak 1) and, in "
+                       "the _mixing.tsv, their time courses sampled at volume onsets (t = i*TR)"},
+       {"Networks", nets},
+       {"RepetitionTime", tr}});
   io::Image mask(grid.header(1, 0.0));
   for (std::size_t v = 0; v < nvox; ++v) mask.data()[v] = r.brain[v];
   mask.write(dir / (prefix + "desc-brain_mask.nii.gz"), {io::StoredType::kUInt8, 1});
@@ -333,7 +355,7 @@ void write_ground_truth(const SimulatedRun& r, const Grid& grid, double tr, cons
 
 /// Removes a temporary folder unless released.
 class TempFolder {
- public:
+public:
   explicit TempFolder(fs::path p) : path_(std::move(p)) {}
   ~TempFolder() {
     if (!path_.empty()) {
@@ -346,7 +368,7 @@ class TempFolder {
   const fs::path& path() const { return path_; }
   void release() { path_.clear(); }
 
- private:
+private:
   fs::path path_;
 };
 
@@ -366,14 +388,14 @@ std::string dataset_readme(const SimulationConfig& cfg) {
     << "  *_desc-brain_mask.nii.gz           the true brain mask\n\n"
     << "Settings: seed " << cfg.seed << ", " << cfg.subjects << " subject(s), " << cfg.runs
     << " run(s), grid " << cfg.grid[0] << "x" << cfg.grid[1] << "x" << cfg.grid[2] << " of "
-    << cfg.voxel_mm[0] << "x" << cfg.voxel_mm[1] << "x" << cfg.voxel_mm[2] << " mm, TR "
-    << cfg.tr_s << " s, " << cfg.volumes << " volumes, signal " << cfg.signal_pct
-    << " %, motion " << cfg.motion_mm << " mm / " << cfg.motion_deg << " deg, slice order "
+    << cfg.voxel_mm[0] << "x" << cfg.voxel_mm[1] << "x" << cfg.voxel_mm[2] << " mm, TR " << cfg.tr_s
+    << " s, " << cfg.volumes << " volumes, signal " << cfg.signal_pct << " %, motion "
+    << cfg.motion_mm << " mm / " << cfg.motion_deg << " deg, slice order "
     << slice_order_name(cfg.slice_order) << ".\n";
   return s.str();
 }
 
-}  // namespace
+} // namespace
 
 void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool overwrite) {
   validate(cfg);
@@ -384,7 +406,8 @@ void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool
     throw usage_error(out.string() + ": already exists (use --overwrite to replace it)");
   }
   fs::create_directories(out.parent_path(), ec);
-  TempFolder tmp(out.parent_path() / ("." + out.filename().string() + ".tmp" + std::to_string(::getpid())));
+  TempFolder tmp(out.parent_path() /
+                 ("." + out.filename().string() + ".tmp" + std::to_string(::getpid())));
   fs::remove_all(tmp.path(), ec);
   fs::create_directories(tmp.path());
   const fs::path root = tmp.path();
@@ -393,15 +416,18 @@ void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool
   const std::vector<double> st = slice_times(cfg.slice_order, grid.dim[2], cfg.tr_s);
 
   if (bids) {
-    nlohmann::json dd = {{"Name", "dcae simulated task fMRI (HCP-MOTOR-like)"},
-                         {"BIDSVersion", io::kBidsVersion},
-                         {"DatasetType", "raw"},
-                         {"License", "CC0"},
-                         {"Authors", {"dcae-simulate"}},
-                         {"GeneratedBy", {{{"Name", "dcae-simulate"}, {"Version", kVersion}, {"CodeURL", kCodeUrl}}}}};
+    nlohmann::json dd = {
+        {"Name", "dcae simulated task fMRI (HCP-MOTOR-like)"},
+        {"BIDSVersion", io::kBidsVersion},
+        {"DatasetType", "raw"},
+        {"License", "CC0"},
+        {"Authors", {"dcae-simulate"}},
+        {"GeneratedBy",
+         {{{"Name", "dcae-simulate"}, {"Version", kVersion}, {"CodeURL", kCodeUrl}}}}};
     io::write_json(root / "dataset_description.json", dd);
     write_file_atomic(root / "README", dataset_readme(cfg));
-    write_file_atomic(root / "CHANGES", std::string("1.0.0 ") + "\n  - Simulated by dcae-simulate " + kVersion + "\n");
+    write_file_atomic(root / "CHANGES", std::string("1.0.0 ") +
+                                            "\n  - Simulated by dcae-simulate " + kVersion + "\n");
     std::string participants = "participant_id\n";
     for (int s = 0; s < cfg.subjects; ++s) participants += "sub-" + subject_label(cfg, s) + "\n";
     write_file_atomic(root / "participants.tsv", participants);
@@ -409,26 +435,35 @@ void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool
                    {{"participant_id", {{"Description", "Simulated participant"}}}});
     nlohmann::json bold = {{"TaskName", cfg.task},
                            {"RepetitionTime", cfg.tr_s},
-                           {"TaskDescription", "HCP-like motor task: move the left/right foot or hand, or the tongue, after a visual cue"},
+                           {"TaskDescription", "HCP-like motor task: move the left/right foot or "
+                                               "hand, or the tongue, after a visual cue"},
                            {"Manufacturer", "dcae-simulate"}};
     if (!st.empty()) bold["SliceTiming"] = st;
     io::write_json(root / ("task-" + cfg.task + "_bold.json"), bold);
     io::write_json(root / ("task-" + cfg.task + "_events.json"),
-                   {{"trial_type", {{"Description", "cue or movement"},
-                                    {"Levels", {{"cue", "visual cue"}, {"lf", "left foot"}, {"lh", "left hand"},
-                                                {"rf", "right foot"}, {"rh", "right hand"}, {"t", "tongue"}}}}}});
+                   {{"trial_type",
+                     {{"Description", "cue or movement"},
+                      {"Levels",
+                       {{"cue", "visual cue"},
+                        {"lf", "left foot"},
+                        {"lh", "left hand"},
+                        {"rf", "right foot"},
+                        {"rh", "right hand"},
+                        {"t", "tongue"}}}}}});
     const fs::path gt = root / "derivatives" / "groundtruth";
     io::write_json(gt / "dataset_description.json",
                    {{"Name", "dcae-simulate ground truth"},
                     {"BIDSVersion", io::kBidsVersion},
                     {"DatasetType", "derivative"},
-                    {"GeneratedBy", {{{"Name", "dcae-simulate"}, {"Version", kVersion}, {"CodeURL", kCodeUrl}}}}});
+                    {"GeneratedBy",
+                     {{{"Name", "dcae-simulate"}, {"Version", kVersion}, {"CodeURL", kCodeUrl}}}}});
   } else {
     write_file_atomic(root / "README", dataset_readme(cfg));
   }
 
   std::string hcp_task = cfg.task;
-  std::transform(hcp_task.begin(), hcp_task.end(), hcp_task.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(hcp_task.begin(), hcp_task.end(), hcp_task.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   ProgressBar bar("simulating", static_cast<std::uint64_t>(cfg.subjects * cfg.runs), "runs", 5.0);
   for (int s = 0; s < cfg.subjects; ++s) {
     const std::string sub = subject_label(cfg, s);
@@ -438,9 +473,11 @@ void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool
       if (bids) {
         std::ostringstream rl;
         rl << std::setw(2) << std::setfill('0') << (r + 1);
-        const std::map<std::string, std::string> ent = {{"sub", sub}, {"task", cfg.task}, {"run", rl.str()}};
+        const std::map<std::string, std::string> ent = {
+            {"sub", sub}, {"task", cfg.task}, {"run", rl.str()}};
         const fs::path func = root / ("sub-" + sub) / "func";
-        run.bold.write(func / io::bids_filename(ent, "bold", ".nii.gz"), {io::StoredType::kInt16Scaled, 1});
+        run.bold.write(func / io::bids_filename(ent, "bold", ".nii.gz"),
+                       {io::StoredType::kInt16Scaled, 1});
         io::write_bids_events(func / io::bids_filename(ent, "events", ".tsv"), run.events);
         const fs::path gt = root / "derivatives" / "groundtruth" / ("sub-" + sub) / "func";
         write_ground_truth(run, grid, cfg.tr_s, gt, io::run_name(ent) + "_");
@@ -451,7 +488,8 @@ void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool
         for (const auto& cond : run.events.conditions()) {
           std::ostringstream ev;
           for (const auto& e : run.events.of(cond)) {
-            ev << fixed(e.onset_s, 3) << '\t' << fixed(e.duration_s, 3) << '\t' << fixed(e.amplitude, 0) << '\n';
+            ev << fixed(e.onset_s, 3) << '\t' << fixed(e.duration_s, 3) << '\t'
+               << fixed(e.amplitude, 0) << '\n';
           }
           write_file_atomic(dir / "EVs" / (cond + ".txt"), ev.str());
         }
@@ -473,7 +511,8 @@ void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool
   bar.finish();
 
   if (exists) {
-    const fs::path old = out.parent_path() / ("." + out.filename().string() + ".old" + std::to_string(::getpid()));
+    const fs::path old =
+        out.parent_path() / ("." + out.filename().string() + ".old" + std::to_string(::getpid()));
     fs::rename(out, old);
     fs::rename(tmp.path(), out);
     tmp.release();
@@ -485,4 +524,4 @@ void simulate_dataset(const SimulationConfig& cfg, const fs::path& out_arg, bool
   log::info("wrote ", bids ? "BIDS" : "HCP", " dataset ", out.string());
 }
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

@@ -29,13 +29,13 @@ struct SimulationConfig {
   std::array<double, 3> voxel_mm{4.0, 4.0, 4.0};
   double tr_s = 0.72;
   std::int64_t volumes = 284;
-  double tsnr = 60.0;             ///< temporal SNR of grey matter (mean / noise SD)
-  double signal_pct = 3.0;        ///< BOLD change at a network's peak (% of baseline)
-  double motion_mm = 1.0;         ///< translation scale (mm); 0 = no motion
-  double motion_deg = 1.0;        ///< rotation scale (degrees)
-  int spikes = 2;                 ///< sudden one-volume movements per run
-  double drift_pct = 1.0;         ///< slow drift amplitude (% of baseline)
-  double ar_coefficient = 0.3;    ///< AR(1) coefficient of physiological noise
+  double tsnr = 60.0;          ///< temporal SNR of grey matter (mean / noise SD)
+  double signal_pct = 3.0;     ///< BOLD change at a network's peak (% of baseline)
+  double motion_mm = 1.0;      ///< translation scale (mm); 0 = no motion
+  double motion_deg = 1.0;     ///< rotation scale (degrees)
+  int spikes = 2;              ///< sudden one-volume movements per run
+  double drift_pct = 1.0;      ///< slow drift amplitude (% of baseline)
+  double ar_coefficient = 0.3; ///< AR(1) coefficient of physiological noise
   SliceOrder slice_order = SliceOrder::kNone;
   Layout layout = Layout::kBids;
   std::string task = "motor";
@@ -43,13 +43,13 @@ struct SimulationConfig {
 
 /// Ground truth and data of one simulated run.
 struct SimulatedRun {
-  io::Image bold;                            ///< 4-D, float
+  io::Image bold; ///< 4-D, float
   io::Events events;
-  std::vector<MotionParams> motion;          ///< per volume, relative to the middle volume
+  std::vector<MotionParams> motion; ///< per volume, relative to the middle volume
   std::vector<Network> networks;
-  std::vector<std::vector<double>> network_timecourses;  ///< [network][volume], at t = i·TR
-  std::vector<double> slice_timing_s;        ///< empty unless slice timing is simulated
-  std::vector<std::uint8_t> brain;           ///< true brain mask
+  std::vector<std::vector<double>> network_timecourses; ///< [network][volume], at t = i·TR
+  std::vector<double> slice_timing_s;                   ///< empty unless slice timing is simulated
+  std::vector<std::uint8_t> brain;                      ///< true brain mask
 };
 
 /// Slice acquisition times (s) of `n_slices` slices in [0, TR).
@@ -70,4 +70,4 @@ std::string subject_label(const SimulationConfig& cfg, int s);
 /// Checks a configuration; throws usage_error naming the bad setting.
 void validate(const SimulationConfig& cfg);
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

@@ -16,7 +16,8 @@ void ModelBinding::read_parameters(float* out) const {
   std::int64_t off = 0;
   for (const auto& p : params_) {
     const auto cpu = p.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    std::memcpy(out + off, cpu.data_ptr<float>(), static_cast<std::size_t>(cpu.numel()) * sizeof(float));
+    std::memcpy(out + off, cpu.data_ptr<float>(),
+                static_cast<std::size_t>(cpu.numel()) * sizeof(float));
     off += cpu.numel();
   }
 }
@@ -49,10 +50,11 @@ std::vector<torch::Tensor> ModelBinding::split(const float* flat) const {
   std::vector<torch::Tensor> out;
   std::int64_t off = 0;
   for (const auto& p : params_) {
-    out.push_back(torch::from_blob(const_cast<float*>(flat + off), p.sizes(), torch::kFloat32).clone());
+    out.push_back(
+        torch::from_blob(const_cast<float*>(flat + off), p.sizes(), torch::kFloat32).clone());
     off += p.numel();
   }
   return out;
 }
 
-}  // namespace dcae::train
+} // namespace dcae::train

@@ -8,14 +8,14 @@
 #include <utility>
 #include <vector>
 
-#include "ps/parameter_layout.h"
 #include "model/autoencoder.h"
+#include "ps/parameter_layout.h"
 
 namespace dcae::train {
 
 /// The model ⇄ flat-vector adapter. Not thread-safe (it reads and writes the model).
 class ModelBinding {
- public:
+public:
   explicit ModelBinding(model::Autoencoder model);
 
   /// (name, number of values) of each parameter tensor, in the flat vector's order.
@@ -35,11 +35,11 @@ class ModelBinding {
   /// `flat` (size() values) cut into tensors shaped like the parameters (CPU, copies).
   std::vector<torch::Tensor> split(const float* flat) const;
 
- private:
+private:
   model::Autoencoder model_;
   std::vector<torch::Tensor> params_;
   std::vector<std::pair<std::string, std::int64_t>> tensors_;
   std::int64_t size_ = 0;
 };
 
-}  // namespace dcae::train
+} // namespace dcae::train

@@ -18,11 +18,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 /// Keeps the worker's lease alive from a background thread.
 class Heartbeat {
- public:
+public:
   Heartbeat(ps::TaskClient& tasks, double period_s, const std::atomic<std::int64_t>& steps)
       : tasks_(tasks), steps_(steps), thread_([this, period_s] { loop(period_s); }) {}
   ~Heartbeat() {
@@ -36,7 +38,7 @@ class Heartbeat {
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
 
- private:
+private:
   void loop(double period_s) {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stop_) {
@@ -64,13 +66,10 @@ class Heartbeat {
 /// `overlap`; then the replica computes on while the exchange runs, and takes the fetched
 /// parameters at the next exchange (one exchange of extra staleness).
 class Exchange {
- public:
+public:
   Exchange(ps::Client& client, Replica& replica, bool overlap)
-      : client_(client),
-        replica_(replica),
-        overlap_(overlap),
-        grad_(static_cast<std::size_t>(replica.size()), 0.0f),
-        pushing_(grad_.size()),
+      : client_(client), replica_(replica), overlap_(overlap),
+        grad_(static_cast<std::size_t>(replica.size()), 0.0f), pushing_(grad_.size()),
         fetched_(grad_.size()) {}
 
   /// The accumulator the replica's steps add to.
@@ -84,7 +83,7 @@ class Exchange {
   void start(bool fetch, bool wait, WorkerSummary& sum) {
     const bool push = pending_ > 0;
     if (!push && !fetch) return;
-    const std::vector<std::int64_t> computed_from = versions_;  // before a fetched update lands
+    const std::vector<std::int64_t> computed_from = versions_; // before a fetched update lands
     finish(sum);
     if (push) {
       const float scale = 1.0f / static_cast<float>(pending_);
@@ -121,12 +120,13 @@ class Exchange {
     }
   }
 
- private:
+private:
   ps::Client& client_;
   Replica& replica_;
   const bool overlap_;
   std::vector<float> grad_, pushing_, fetched_;
-  std::vector<std::int64_t> versions_, fetched_versions_;  // of the replica's parameters; of the fetch
+  std::vector<std::int64_t> versions_,
+      fetched_versions_; // of the replica's parameters; of the fetch
   std::int64_t pending_ = 0;
   ps::Client::Ticket ticket_ = 0;
   bool push_in_flight_ = false, fetch_in_flight_ = false;
@@ -134,7 +134,7 @@ class Exchange {
   double fetch_seconds_ = 0.0;
 };
 
-}  // namespace
+} // namespace
 
 WorkerSummary run_downpour(Replica& replica, ps::Client& client, const model::ModelConfig& cfg,
                            const ExchangeSettings& ex, const ps::PartitionPlan& plan) {
@@ -145,17 +145,20 @@ WorkerSummary run_downpour(Replica& replica, ps::Client& client, const model::Mo
   if (!client.initialized()) {
     std::vector<float> params(static_cast<std::size_t>(replica.size()));
     replica.get_parameters(params.data());
-    client.initialize(params, ps::AdagradSettings{cfg.learning_rate, cfg.initial_accumulator, cfg.eps}, plan);
+    client.initialize(
+        params, ps::AdagradSettings{cfg.learning_rate, cfg.initial_accumulator, cfg.eps}, plan);
   } else if (client.total_size() != replica.size()) {
-    throw usage_error("the servers hold " + std::to_string(client.total_size()) + " parameters, this model has " +
-                      std::to_string(replica.size()) + " (another model configuration or input length?)");
+    throw usage_error("the servers hold " + std::to_string(client.total_size()) +
+                      " parameters, this model has " + std::to_string(replica.size()) +
+                      " (another model configuration or input length?)");
   }
-  log::info("worker ", tasks.worker_id(), ": ", replica.size(), " parameters over ", client.num_shards(), " shard(s)");
+  log::info("worker ", tasks.worker_id(), ": ", replica.size(), " parameters over ",
+            client.num_shards(), " shard(s)");
 
   std::atomic<std::int64_t> steps{0};
   WorkerSummary sum;
   double loss_total = 0.0;
-  std::int64_t since_fetch = ex.n_fetch;  // fetch before the first step
+  std::int64_t since_fetch = ex.n_fetch; // fetch before the first step
   // Four heartbeats a second: well inside any lease timeout the servers accept (≥ 0.5 s), and
   // a few bytes each.
   Heartbeat heartbeat(tasks, 0.25, steps);
@@ -179,17 +182,22 @@ WorkerSummary run_downpour(Replica& replica, ps::Client& client, const model::Mo
     if (task.run < 0 || task.run >= replica.runs() || task.first_row < 0 ||
         task.first_row + task.rows > replica.rows(static_cast<std::int32_t>(task.run))) {
       throw runtime_error("the coordinator handed out partition " + std::to_string(task.index) +
-                          " outside the shards given to this worker (run " + std::to_string(task.run) + ")");
+                          " outside the shards given to this worker (run " +
+                          std::to_string(task.run) + ")");
     }
     std::vector<model::SampleRef> refs;
     for (std::int64_t r = task.first_row; r < task.first_row + task.rows; ++r)
-      if (replica.selected(static_cast<std::int32_t>(task.run), r)) refs.push_back({static_cast<std::int32_t>(task.run), r});
-    std::mt19937_64 rng(cfg.seed ^ (static_cast<std::uint64_t>(task.epoch) << 32) ^ static_cast<std::uint64_t>(task.index));
+      if (replica.selected(static_cast<std::int32_t>(task.run), r))
+        refs.push_back({static_cast<std::int32_t>(task.run), r});
+    std::mt19937_64 rng(cfg.seed ^ (static_cast<std::uint64_t>(task.epoch) << 32) ^
+                        static_cast<std::uint64_t>(task.index));
     std::shuffle(refs.begin(), refs.end(), rng);
     double part_loss = 0.0;
     std::int64_t part_steps = 0;
-    for (std::size_t first = 0; first < refs.size(); first += static_cast<std::size_t>(cfg.batch_size)) {
-      const auto count = std::min<std::size_t>(static_cast<std::size_t>(cfg.batch_size), refs.size() - first);
+    for (std::size_t first = 0; first < refs.size();
+         first += static_cast<std::size_t>(cfg.batch_size)) {
+      const auto count =
+          std::min<std::size_t>(static_cast<std::size_t>(cfg.batch_size), refs.size() - first);
       // The first fetch of the job is waited for: the replica must start from the servers' values.
       if (since_fetch >= ex.n_fetch) {
         exchange.start(true, !exchange.has_parameters(), sum);
@@ -197,7 +205,8 @@ WorkerSummary run_downpour(Replica& replica, ps::Client& client, const model::Mo
       }
       const auto t_step = Clock::now();
       const std::vector<model::SampleRef> b(refs.begin() + static_cast<std::ptrdiff_t>(first),
-                                            refs.begin() + static_cast<std::ptrdiff_t>(first + count));
+                                            refs.begin() +
+                                                static_cast<std::ptrdiff_t>(first + count));
       const double l = replica.step(b, exchange.gradient());
       exchange.accumulated();
       ++since_fetch;
@@ -206,7 +215,8 @@ WorkerSummary run_downpour(Replica& replica, ps::Client& client, const model::Mo
       ++part_steps;
       loss_total += l;
       ++steps;
-      if (exchange.pending() >= ex.n_push && since_fetch < ex.n_fetch) exchange.start(false, false, sum);
+      if (exchange.pending() >= ex.n_push && since_fetch < ex.n_fetch)
+        exchange.start(false, false, sum);
     }
     // The partition's gradients reach the servers before it is reported complete.
     exchange.start(false, true, sum);
@@ -217,19 +227,21 @@ WorkerSummary run_downpour(Replica& replica, ps::Client& client, const model::Mo
     sum.coordination_s += seconds_since(t_coord);
     if (accepted) {
       ++sum.partitions;
-      log::debug("partition ", task.index, " of epoch ", task.epoch, " (run ", task.run, ", rows ", task.first_row, "+",
-                 task.rows, "): mean loss ", mean);
+      log::debug("partition ", task.index, " of epoch ", task.epoch, " (run ", task.run, ", rows ",
+                 task.first_row, "+", task.rows, "): mean loss ", mean);
     } else {
-      log::warn("partition ", task.index, " of epoch ", task.epoch, ": lease had expired, another worker trains it");
+      log::warn("partition ", task.index, " of epoch ", task.epoch,
+                ": lease had expired, another worker trains it");
     }
   }
   exchange.finish(sum);
   sum.steps = steps.load();
   sum.mean_loss = sum.steps > 0 ? loss_total / static_cast<double>(sum.steps) : 0.0;
-  log::info("worker ", tasks.worker_id(), " done: ", sum.steps, " steps, ", sum.partitions, " partitions, ", sum.pushes,
-            " pushes (", sum.stale_pushes, " stale), mean loss ", sum.mean_loss, "; seconds: compute ", sum.compute_s,
-            ", push ", sum.push_s, ", fetch ", sum.fetch_s, (ex.overlap ? " (in the background)" : ""),
-            ", waiting for exchanges ", sum.wait_s, ", leases and waiting for partitions ", sum.coordination_s);
+  log::info("worker ", tasks.worker_id(), " done: ", sum.steps, " steps, ", sum.partitions,
+            " partitions, ", sum.pushes, " pushes (", sum.stale_pushes, " stale), mean loss ",
+            sum.mean_loss, "; seconds: compute ", sum.compute_s, ", push ", sum.push_s, ", fetch ",
+            sum.fetch_s, (ex.overlap ? " (in the background)" : ""), ", waiting for exchanges ",
+            sum.wait_s, ", leases and waiting for partitions ", sum.coordination_s);
   return sum;
 }
 
@@ -241,4 +253,4 @@ WorkerSummary run_worker(const WorkerSettings& s) {
   return run_downpour(*replica, client, s.config, s.exchange, plan);
 }
 
-}  // namespace dcae::train
+} // namespace dcae::train

@@ -18,16 +18,16 @@ namespace dcae::train {
 
 struct WorkerSummary {
   std::int64_t steps = 0;
-  std::int64_t partitions = 0;              ///< partitions completed and accepted
+  std::int64_t partitions = 0; ///< partitions completed and accepted
   std::int64_t pushes = 0;
-  std::int64_t stale_pushes = 0;            ///< shard pushes the servers dropped as too stale
-  double mean_loss = 0.0;                   ///< over this worker's steps
+  std::int64_t stale_pushes = 0; ///< shard pushes the servers dropped as too stale
+  double mean_loss = 0.0;        ///< over this worker's steps
   // Where the worker's wall time went, in seconds.
-  double compute_s = 0.0;                   ///< reading batches, forward, backward, accumulating
-  double fetch_s = 0.0;                     ///< fetching parameters (in the background with overlap)
-  double push_s = 0.0;                      ///< pushing gradients (likewise)
-  double wait_s = 0.0;                      ///< the replica waiting for exchanges to finish
-  double coordination_s = 0.0;              ///< leasing and completing partitions, waiting for one
+  double compute_s = 0.0;      ///< reading batches, forward, backward, accumulating
+  double fetch_s = 0.0;        ///< fetching parameters (in the background with overlap)
+  double push_s = 0.0;         ///< pushing gradients (likewise)
+  double wait_s = 0.0;         ///< the replica waiting for exchanges to finish
+  double coordination_s = 0.0; ///< leasing and completing partitions, waiting for one
 };
 
 /// Runs the Downpour loop of `replica` against the servers of `client` (connected in here)
@@ -41,4 +41,4 @@ WorkerSummary run_downpour(Replica& replica, ps::Client& client, const model::Mo
 /// A worker of the autoencoder: its replica (torch_replica.h), its client, run_downpour.
 WorkerSummary run_worker(const WorkerSettings& settings);
 
-}  // namespace dcae::train
+} // namespace dcae::train

@@ -25,30 +25,29 @@ inline constexpr std::int64_t kDefaultWarmupSteps = 50;
 
 /// How a worker exchanges with the servers and how the data are split into partitions.
 struct ExchangeSettings {
-  std::int64_t n_fetch = 1;                         ///< steps between fetches
-  std::int64_t n_push = 1;                          ///< steps between pushes
-  std::int64_t block_rows = 2048;                   ///< voxels per data partition
-  std::int64_t warmup_steps = kDefaultWarmupSteps;  ///< steps the first worker trains alone
-  bool fp16 = false;                                ///< transfer parameters and gradients as fp16
-  bool overlap = false;                             ///< push and fetch while computing
+  std::int64_t n_fetch = 1;                        ///< steps between fetches
+  std::int64_t n_push = 1;                         ///< steps between pushes
+  std::int64_t block_rows = 2048;                  ///< voxels per data partition
+  std::int64_t warmup_steps = kDefaultWarmupSteps; ///< steps the first worker trains alone
+  bool fp16 = false;                               ///< transfer parameters and gradients as fp16
+  bool overlap = false;                            ///< push and fetch while computing
 };
 
 /// The servers' settings a launcher passes on to dcae-ps.
 struct ServerSettings {
-  std::int64_t max_staleness = -1;  ///< drop pushes more than this many updates old (-1: never)
-  double lease_timeout_s = 10.0;    ///< a silent worker's partitions go back to the queue after this
+  std::int64_t max_staleness = -1; ///< drop pushes more than this many updates old (-1: never)
+  double lease_timeout_s = 10.0;   ///< a silent worker's partitions go back to the queue after this
 };
 
 /// One option of a shared group: its declaration and how it reads and writes the settings.
-template <typename Settings>
-struct OptionSpec {
+template <typename Settings> struct OptionSpec {
   enum class Kind { kInt, kFloat, kFlag };
-  std::string name;           ///< without "--"
+  std::string name; ///< without "--"
   std::string help;
   Kind kind = Kind::kInt;
-  std::optional<double> min;  ///< for numbers
-  std::function<std::string(const Settings&)> get;                ///< the value as text ("1"/"0" for flags)
-  std::function<void(Settings&, const std::string&)> set;         ///< from text
+  std::optional<double> min;                              ///< for numbers
+  std::function<std::string(const Settings&)> get;        ///< the value as text ("1"/"0" for flags)
+  std::function<void(Settings&, const std::string&)> set; ///< from text
 };
 
 /// --n-fetch, --n-push, --block-rows, --warmup-steps, --fp16, --overlap.
@@ -59,7 +58,8 @@ const std::vector<OptionSpec<ServerSettings>>& server_options();
 /// The options of `specs` as command-line arguments for `s` ("--n-fetch", "2", ..., flags only
 /// when set).
 template <typename Settings>
-std::vector<std::string> to_argv(const std::vector<OptionSpec<Settings>>& specs, const Settings& s) {
+std::vector<std::string> to_argv(const std::vector<OptionSpec<Settings>>& specs,
+                                 const Settings& s) {
   std::vector<std::string> a;
   for (const auto& o : specs) {
     const std::string v = o.get(s);
@@ -75,19 +75,19 @@ std::vector<std::string> to_argv(const std::vector<OptionSpec<Settings>>& specs,
 
 /// A distributed training job.
 struct Job {
-  std::vector<std::filesystem::path> shards;  ///< time-series shards
-  std::filesystem::path output_dir;           ///< model.pt, model.yaml, loss.tsv, dist.json, dist/
+  std::vector<std::filesystem::path> shards; ///< time-series shards
+  std::filesystem::path output_dir;          ///< model.pt, model.yaml, loss.tsv, dist.json, dist/
   int workers = 2;
-  int servers = 1;                            ///< server processes
-  int num_shards = 0;                         ///< parameter shards (0 = one per server)
+  int servers = 1;    ///< server processes
+  int num_shards = 0; ///< parameter shards (0 = one per server)
   ExchangeSettings exchange;
   ServerSettings server;
   double ps_checkpoint_every_s = 5.0;
-  int worker_threads = 1;                     ///< LibTorch threads per worker
+  int worker_threads = 1; ///< LibTorch threads per worker
   std::string device = "cpu";
-  std::string host = "127.0.0.1";             ///< where servers listen
+  std::string host = "127.0.0.1"; ///< where servers listen
   int max_server_restarts = 5;
-  std::filesystem::path bin_dir;              ///< dcae-ps, dcae-worker (default: beside this executable)
+  std::filesystem::path bin_dir; ///< dcae-ps, dcae-worker (default: beside this executable)
 
   int shard_count() const { return num_shards > 0 ? num_shards : servers; }
 };
@@ -98,19 +98,21 @@ void check(const Job& job);
 
 /// What one worker runs with.
 struct WorkerSettings {
-  ps::ClientOptions client;                   ///< servers, token, TLS, fp16, backoff
-  model::ModelConfig config;                  ///< model, Adagrad and train.* settings
+  ps::ClientOptions client;  ///< servers, token, TLS, fp16, backoff
+  model::ModelConfig config; ///< model, Adagrad and train.* settings
   std::vector<std::filesystem::path> shards;
   ExchangeSettings exchange;
   std::string device = "cpu";
 };
 
 /// A worker of `job`, connecting with `client` (the job's fp16 setting is applied to it).
-WorkerSettings worker_settings(const model::ModelConfig& config, const Job& job, ps::ClientOptions client);
+WorkerSettings worker_settings(const model::ModelConfig& config, const Job& job,
+                               ps::ClientOptions client);
 
 /// The partition plan every worker proposes for `shards` (the same one). Throws usage_error
 /// when the configuration has no stop (train.epochs or train.target_loss).
-ps::PartitionPlan partition_plan(const model::ModelConfig& config, const std::vector<std::filesystem::path>& shards,
+ps::PartitionPlan partition_plan(const model::ModelConfig& config,
+                                 const std::vector<std::filesystem::path>& shards,
                                  const ExchangeSettings& exchange);
 
-}  // namespace dcae::train
+} // namespace dcae::train

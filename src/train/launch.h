@@ -33,8 +33,8 @@ void train_sync_local(const model::ModelConfig& config, const Job& job);
 struct SlurmRanks {
   int rank = 0;
   int size = 1;
-  std::string nodelist;      ///< as SLURM gives it ("node[01-04]")
-  std::string first_node;    ///< its first host name ("node01")
+  std::string nodelist;   ///< as SLURM gives it ("node[01-04]")
+  std::string first_node; ///< its first host name ("node01")
 };
 
 /// Reads the SLURM_* variables; throws usage_error naming the variable when one is missing or
@@ -56,14 +56,16 @@ void train_distributed_slurm(const model::ModelConfig& config, const Job& job, i
 /// `manual` launcher prints them). Writes a fresh token to `token_file` (readable by this user
 /// only); the commands name that file, never the token.
 std::vector<std::string> manual_commands(const model::ModelConfig& config, const Job& job,
-                                         const std::filesystem::path& model_yaml, const std::filesystem::path& token_file);
+                                         const std::filesystem::path& model_yaml,
+                                         const std::filesystem::path& token_file);
 
 /// Connects to the servers (`client`: addresses, token, TLS), checks that the coordinator has
 /// finished, and writes model.pt, loss.tsv and dist.json into `output_dir` (each atomically).
 /// `extra_json` is merged into dist.json. Used by every launcher, and by dcae-worker
 /// --output-dir. (result.cpp; it builds the model, so it links LibTorch.)
-void write_distributed_result(const model::ModelConfig& config, const std::vector<std::filesystem::path>& shards,
+void write_distributed_result(const model::ModelConfig& config,
+                              const std::vector<std::filesystem::path>& shards,
                               ps::ClientOptions client, const std::filesystem::path& output_dir,
                               const std::string& extra_json);
 
-}  // namespace dcae::train
+} // namespace dcae::train

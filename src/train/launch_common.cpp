@@ -12,29 +12,40 @@ namespace dcae::train::detail {
 volatile std::sig_atomic_t g_interrupted = 0;
 
 namespace {
-extern "C" void on_interrupt(int sig) { g_interrupted = sig; }
-}  // namespace
+extern "C" void on_interrupt(int sig) {
+  g_interrupted = sig;
+}
+} // namespace
 
 void install_interrupt_handlers() {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
 }
 
-fs::path bin_dir(const Job& job) { return job.bin_dir.empty() ? executable_dir() : job.bin_dir; }
+fs::path bin_dir(const Job& job) {
+  return job.bin_dir.empty() ? executable_dir() : job.bin_dir;
+}
 
-ProcessPlan process_plan(const Job& job, const fs::path& model_yaml, const fs::path& token_file, const std::vector<int>& ports) {
+ProcessPlan process_plan(const Job& job, const fs::path& model_yaml, const fs::path& token_file,
+                         const std::vector<int>& ports) {
   ProcessPlan p;
   const fs::path bin = bin_dir(job);
   const int shards = job.shard_count();
   const bool quiet = log::level() < log::Level::kInfo;
-  for (int i = 0; i < job.servers; ++i) p.addresses.push_back(job.host + ":" + std::to_string(ports[static_cast<std::size_t>(i)]));
+  for (int i = 0; i < job.servers; ++i)
+    p.addresses.push_back(job.host + ":" + std::to_string(ports[static_cast<std::size_t>(i)]));
   for (int i = 0; i < job.servers; ++i) {
-    std::vector<std::string> a{(bin / "dcae-ps").string(), "--listen", p.addresses[static_cast<std::size_t>(i)], "--shards",
-                               std::to_string(shards), "--host-shards"};
-    for (int s = i * shards / job.servers; s < (i + 1) * shards / job.servers; ++s) a.push_back(std::to_string(s));
+    std::vector<std::string> a{(bin / "dcae-ps").string(),
+                               "--listen",
+                               p.addresses[static_cast<std::size_t>(i)],
+                               "--shards",
+                               std::to_string(shards),
+                               "--host-shards"};
+    for (int s = i * shards / job.servers; s < (i + 1) * shards / job.servers; ++s)
+      a.push_back(std::to_string(s));
     const fs::path ck = job.output_dir / "dist" / ("ps-" + std::to_string(i) + ".ckpt");
-    a.insert(a.end(), {"--token-file", token_file.string(), "--checkpoint", ck.string(), "--checkpoint-every",
-                       std::to_string(job.ps_checkpoint_every_s)});
+    a.insert(a.end(), {"--token-file", token_file.string(), "--checkpoint", ck.string(),
+                       "--checkpoint-every", std::to_string(job.ps_checkpoint_every_s)});
     for (const auto& x : to_argv(server_options(), job.server)) a.push_back(x);
     if (quiet) a.emplace_back("-q");
     p.server_argv.push_back(a);
@@ -44,7 +55,8 @@ ProcessPlan process_plan(const Job& job, const fs::path& model_yaml, const fs::p
     for (const auto& addr : p.addresses) a.insert(a.end(), {"--ps", addr});
     a.insert(a.end(), {"--token-file", token_file.string(), "--model-config", model_yaml.string()});
     for (const auto& x : to_argv(exchange_options(), job.exchange)) a.push_back(x);
-    a.insert(a.end(), {"--nthreads", std::to_string(job.worker_threads), "--device", job.device, "--rank", std::to_string(w)});
+    a.insert(a.end(), {"--nthreads", std::to_string(job.worker_threads), "--device", job.device,
+                       "--rank", std::to_string(w)});
     if (quiet) a.emplace_back("-q");
     for (const auto& s : job.shards) a.push_back(fs::absolute(s).string());
     p.worker_argv.push_back(a);
@@ -58,4 +70,4 @@ std::string new_token_file(const fs::path& path) {
   return token;
 }
 
-}  // namespace dcae::train::detail
+} // namespace dcae::train::detail

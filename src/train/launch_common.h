@@ -14,7 +14,8 @@
 
 namespace dcae::train::detail {
 
-/// The signal that interrupted the job (0: none), set by the handlers install_interrupt_handlers puts in place.
+/// The signal that interrupted the job (0: none), set by the handlers install_interrupt_handlers
+/// puts in place.
 extern volatile std::sig_atomic_t g_interrupted;
 void install_interrupt_handlers();
 
@@ -23,17 +24,17 @@ std::filesystem::path bin_dir(const Job& job);
 
 /// The children of a job: servers and Downpour workers, with their command lines.
 struct ProcessPlan {
-  std::vector<std::string> addresses;                 ///< host:port of each server
-  std::vector<std::vector<std::string>> server_argv;  ///< dcae-ps ...
-  std::vector<std::vector<std::string>> worker_argv;  ///< dcae-worker ...
+  std::vector<std::string> addresses;                ///< host:port of each server
+  std::vector<std::vector<std::string>> server_argv; ///< dcae-ps ...
+  std::vector<std::vector<std::string>> worker_argv; ///< dcae-worker ...
 };
 
 /// The servers listen on job.host at `ports`; everyone reads the token from `token_file`; the
 /// workers read the model's configuration from `model_yaml`.
-ProcessPlan process_plan(const Job& job, const std::filesystem::path& model_yaml, const std::filesystem::path& token_file,
-                         const std::vector<int>& ports);
+ProcessPlan process_plan(const Job& job, const std::filesystem::path& model_yaml,
+                         const std::filesystem::path& token_file, const std::vector<int>& ports);
 
 /// Writes a fresh token into `path`, readable by this user only; returns it.
 std::string new_token_file(const std::filesystem::path& path);
 
-}  // namespace dcae::train::detail
+} // namespace dcae::train::detail

@@ -1,11 +1,10 @@
 // The local launcher: a job's servers and workers as child processes of this one.
-#include <unistd.h>
-
 #include <chrono>
 #include <memory>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -25,7 +24,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using detail::g_interrupted;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 /// What happened to the workers and servers while the job ran.
 struct Watch {
@@ -35,8 +36,9 @@ struct Watch {
 
 /// The job's progress bar, fed by the coordinator's count of completed partitions.
 class Progress {
- public:
-  Progress(ps::ClientOptions monitor, std::int64_t epochs) : options_(std::move(monitor)), epochs_(epochs) {}
+public:
+  Progress(ps::ClientOptions monitor, std::int64_t epochs)
+      : options_(std::move(monitor)), epochs_(epochs) {}
   void poll() {
     if (Clock::now() - last_ < std::chrono::seconds(1)) return;
     last_ = Clock::now();
@@ -45,8 +47,9 @@ class Progress {
       client.connect();
       const auto s = ps::TaskClient(client).status().coordination;
       if (!bar_ && s.partitions_per_epoch > 0)
-        bar_ = std::make_unique<ProgressBar>("distributed training", static_cast<std::uint64_t>(epochs_ * s.partitions_per_epoch),
-                                             "partitions");
+        bar_ = std::make_unique<ProgressBar>(
+            "distributed training", static_cast<std::uint64_t>(epochs_ * s.partitions_per_epoch),
+            "partitions");
       if (bar_ && s.partitions_completed > shown_) {
         bar_->advance(static_cast<std::uint64_t>(s.partitions_completed - shown_));
         shown_ = s.partitions_completed;
@@ -59,7 +62,7 @@ class Progress {
     if (bar_) bar_->finish();
   }
 
- private:
+private:
   ps::ClientOptions options_;
   std::int64_t epochs_;
   std::unique_ptr<ProgressBar> bar_;
@@ -82,21 +85,28 @@ Watch watch(ChildGroup& group, const Job& job, Progress& progress) {
       }
       if (server) {
         if (c.starts() > job.max_server_restarts)
-          throw runtime_error(c.role() + " died " + std::to_string(c.starts()) + " times (" + c.describe_exit() + "); giving up");
+          throw runtime_error(c.role() + " died " + std::to_string(c.starts()) + " times (" +
+                              c.describe_exit() + "); giving up");
         ++w.server_restarts;
-        log::warn(c.role(), " died (", c.describe_exit(), "); restarting it: it resumes from its checkpoint");
+        log::warn(c.role(), " died (", c.describe_exit(),
+                  "); restarting it: it resumes from its checkpoint");
         c.start();
         log::info(c.role(), " started (pid ", c.pid(), ")");
         continue;
       }
       (c.succeeded() ? w.ok_workers : w.failed_workers)++;
-      w.worker_exits.push_back({{"worker", c.role()}, {"pid", c.pid()}, {"exit_code", c.exit_code()}, {"signal", c.term_signal()}});
+      w.worker_exits.push_back({{"worker", c.role()},
+                                {"pid", c.pid()},
+                                {"exit_code", c.exit_code()},
+                                {"signal", c.term_signal()}});
       if (!c.succeeded())
         log::warn(c.role(), " (pid ", c.pid(), ") died (", c.describe_exit(),
                   "): its partitions go back to the queue when its lease expires");
     }
     if (!workers_left) return w;
-    if (g_interrupted != 0) throw runtime_error("interrupted by signal " + std::to_string(g_interrupted) + "; stopping the job");
+    if (g_interrupted != 0)
+      throw runtime_error("interrupted by signal " + std::to_string(g_interrupted) +
+                          "; stopping the job");
     progress.poll();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -104,7 +114,8 @@ Watch watch(ChildGroup& group, const Job& job, Progress& progress) {
 
 /// A fresh output-dir/dist (a new job never resumes an old one's servers), the token, the
 /// model's YAML.
-void prepare(const model::ModelConfig& cfg, const Job& job, const fs::path& token_file, const fs::path& model_yaml) {
+void prepare(const model::ModelConfig& cfg, const Job& job, const fs::path& token_file,
+             const fs::path& model_yaml) {
   const fs::path work = job.output_dir / "dist";
   fs::create_directories(work);
   for (const auto& e : fs::directory_iterator(work))
@@ -113,13 +124,14 @@ void prepare(const model::ModelConfig& cfg, const Job& job, const fs::path& toke
   write_file_atomic(model_yaml, model::to_yaml(cfg));
 }
 
-}  // namespace
+} // namespace
 
 void train_distributed_local(const model::ModelConfig& cfg, const Job& job) {
   check(job);
   const auto t0 = Clock::now();
   const ps::PartitionPlan plan = partition_plan(cfg, job.shards, job.exchange);
-  const fs::path token_file = job.output_dir / "dist" / "token", model_yaml = job.output_dir / "model.yaml";
+  const fs::path token_file = job.output_dir / "dist" / "token",
+                 model_yaml = job.output_dir / "model.yaml";
   prepare(cfg, job, token_file, model_yaml);
   const std::string token = ps::read_token(token_file);
   std::vector<int> ports;
@@ -127,19 +139,22 @@ void train_distributed_local(const model::ModelConfig& cfg, const Job& job) {
   const detail::ProcessPlan p = detail::process_plan(job, model_yaml, token_file, ports);
   for (const auto* exe : {"dcae-ps", "dcae-worker"})
     if (::access((detail::bin_dir(job) / exe).c_str(), X_OK) != 0)
-      throw runtime_error((detail::bin_dir(job) / exe).string() + ": not found (needed by --workers)");
+      throw runtime_error((detail::bin_dir(job) / exe).string() +
+                          ": not found (needed by --workers)");
 
   // SIGINT/SIGTERM stop the job cleanly: the children are stopped by the group's destructor.
   detail::install_interrupt_handlers();
   ChildGroup group;
-  for (int i = 0; i < job.servers; ++i) group.add("server " + std::to_string(i), p.server_argv[static_cast<std::size_t>(i)]);
-  for (int w = 0; w < job.workers; ++w) group.add("worker " + std::to_string(w), p.worker_argv[static_cast<std::size_t>(w)]);
+  for (int i = 0; i < job.servers; ++i)
+    group.add("server " + std::to_string(i), p.server_argv[static_cast<std::size_t>(i)]);
+  for (int w = 0; w < job.workers; ++w)
+    group.add("worker " + std::to_string(w), p.worker_argv[static_cast<std::size_t>(w)]);
   for (auto& c : group.children()) {
     c.start();
     log::info(c.role(), " started (pid ", c.pid(), ")");
   }
-  log::info("local launcher: ", job.servers, " server(s), ", job.workers, " worker(s) on ", job.host, "; ",
-            plan.run_rows.size(), " run(s), ", plan.epochs, " epoch(s)");
+  log::info("local launcher: ", job.servers, " server(s), ", job.workers, " worker(s) on ",
+            job.host, "; ", plan.run_rows.size(), " run(s), ", plan.epochs, " epoch(s)");
 
   ps::ClientOptions monitor;
   monitor.servers = p.addresses;
@@ -151,7 +166,9 @@ void train_distributed_local(const model::ModelConfig& cfg, const Job& job) {
   Progress progress(monitor, plan.epochs);
   const Watch w = watch(group, job, progress);
   progress.finish();
-  if (w.ok_workers == 0) throw runtime_error("every worker failed (" + std::to_string(w.failed_workers) + "); see the log above");
+  if (w.ok_workers == 0)
+    throw runtime_error("every worker failed (" + std::to_string(w.failed_workers) +
+                        "); see the log above");
 
   nlohmann::json extra = {{"launcher", "local"},
                           {"workers", job.workers},
@@ -185,7 +202,8 @@ void train_distributed_local(const model::ModelConfig& cfg, const Job& job) {
 void train_sync_local(const model::ModelConfig& cfg, const Job& job) {
   check(job);
   const auto t0 = Clock::now();
-  for (const auto& s : job.shards) io::read_shard_info(s);  // bad shards fail here, before any process starts
+  for (const auto& s : job.shards)
+    io::read_shard_info(s); // bad shards fail here, before any process starts
   const fs::path work = job.output_dir / "dist";
   fs::create_directories(work);
   const fs::path rendezvous = work / "rendezvous";
@@ -196,10 +214,22 @@ void train_sync_local(const model::ModelConfig& cfg, const Job& job) {
   detail::install_interrupt_handlers();
   ChildGroup group;
   for (int w = 0; w < job.workers; ++w) {
-    std::vector<std::string> a{(bin / "dcae-worker").string(), "--sync", "--rank", std::to_string(w), "--world-size",
-                               std::to_string(job.workers), "--rendezvous", rendezvous.string(), "--output-dir",
-                               job.output_dir.string(), "--model-config", model_yaml.string(), "--nthreads",
-                               std::to_string(job.worker_threads), "--device", job.device};
+    std::vector<std::string> a{(bin / "dcae-worker").string(),
+                               "--sync",
+                               "--rank",
+                               std::to_string(w),
+                               "--world-size",
+                               std::to_string(job.workers),
+                               "--rendezvous",
+                               rendezvous.string(),
+                               "--output-dir",
+                               job.output_dir.string(),
+                               "--model-config",
+                               model_yaml.string(),
+                               "--nthreads",
+                               std::to_string(job.worker_threads),
+                               "--device",
+                               job.device};
     if (log::level() < log::Level::kInfo) a.emplace_back("-q");
     for (const auto& s : job.shards) a.push_back(fs::absolute(s).string());
     group.add("sync worker " + std::to_string(w), a).start();
@@ -213,16 +243,22 @@ void train_sync_local(const model::ModelConfig& cfg, const Job& job) {
         continue;
       }
       if (!c.succeeded())
-        throw runtime_error(c.role() + " failed (" + c.describe_exit() + "): synchronous training cannot continue without it");
+        throw runtime_error(c.role() + " failed (" + c.describe_exit() +
+                            "): synchronous training cannot continue without it");
     }
     if (!left) break;
-    if (g_interrupted != 0) throw runtime_error("interrupted by signal " + std::to_string(g_interrupted) + "; stopping the job");
+    if (g_interrupted != 0)
+      throw runtime_error("interrupted by signal " + std::to_string(g_interrupted) +
+                          "; stopping the job");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  const nlohmann::json j = {{"launcher", "local"}, {"mode", "sync"}, {"backend", "c10d ProcessGroupGloo"},
-                            {"workers", job.workers}, {"wall_s", seconds_since(t0)}};
+  const nlohmann::json j = {{"launcher", "local"},
+                            {"mode", "sync"},
+                            {"backend", "c10d ProcessGroupGloo"},
+                            {"workers", job.workers},
+                            {"wall_s", seconds_since(t0)}};
   write_file_atomic(job.output_dir / "dist.json", j.dump(2) + "\n");
   fs::remove(rendezvous);
 }
 
-}  // namespace dcae::train
+} // namespace dcae::train

@@ -5,7 +5,8 @@
 
 namespace dcae::train {
 
-std::vector<std::string> manual_commands(const model::ModelConfig&, const Job& job, const std::filesystem::path& model_yaml,
+std::vector<std::string> manual_commands(const model::ModelConfig&, const Job& job,
+                                         const std::filesystem::path& model_yaml,
                                          const std::filesystem::path& token_file) {
   check(job);
   std::filesystem::create_directories(token_file.parent_path());
@@ -17,10 +18,12 @@ std::vector<std::string> manual_commands(const model::ModelConfig&, const Job& j
   for (const auto& a : p.server_argv) out.push_back(quote_command(a));
   for (std::size_t w = 0; w < p.worker_argv.size(); ++w) {
     auto a = p.worker_argv[w];
-    if (w == 0) a.insert(a.begin() + 1, {"--output-dir", job.output_dir.string()});  // writes model.pt, loss.tsv, dist.json
+    if (w == 0)
+      a.insert(a.begin() + 1,
+               {"--output-dir", job.output_dir.string()}); // writes model.pt, loss.tsv, dist.json
     out.push_back(quote_command(a));
   }
   return out;
 }
 
-}  // namespace dcae::train
+} // namespace dcae::train

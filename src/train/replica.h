@@ -12,7 +12,7 @@
 namespace dcae::train {
 
 class Replica {
- public:
+public:
   virtual ~Replica() = default;
   /// Length of the flat parameter vector.
   virtual std::int64_t size() const = 0;
@@ -31,4 +31,4 @@ class Replica {
   virtual bool selected(std::int32_t run, std::int64_t row) const = 0;
 };
 
-}  // namespace dcae::train
+} // namespace dcae::train

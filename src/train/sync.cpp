@@ -1,10 +1,10 @@
 #include "train/sync.h"
 
+#include <sstream>
+
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/torch.h>
-
-#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -21,14 +21,15 @@ namespace dcae::train {
 void run_sync_worker(const SyncWorkerSettings& s) {
   const model::ModelConfig& cfg = s.config;
   if (s.world_size < 1 || s.rank < 0 || s.rank >= s.world_size) {
-    throw usage_error("--rank " + std::to_string(s.rank) + " must be in [0, --world-size " + std::to_string(s.world_size) + ")");
+    throw usage_error("--rank " + std::to_string(s.rank) + " must be in [0, --world-size " +
+                      std::to_string(s.world_size) + ")");
   }
   const torch::Device device = model::parse_device(s.device);
   model::configure_allocator();
   model::ShardSampler data(s.shards, cfg.voxel_fraction, cfg.seed, cfg.cache_mb);
   const std::int64_t t = data.length();
   model::validate(cfg, t);
-  torch::manual_seed(cfg.seed);  // the same initial model on every rank
+  torch::manual_seed(cfg.seed); // the same initial model on every rank
   model::Autoencoder net(cfg, t);
   net->to(device);
   net->train();
@@ -42,7 +43,8 @@ void run_sync_worker(const SyncWorkerSettings& s) {
     opts->threads = 1;
     pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, s.rank, s.world_size, opts);
   } catch (const std::exception& e) {
-    throw runtime_error(std::string("Gloo process group (") + s.rendezvous.string() + "): " + e.what());
+    throw runtime_error(std::string("Gloo process group (") + s.rendezvous.string() +
+                        "): " + e.what());
   }
   const std::int64_t n = data.size();
   const std::int64_t batches = (n + cfg.batch_size - 1) / cfg.batch_size;
@@ -65,7 +67,7 @@ void run_sync_worker(const SyncWorkerSettings& s) {
     double loss_sum = 0.0;
     std::int64_t i = 0;
     for (; i < per_epoch && (total == 0 || step < total); ++i, ++step) {
-      const std::int64_t b = (i * s.world_size + s.rank) % batches;  // the last round wraps around
+      const std::int64_t b = (i * s.world_size + s.rank) % batches; // the last round wraps around
       const std::int64_t first = b * cfg.batch_size;
       const std::int64_t count = std::min(cfg.batch_size, n - first);
       std::vector<model::SampleRef> refs(order.begin() + first, order.begin() + first + count);
@@ -88,7 +90,9 @@ void run_sync_worker(const SyncWorkerSettings& s) {
         off += p.numel();
       }
       const double l = flat[0][off].item<double>();
-      if (!std::isfinite(l)) throw runtime_error("training diverged: the loss is not finite at step " + std::to_string(step));
+      if (!std::isfinite(l))
+        throw runtime_error("training diverged: the loss is not finite at step " +
+                            std::to_string(step));
       optimizer.step();
       loss_sum += l;
       bar.advance();
@@ -102,11 +106,12 @@ void run_sync_worker(const SyncWorkerSettings& s) {
   }
   bar.finish();
   if (s.rank == 0) {
-    model::save_model_checkpoint(s.output_dir / "model.pt", cfg, t, net, model::adagrad_sums(optimizer, params), step,
-                                 last_epoch_loss);
+    model::save_model_checkpoint(s.output_dir / "model.pt", cfg, t, net,
+                                 model::adagrad_sums(optimizer, params), step, last_epoch_loss);
     write_file_atomic(s.output_dir / "loss.tsv", tsv.str());
-    log::info("synchronous training done: ", step, " steps per rank, last epoch loss ", last_epoch_loss);
+    log::info("synchronous training done: ", step, " steps per rank, last epoch loss ",
+              last_epoch_loss);
   }
 }
 
-}  // namespace dcae::train
+} // namespace dcae::train

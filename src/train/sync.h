@@ -20,13 +20,13 @@ struct SyncWorkerSettings {
   std::vector<std::filesystem::path> shards;
   int rank = 0;
   int world_size = 1;
-  std::filesystem::path rendezvous;  ///< c10d::FileStore file shared by the workers
-  std::filesystem::path output_dir;  ///< rank 0 writes model.pt and loss.tsv here
-  std::string host = "127.0.0.1";    ///< address Gloo binds to
+  std::filesystem::path rendezvous; ///< c10d::FileStore file shared by the workers
+  std::filesystem::path output_dir; ///< rank 0 writes model.pt and loss.tsv here
+  std::string host = "127.0.0.1";   ///< address Gloo binds to
   std::string device = "cpu";
 };
 
 /// Runs one rank to the end of training (train.epochs or train.target_loss, or train.max_steps).
 void run_sync_worker(const SyncWorkerSettings& settings);
 
-}  // namespace dcae::train
+} // namespace dcae::train

@@ -17,6 +17,7 @@ namespace dcae::train {
 /// A replica of the model `config` describes for the series in `shards`, on `device`. Throws
 /// input_error for bad shards, usage_error for a configuration that does not fit them.
 std::unique_ptr<Replica> make_torch_replica(const model::ModelConfig& config,
-                                            const std::vector<std::filesystem::path>& shards, const std::string& device);
+                                            const std::vector<std::filesystem::path>& shards,
+                                            const std::string& device);
 
-}  // namespace dcae::train
+} // namespace dcae::train

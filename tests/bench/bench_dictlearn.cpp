@@ -16,7 +16,8 @@
 
 int main(int argc, char** argv) {
   if (argc != 9) {
-    std::fprintf(stderr, "usage: %s SHARD.npy ROWS K LAMBDA BATCH PASSES THREADS OUT_PREFIX\n", argv[0]);
+    std::fprintf(stderr, "usage: %s SHARD.npy ROWS K LAMBDA BATCH PASSES THREADS OUT_PREFIX\n",
+                 argv[0]);
     return 2;
   }
   using clock = std::chrono::steady_clock;
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
   dcae::io::write_npy(out + "_codes.npy", codes.data(),
                       {static_cast<std::uint64_t>(rows), static_cast<std::uint64_t>(o.n_atoms)});
   const auto seconds = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
-  std::printf("{\"fit_s\": %.3f, \"encode_s\": %.3f, \"total_s\": %.3f, \"objective\": %.6f, \"iterations\": %lld}\n",
+  std::printf("{\"fit_s\": %.3f, \"encode_s\": %.3f, \"total_s\": %.3f, \"objective\": %.6f, "
+              "\"iterations\": %lld}\n",
               seconds(t0, t1), seconds(t1, t2), seconds(t0, t2), objective,
               static_cast<long long>(learned.iterations));
   return 0;

@@ -11,8 +11,6 @@
 ///      pushers (each its own connections) for --seconds;
 /// once with float32 transfer and once with fp16 (d). Prints one table (tab-separated).
 
-#include <torch/torch.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -22,17 +20,21 @@
 #include <thread>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "core/log.h"
-#include "ps/client.h"
-#include "ps/server.h"
 #include "model/autoencoder.h"
 #include "model/trainer.h"
+#include "ps/client.h"
+#include "ps/server.h"
 
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 double memcpy_bytes_per_s(std::size_t bytes) {
   std::vector<char> a(bytes, 1), b(bytes);
@@ -48,31 +50,40 @@ double memcpy_bytes_per_s(std::size_t bytes) {
   return static_cast<double>(bytes) * reps / s;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   std::int64_t t = 284;
   int reps = 50, warmup = 50, clients = 4, shards = 1;
   double seconds = 3.0;
   std::int64_t chunk = 65536;
-  std::string unix_socket;  // listen on a Unix domain socket instead of 127.0.0.1
+  std::string unix_socket; // listen on a Unix domain socket instead of 127.0.0.1
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
-    if (k == "--t") t = std::stoll(argv[i + 1]);
-    else if (k == "--reps") reps = std::stoi(argv[i + 1]);
-    else if (k == "--warmup") warmup = std::stoi(argv[i + 1]);
-    else if (k == "--clients") clients = std::stoi(argv[i + 1]);
-    else if (k == "--seconds") seconds = std::stod(argv[i + 1]);
-    else if (k == "--shards") shards = std::stoi(argv[i + 1]);
-    else if (k == "--chunk") chunk = std::stoll(argv[i + 1]);
-    else if (k == "--unix") unix_socket = argv[i + 1];
+    if (k == "--t")
+      t = std::stoll(argv[i + 1]);
+    else if (k == "--reps")
+      reps = std::stoi(argv[i + 1]);
+    else if (k == "--warmup")
+      warmup = std::stoi(argv[i + 1]);
+    else if (k == "--clients")
+      clients = std::stoi(argv[i + 1]);
+    else if (k == "--seconds")
+      seconds = std::stod(argv[i + 1]);
+    else if (k == "--shards")
+      shards = std::stoi(argv[i + 1]);
+    else if (k == "--chunk")
+      chunk = std::stoll(argv[i + 1]);
+    else if (k == "--unix")
+      unix_socket = argv[i + 1];
     else {
-      std::cerr << "usage: dcae_bench_dist [--t T] [--reps N (50)] [--warmup N (50)] [--clients C] [--seconds S] [--shards S] [--chunk VALUES]\n";
+      std::cerr << "usage: dcae_bench_dist [--t T] [--reps N (50)] [--warmup N (50)] [--clients C] "
+                   "[--seconds S] [--shards S] [--chunk VALUES]\n";
       return 2;
     }
   }
   dcae::log::set_level(dcae::log::Level::kWarning);
-  dcae::model::configure_allocator();  // as dcae-ps and dcae-worker do
+  dcae::model::configure_allocator(); // as dcae-ps and dcae-worker do
   dcae::model::ModelConfig cfg;
   torch::manual_seed(1);
   dcae::model::Autoencoder net(cfg, t);
@@ -84,8 +95,9 @@ int main(int argc, char** argv) {
   for (auto& x : params) x = d(rng);
   const double mb = static_cast<double>(n) * 4 / 1e6;
   const double mem = memcpy_bytes_per_s(static_cast<std::size_t>(n) * 4);
-  std::cout << "# default model, T = " << t << ": " << n << " parameters (" << mb << " MB as float32); "
-            << shards << " shard(s); chunks of " << chunk << " values; memcpy of the same bytes: " << mem / 1e9 << " GB/s\n";
+  std::cout << "# default model, T = " << t << ": " << n << " parameters (" << mb
+            << " MB as float32); " << shards << " shard(s); chunks of " << chunk
+            << " values; memcpy of the same bytes: " << mem / 1e9 << " GB/s\n";
   std::cout << "transfer\tfetch_ms\tfetch_GB/s\tfetch/memcpy\tpush_ms\tpush_GB/s\tpush/memcpy\t"
                "server_pushes/s\tserver_GB/s\tclients\tcold_fetch_GB/s\tcold_push_GB/s\n";
   for (const bool fp16 : {false, true}) {
@@ -96,7 +108,8 @@ int main(int argc, char** argv) {
     dcae::ps::ParameterServer server(so);
     server.start();
     dcae::ps::ClientOptions co;
-    co.servers = {unix_socket.empty() ? "127.0.0.1:" + std::to_string(server.port()) : "unix:" + unix_socket};
+    co.servers = {unix_socket.empty() ? "127.0.0.1:" + std::to_string(server.port())
+                                      : "unix:" + unix_socket};
     co.token = "bench";
     co.fp16 = fp16;
     co.chunk_values = chunk;
@@ -108,7 +121,7 @@ int main(int argc, char** argv) {
     std::vector<float> got(params.size()), grad(params.size());
     for (auto& x : grad) x = d(rng) * 0.01f;
     auto t0 = Clock::now();
-    auto versions = client.fetch(got.data());  // the first transfers of the connection
+    auto versions = client.fetch(got.data()); // the first transfers of the connection
     const double cold_fetch_s = seconds_since(t0);
     t0 = Clock::now();
     client.push(grad.data(), versions);
@@ -143,11 +156,13 @@ int main(int argc, char** argv) {
     const double wall = seconds_since(t0);
     const auto c1 = server.counters();
     const double bytes = static_cast<double>(n) * (fp16 ? 2 : 4);
-    std::cout << (fp16 ? "fp16" : "float32") << '\t' << fetch_s * 1e3 << '\t' << bytes / fetch_s / 1e9 << '\t'
-              << bytes / fetch_s / mem << '\t' << push_s * 1e3 << '\t' << bytes / push_s / 1e9 << '\t'
-              << bytes / push_s / mem << '\t' << static_cast<double>(pushes) / wall << '\t'
-              << static_cast<double>(c1.bytes_received - c0.bytes_received) / wall / 1e9 << '\t' << clients << '\t'
-              << bytes / cold_fetch_s / 1e9 << '\t' << bytes / cold_push_s / 1e9 << '\n';
+    std::cout << (fp16 ? "fp16" : "float32") << '\t' << fetch_s * 1e3 << '\t'
+              << bytes / fetch_s / 1e9 << '\t' << bytes / fetch_s / mem << '\t' << push_s * 1e3
+              << '\t' << bytes / push_s / 1e9 << '\t' << bytes / push_s / mem << '\t'
+              << static_cast<double>(pushes) / wall << '\t'
+              << static_cast<double>(c1.bytes_received - c0.bytes_received) / wall / 1e9 << '\t'
+              << clients << '\t' << bytes / cold_fetch_s / 1e9 << '\t' << bytes / cold_push_s / 1e9
+              << '\n';
     server.shutdown();
   }
   return 0;

@@ -2,10 +2,10 @@
 /// Benchmark (not a test): dcae's rigid motion correction on one simulated run.
 ///
 /// Simulates a run with known head motion, writes the uncorrected BOLD (DIR/bold.nii.gz), the
-/// true parameters (DIR/truth.tsv) and their matrices (DIR/truth_matrices.tsv), times motion_correct() (wall clock, no I/O), and prints
-/// the per-axis RMS error of the estimates against the truth; the estimates go to DIR/dcae.tsv.
-/// tests/bench/bench_motion.sh runs it beside nipy's SpaceRealign (tests/bench/nipy_realign.py)
-/// on the same files.
+/// true parameters (DIR/truth.tsv) and their matrices (DIR/truth_matrices.tsv), times
+/// motion_correct() (wall clock, no I/O), and prints the per-axis RMS error of the estimates
+/// against the truth; the estimates go to DIR/dcae.tsv. tests/bench/bench_motion.sh runs it beside
+/// nipy's SpaceRealign (tests/bench/nipy_realign.py) on the same files.
 ///
 /// With --known-motion every volume is a copy of the simulated middle volume and every one but
 /// the middle one is moved by one of a few fixed transforms (pure rot_z, pure trans_x, both,
@@ -45,14 +45,14 @@ namespace {
 
 struct Options {
   std::array<std::int64_t, 3> grid{30, 36, 28};
-  double voxel_mm = 5.5;  // 30×36×28 × 5.5 mm = 165×198×154 mm: a brain-sized field of view
+  double voxel_mm = 5.5; // 30×36×28 × 5.5 mm = 165×198×154 mm: a brain-sized field of view
   std::int64_t volumes = 100;
   double tr_s = 2.0;
   double motion_mm = 2.0;
   double motion_deg = 2.0;
   int threads = 2;
   std::uint64_t seed = 1;
-  double tsnr = 60.0;  // the simulator's default
+  double tsnr = 60.0; // the simulator's default
   bool known_motion = false;
   fs::path out = "bench_motion_out";
 };
@@ -63,13 +63,16 @@ void usage(std::ostream& os) {
         "                         [--tsnr SNR] [--known-motion] [--out DIR]\n"
         "defaults: --grid 30 36 28 --voxel 5.5 --volumes 100 --tr 2 --motion-mm 2 --motion-deg 2\n"
         "          --threads 2 --seed 1 --tsnr 60 --out bench_motion_out\n"
-        "--known-motion: every volume is the middle one moved by one of a few fixed known transforms\n";
+        "--known-motion: every volume is the middle one moved by one of a few fixed known "
+        "transforms\n";
 }
 
 Options parse(int argc, char** argv) {
   Options o;
   auto need = [&](int& i, int n) {
-    if (i + n >= argc) throw std::invalid_argument(std::string(argv[i]) + " needs " + std::to_string(n) + " value(s)");
+    if (i + n >= argc)
+      throw std::invalid_argument(std::string(argv[i]) + " needs " + std::to_string(n) +
+                                  " value(s)");
   };
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -129,9 +132,10 @@ void write_params(const fs::path& path, const std::vector<dcae::io::MotionParams
 
 /// The simulator's world→world matrix of every volume's true motion (rigid_matrix about the grid
 /// centre), the first 3 rows row-major: lets nipy_realign.py check its conversion against dcae's.
-void write_matrices(const fs::path& path, const std::vector<dcae::io::MotionParams>& p, const dcae::sim::Grid& grid) {
-  const std::array<double, 3> centre = grid.world(0.5 * double(grid.dim[0] - 1), 0.5 * double(grid.dim[1] - 1),
-                                                  0.5 * double(grid.dim[2] - 1));
+void write_matrices(const fs::path& path, const std::vector<dcae::io::MotionParams>& p,
+                    const dcae::sim::Grid& grid) {
+  const std::array<double, 3> centre = grid.world(
+      0.5 * double(grid.dim[0] - 1), 0.5 * double(grid.dim[1] - 1), 0.5 * double(grid.dim[2] - 1));
   std::ofstream f(path);
   if (!f) throw std::runtime_error("cannot write " + path.string());
   f << "m00\tm01\tm02\tm03\tm10\tm11\tm12\tm13\tm20\tm21\tm22\tm23\n" << std::setprecision(17);
@@ -147,12 +151,12 @@ void write_matrices(const fs::path& path, const std::vector<dcae::io::MotionPara
 /// The fixed transforms of --known-motion, cycled over the volumes other than the middle one.
 const std::vector<dcae::io::MotionParams>& known_transforms() {
   static const std::vector<dcae::io::MotionParams> k = {
-      {0, 0, 0, 0, 0, 3.0},        // pure rotation about z
-      {2.0, 0, 0, 0, 0, 0},        // pure translation along x
-      {2.0, 0, 0, 0, 0, 3.0},      // both
-      {0, -1.5, 0, 2.0, 0, 0},     // rot_x with trans_y
-      {0, 0, 1.0, 0, -2.5, 0},     // rot_y with trans_z
-      {1.2, -0.8, 0.6, 1.5, -1.0, 2.0},  // all six (checks the order Rz·Rx·Ry)
+      {0, 0, 0, 0, 0, 3.0},             // pure rotation about z
+      {2.0, 0, 0, 0, 0, 0},             // pure translation along x
+      {2.0, 0, 0, 0, 0, 3.0},           // both
+      {0, -1.5, 0, 2.0, 0, 0},          // rot_x with trans_y
+      {0, 0, 1.0, 0, -2.5, 0},          // rot_y with trans_z
+      {1.2, -0.8, 0.6, 1.5, -1.0, 2.0}, // all six (checks the order Rz·Rx·Ry)
   };
   return k;
 }
@@ -166,8 +170,8 @@ dcae::sim::SimulatedRun known_motion_run(dcae::sim::SimulationConfig cfg) {
   cfg.spikes = 0;
   dcae::sim::SimulatedRun run = dcae::sim::simulate_run(cfg, 0, 0);
   const dcae::sim::Grid grid = dcae::sim::make_grid(cfg.grid, cfg.voxel_mm);
-  const std::array<double, 3> centre = grid.world(0.5 * double(grid.dim[0] - 1), 0.5 * double(grid.dim[1] - 1),
-                                                  0.5 * double(grid.dim[2] - 1));
+  const std::array<double, 3> centre = grid.world(
+      0.5 * double(grid.dim[0] - 1), 0.5 * double(grid.dim[1] - 1), 0.5 * double(grid.dim[2] - 1));
   const std::int64_t n = cfg.volumes, ref = n / 2;
   std::vector<float> moved(static_cast<std::size_t>(grid.voxels()));
   std::size_t next = 0;
@@ -178,13 +182,14 @@ dcae::sim::SimulatedRun known_motion_run(dcae::sim::SimulationConfig cfg) {
       continue;
     }
     p = known_transforms()[next++ % known_transforms().size()];
-    dcae::sim::resample_rigid(grid, run.bold.volume(ref), dcae::sim::rigid_matrix(p, centre), moved.data());
+    dcae::sim::resample_rigid(grid, run.bold.volume(ref), dcae::sim::rigid_matrix(p, centre),
+                              moved.data());
     std::copy(moved.begin(), moved.end(), run.bold.volume(t));
   }
   return run;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   try {
@@ -206,25 +211,31 @@ int main(int argc, char** argv) {
     dcae::sim::validate(cfg);
 
     const auto s0 = std::chrono::steady_clock::now();
-    dcae::sim::SimulatedRun run = o.known_motion ? known_motion_run(cfg) : dcae::sim::simulate_run(cfg, 0, 0);
-    const double sim_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+    dcae::sim::SimulatedRun run =
+        o.known_motion ? known_motion_run(cfg) : dcae::sim::simulate_run(cfg, 0, 0);
+    const double sim_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
     run.bold.write(o.out / "bold.nii.gz");
     write_params(o.out / "truth.tsv", run.motion);
-    write_matrices(o.out / "truth_matrices.tsv", run.motion, dcae::sim::make_grid(cfg.grid, cfg.voxel_mm));
+    write_matrices(o.out / "truth_matrices.tsv", run.motion,
+                   dcae::sim::make_grid(cfg.grid, cfg.voxel_mm));
 
     double peak_mm = 0, peak_deg = 0;
     for (const auto& p : run.motion)
-      for (std::size_t a = 0; a < 6; ++a) (a < 3 ? peak_mm : peak_deg) = std::max(a < 3 ? peak_mm : peak_deg, std::fabs(p[a]));
-    std::printf("dcae: %lldx%lldx%lld x %lld volumes, %.2f mm voxels, %d thread(s)%s; simulated in %.2f s; "
-                "true motion up to %.2f mm, %.2f deg\n",
-                static_cast<long long>(o.grid[0]), static_cast<long long>(o.grid[1]),
-                static_cast<long long>(o.grid[2]), static_cast<long long>(o.volumes), o.voxel_mm, o.threads,
-                o.known_motion ? ", known motion" : "", sim_s, peak_mm, peak_deg);
+      for (std::size_t a = 0; a < 6; ++a)
+        (a < 3 ? peak_mm : peak_deg) = std::max(a < 3 ? peak_mm : peak_deg, std::fabs(p[a]));
+    std::printf(
+        "dcae: %lldx%lldx%lld x %lld volumes, %.2f mm voxels, %d thread(s)%s; simulated in %.2f s; "
+        "true motion up to %.2f mm, %.2f deg\n",
+        static_cast<long long>(o.grid[0]), static_cast<long long>(o.grid[1]),
+        static_cast<long long>(o.grid[2]), static_cast<long long>(o.volumes), o.voxel_mm, o.threads,
+        o.known_motion ? ", known motion" : "", sim_s, peak_mm, peak_deg);
 
-    dcae::preproc::MotionCorrectionOptions mc;  // defaults: middle volume reference, as FEAT
+    dcae::preproc::MotionCorrectionOptions mc; // defaults: middle volume reference, as FEAT
     const auto t0 = std::chrono::steady_clock::now();
     const dcae::preproc::MotionCorrectionResult res = dcae::preproc::motion_correct(run.bold, mc);
-    const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     write_params(o.out / "dcae.tsv", res.params);
 
     std::array<double, 6> rms{}, worst{}, mean{};
@@ -237,18 +248,22 @@ int main(int argc, char** argv) {
         worst[a] = std::max(worst[a], std::fabs(d));
       }
     for (double& r : rms) r = std::sqrt(r / nv);
-    std::printf("dcae: reference volume %lld, motion_correct %.3f s\n", static_cast<long long>(res.reference_index),
-                wall_s);
+    std::printf("dcae: reference volume %lld, motion_correct %.3f s\n",
+                static_cast<long long>(res.reference_index), wall_s);
     std::printf("dcae: RMS error  ");
-    for (std::size_t a = 0; a < 6; ++a) std::printf(" %s %.4f", dcae::io::kMotionColumns[a], rms[a]);
+    for (std::size_t a = 0; a < 6; ++a)
+      std::printf(" %s %.4f", dcae::io::kMotionColumns[a], rms[a]);
     std::printf("\ndcae: max |error|");
-    for (std::size_t a = 0; a < 6; ++a) std::printf(" %s %.4f", dcae::io::kMotionColumns[a], worst[a]);
+    for (std::size_t a = 0; a < 6; ++a)
+      std::printf(" %s %.4f", dcae::io::kMotionColumns[a], worst[a]);
     // The part of the error common to all volumes, and the rest.
     std::printf("\ndcae: mean error ");
-    for (std::size_t a = 0; a < 6; ++a) std::printf(" %s %+.4f", dcae::io::kMotionColumns[a], mean[a]);
+    for (std::size_t a = 0; a < 6; ++a)
+      std::printf(" %s %+.4f", dcae::io::kMotionColumns[a], mean[a]);
     std::printf("\ndcae: SD of error");
     for (std::size_t a = 0; a < 6; ++a)
-      std::printf(" %s %.4f", dcae::io::kMotionColumns[a], std::sqrt(std::max(0.0, rms[a] * rms[a] - mean[a] * mean[a])));
+      std::printf(" %s %.4f", dcae::io::kMotionColumns[a],
+                  std::sqrt(std::max(0.0, rms[a] * rms[a] - mean[a] * mean[a])));
     // Machine-readable line for bench_motion.sh: tool, wall time, six RMS errors.
     std::printf("\nRESULT dcae %.6f", wall_s);
     for (double r : rms) std::printf(" %.6f", r);

@@ -21,9 +21,6 @@
 /// tests/bench/bench_train.sh runs it beside tests/bench/bench_train.py (the same model and
 /// loop in Python) and prints the table.
 
-#include <malloc.h>
-#include <torch/torch.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -35,6 +32,9 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <malloc.h>
+#include <torch/torch.h>
 
 #include "model/autoencoder.h"
 #include "model/model_config.h"
@@ -51,9 +51,9 @@ struct Options {
   bool sgemm = false;
   std::int64_t sgemm_n = 2048;
   std::int64_t sgemm_repeats = 10;
-  bool mallopt = true;   ///< dcae's allocator settings (model::configure_allocator); --no-mallopt off
+  bool mallopt = true; ///< dcae's allocator settings (model::configure_allocator); --no-mallopt off
   std::string device = "cpu";
-  std::string profile;  ///< chrome trace of the timed steps (LibTorch's autograd profiler)
+  std::string profile; ///< chrome trace of the timed steps (LibTorch's autograd profiler)
 };
 
 void usage(std::ostream& os) {
@@ -75,24 +75,32 @@ Options parse(int argc, char** argv) {
       if (used != v.size() || n < 0) throw std::invalid_argument(a + ": bad value '" + v + "'");
       return n;
     };
-    if (a == "--threads") o.threads = static_cast<int>(value());
-    else if (a == "--steps") o.steps = value();
-    else if (a == "--warmup") o.warmup = value();
-    else if (a == "--batch") o.batch = value();
-    else if (a == "--t") o.t = value();
-    else if (a == "--sgemm") o.sgemm = true;
-    else if (a == "--mallopt") o.mallopt = true;
-    else if (a == "--no-mallopt") o.mallopt = false;
+    if (a == "--threads")
+      o.threads = static_cast<int>(value());
+    else if (a == "--steps")
+      o.steps = value();
+    else if (a == "--warmup")
+      o.warmup = value();
+    else if (a == "--batch")
+      o.batch = value();
+    else if (a == "--t")
+      o.t = value();
+    else if (a == "--sgemm")
+      o.sgemm = true;
+    else if (a == "--mallopt")
+      o.mallopt = true;
+    else if (a == "--no-mallopt")
+      o.mallopt = false;
     else if (a == "--device") {
       if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
       o.device = argv[++i];
-    }
-    else if (a == "--profile") {
+    } else if (a == "--profile") {
       if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
       o.profile = argv[++i];
-    }
-    else if (a == "--n") o.sgemm_n = value();
-    else if (a == "--repeats") o.sgemm_repeats = value();
+    } else if (a == "--n")
+      o.sgemm_n = value();
+    else if (a == "--repeats")
+      o.sgemm_repeats = value();
     else if (a == "-h" || a == "--help") {
       usage(std::cout);
       std::exit(0);
@@ -100,7 +108,8 @@ Options parse(int argc, char** argv) {
       throw std::invalid_argument("unknown option " + a);
     }
   }
-  if (o.threads < 1 || o.steps < 1 || o.batch < 1 || o.t < 1 || o.sgemm_n < 1 || o.sgemm_repeats < 1) {
+  if (o.threads < 1 || o.steps < 1 || o.batch < 1 || o.t < 1 || o.sgemm_n < 1 ||
+      o.sgemm_repeats < 1) {
     throw std::invalid_argument("--threads, --steps, --batch, --t, --n and --repeats must be >= 1");
   }
   return o;
@@ -117,8 +126,8 @@ Options parse(int argc, char** argv) {
 /// compute (the input does not require grad).
 struct Flops {
   double forward = 0;
-  double train = 0;        ///< 3 × forward
-  double exact_train = 0;  ///< 3 × forward − first conv's forward
+  double train = 0;       ///< 3 × forward
+  double exact_train = 0; ///< 3 × forward − first conv's forward
 };
 
 Flops count_flops(const dcae::model::ModelConfig& c, std::int64_t t) {
@@ -131,18 +140,18 @@ Flops count_flops(const dcae::model::ModelConfig& c, std::int64_t t) {
     const double out = static_cast<double>(c.channels[l]);
     const double f = 2 * in * out * k * len;
     if (l == 0) first_conv = f;
-    fwd += f;  // encoder conv at the input length of this layer
+    fwd += f; // encoder conv at the input length of this layer
     lengths.push_back(len);
     len /= static_cast<double>(c.pool);
     in = out;
   }
   const double bottom = static_cast<double>(c.bottom_size(t));
   const double feat = static_cast<double>(c.feature_size(t));
-  fwd += 2 * 2 * bottom * feat;  // enc_fc (bottom → F) + dec_fc (F → bottom)
+  fwd += 2 * 2 * bottom * feat; // enc_fc (bottom → F) + dec_fc (F → bottom)
   for (std::size_t l = c.channels.size(); l-- > 0;) {
     const double cin = static_cast<double>(c.channels[l]);
     const double cout = l == 0 ? 1.0 : static_cast<double>(c.channels[l - 1]);
-    fwd += 2 * cin * cout * k * lengths[l];  // decoder conv after unpooling to lengths[l]
+    fwd += 2 * cin * cout * k * lengths[l]; // decoder conv after unpooling to lengths[l]
   }
   return {fwd, 3 * fwd, 3 * fwd - first_conv};
 }
@@ -179,25 +188,28 @@ int run_sgemm(const Options& o) {
     times.push_back(seconds_since(s));
   }
   const double total = seconds_since(t0);
-  const double flop = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+  const double flop =
+      2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
   std::cout << "threads " << torch::get_num_threads() << "\n"
             << "sgemm_n " << n << "\n"
             << "sgemm_gflops " << flop * static_cast<double>(o.sgemm_repeats) / total / 1e9 << "\n"
-            << "sgemm_gflops_best " << flop / *std::min_element(times.begin(), times.end()) / 1e9 << "\n"
+            << "sgemm_gflops_best " << flop / *std::min_element(times.begin(), times.end()) / 1e9
+            << "\n"
             << "checksum " << c.sum().item<double>() << "\n";
   return 0;
 }
 
 int run_train(const Options& o) {
-  dcae::model::ModelConfig cfg;  // the defaults
+  dcae::model::ModelConfig cfg; // the defaults
   cfg.batch_size = o.batch;
   torch::manual_seed(1);
   dcae::model::Autoencoder model(cfg, o.t);
   const torch::Device device = dcae::model::parse_device(o.device);
   model->to(device);
-  torch::optim::Adagrad optimizer(model->parameters(), torch::optim::AdagradOptions(cfg.learning_rate)
-                                                           .initial_accumulator_value(cfg.initial_accumulator)
-                                                           .eps(cfg.eps));
+  torch::optim::Adagrad optimizer(model->parameters(),
+                                  torch::optim::AdagradOptions(cfg.learning_rate)
+                                      .initial_accumulator_value(cfg.initial_accumulator)
+                                      .eps(cfg.eps));
   const auto x = torch::randn({o.batch, 1, o.t}).to(device);
   double last = 0;
   // Exactly model/trainer.cpp's step (the loss read back and checked as there).
@@ -216,7 +228,8 @@ int run_train(const Options& o) {
   // With --profile the timed steps run under the autograd profiler (slower: the throughput
   // printed is then not the benchmark's); the trace is written when the guard goes.
   std::unique_ptr<torch::autograd::profiler::RecordProfile> profiler;
-  if (!o.profile.empty()) profiler = std::make_unique<torch::autograd::profiler::RecordProfile>(o.profile);
+  if (!o.profile.empty())
+    profiler = std::make_unique<torch::autograd::profiler::RecordProfile>(o.profile);
   const auto t0 = std::chrono::steady_clock::now();
   for (std::int64_t i = 0; i < o.steps; ++i) {
     const auto s = std::chrono::steady_clock::now();
@@ -241,7 +254,7 @@ int run_train(const Options& o) {
   return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   try {

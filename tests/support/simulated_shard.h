@@ -18,8 +18,9 @@ namespace dcae::test {
 /// Simulates run `run` of subject `subject` with `config` and writes its shard to `path`
 /// (sidecar beside it); `source` replaces the sidecar's Source when given. Quiet while it
 /// simulates. Returns `path`.
-inline std::filesystem::path write_simulated_shard(const std::filesystem::path& path, const sim::SimulationConfig& config,
-                                                   int subject, int run, const std::string& source = "") {
+inline std::filesystem::path write_simulated_shard(const std::filesystem::path& path,
+                                                   const sim::SimulationConfig& config, int subject,
+                                                   int run, const std::string& source = "") {
   const sim::SimulatedRun r = [&] {
     const LogLevel quiet(log::Level::kWarning);
     return sim::simulate_run(config, subject, run);
@@ -30,4 +31,4 @@ inline std::filesystem::path write_simulated_shard(const std::filesystem::path& 
   return path;
 }
 
-}  // namespace dcae::test
+} // namespace dcae::test

@@ -1,10 +1,6 @@
 #pragma once
 // Locations of real test data; tests skip with a clear message when they are absent.
 
-#include <gtest/gtest.h>
-
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -12,6 +8,9 @@
 #include <initializer_list>
 #include <random>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "core/error.h"
 
@@ -24,13 +23,17 @@ inline std::filesystem::path shared_data() {
 }
 
 /// The real NIfTI files that Debian's python3-nibabel ships.
-inline std::filesystem::path nibabel_data() { return DCAE_NIBABEL_DATA_DIR; }
+inline std::filesystem::path nibabel_data() {
+  return DCAE_NIBABEL_DATA_DIR;
+}
 
-inline std::filesystem::path bin_dir() { return DCAE_BIN_DIR; }
+inline std::filesystem::path bin_dir() {
+  return DCAE_BIN_DIR;
+}
 
 /// A fresh empty folder under the system temp dir, removed by the destructor.
 class TempDir {
- public:
+public:
   TempDir() {
     std::random_device rd;
     path_ = std::filesystem::temp_directory_path() /
@@ -46,7 +49,7 @@ class TempDir {
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& s) const { return path_ / s; }
 
- private:
+private:
   std::filesystem::path path_;
 };
 
@@ -84,13 +87,13 @@ void expect_error(Fn&& fn, ExitCode code, std::initializer_list<std::string> par
   ADD_FAILURE() << "expected dcae::Error, nothing was thrown";
 }
 
-}  // namespace dcae::test
+} // namespace dcae::test
 
 /// Skips the current test when `path` does not exist, saying what is missing.
-#define DCAE_REQUIRE_DATA(path)                                                             \
-  do {                                                                                     \
-    if (!std::filesystem::exists(path)) {                                                  \
-      GTEST_SKIP() << "test data not found: " << (path)                                    \
-                   << " (../shared/data beside the checkout, or python3-nibabel)";         \
-    }                                                                                      \
+#define DCAE_REQUIRE_DATA(path)                                                                    \
+  do {                                                                                             \
+    if (!std::filesystem::exists(path)) {                                                          \
+      GTEST_SKIP() << "test data not found: " << (path)                                            \
+                   << " (../shared/data beside the checkout, or python3-nibabel)";                 \
+    }                                                                                              \
   } while (0)

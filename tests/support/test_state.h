@@ -12,8 +12,10 @@ namespace dcae::test {
 
 /// The log level (and program name) for a scope; the previous ones come back at its end.
 class LogLevel {
- public:
-  explicit LogLevel(log::Level level) : level_(log::level()), program_(log::program()) { log::set_level(level); }
+public:
+  explicit LogLevel(log::Level level) : level_(log::level()), program_(log::program()) {
+    log::set_level(level);
+  }
   ~LogLevel() {
     log::set_level(level_);
     log::set_program(program_);
@@ -21,7 +23,7 @@ class LogLevel {
   LogLevel(const LogLevel&) = delete;
   LogLevel& operator=(const LogLevel&) = delete;
 
- private:
+private:
   log::Level level_;
   std::string program_;
 };
@@ -36,4 +38,4 @@ inline int call(app::Command& command, std::vector<std::string> args) {
   return app::run_main(command, static_cast<int>(argv.size()), argv.data());
 }
 
-}  // namespace dcae::test
+} // namespace dcae::test

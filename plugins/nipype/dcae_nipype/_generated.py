@@ -409,20 +409,28 @@ class TrainInputSpec(CommandLineInputSpec):
         argstr='--n-push %d',
         desc="steps between a worker's pushes of its accumulated gradient (default: 1)",
     )
+    block_rows = traits.Range(
+        low=1,
+        argstr='--block-rows %d',
+        desc='voxels per data partition (partitions = runs x voxel blocks) (default: 2048)',
+    )
     warmup_steps = traits.Range(
         low=0,
         argstr='--warmup-steps %d',
         desc='steps the first worker trains alone before the others join (default: 50)',
     )
+    fp16 = traits.Bool(
+        argstr='--fp16',
+        desc='transfer parameters and gradients as fp16',
+    )
+    overlap = traits.Bool(
+        argstr='--overlap',
+        desc='workers push and fetch on a background thread while they compute the next steps',
+    )
     max_staleness = traits.Range(
         low=-1,
         argstr='--max-staleness %d',
         desc='drop pushes more than this many updates old (-1: never) (default: -1)',
-    )
-    block_rows = traits.Range(
-        low=1,
-        argstr='--block-rows %d',
-        desc='voxels per data partition (partitions = runs x voxel blocks) (default: 2048)',
     )
     lease_timeout = traits.Range(
         low=0.5,
@@ -433,14 +441,6 @@ class TrainInputSpec(CommandLineInputSpec):
         low=0.0,
         argstr='--ps-checkpoint-every %s',
         desc="seconds between the servers' checkpoints (default: 5.0)",
-    )
-    fp16 = traits.Bool(
-        argstr='--fp16',
-        desc='transfer parameters and gradients as fp16',
-    )
-    overlap = traits.Bool(
-        argstr='--overlap',
-        desc='workers push and fetch on a background thread while they compute the next steps',
     )
     sync = traits.Bool(
         argstr='--sync',
@@ -487,13 +487,13 @@ SPECS['dcae-train'] = GeneratedSpec(
         'ps_shards': 'ps-shards',
         'n_fetch': 'n-fetch',
         'n_push': 'n-push',
-        'warmup_steps': 'warmup-steps',
-        'max_staleness': 'max-staleness',
         'block_rows': 'block-rows',
-        'lease_timeout': 'lease-timeout',
-        'ps_checkpoint_every': 'ps-checkpoint-every',
+        'warmup_steps': 'warmup-steps',
         'fp16': 'fp16',
         'overlap': 'overlap',
+        'max_staleness': 'max-staleness',
+        'lease_timeout': 'lease-timeout',
+        'ps_checkpoint_every': 'ps-checkpoint-every',
         'sync': 'sync',
         'quiet': 'quiet',
         'verbose': 'verbose',
@@ -1078,12 +1078,12 @@ class ParameterServerInputSpec(CommandLineInputSpec):
     max_staleness = traits.Range(
         low=-1,
         argstr='--max-staleness %d',
-        desc='drop pushes computed from parameters more than this many updates old (-1: never) (default: -1)',
+        desc='drop pushes more than this many updates old (-1: never) (default: -1)',
     )
     lease_timeout = traits.Range(
-        low=0.1,
+        low=0.5,
         argstr='--lease-timeout %s',
-        desc='seconds without a heartbeat after which a worker loses its partitions (default: 10.0)',
+        desc="seconds without a heartbeat after which a worker's partition goes to another (default: 10.0)",
     )
     port_file = File(
         argstr='--port-file %s',
@@ -1176,22 +1176,22 @@ class WorkerInputSpec(CommandLineInputSpec):
     n_fetch = traits.Range(
         low=1,
         argstr='--n-fetch %d',
-        desc='steps between fetches of the parameters (default: 1)',
+        desc="steps between a worker's fetches of the parameters (default: 1)",
     )
     n_push = traits.Range(
         low=1,
         argstr='--n-push %d',
-        desc='steps between pushes of the accumulated gradient (default: 1)',
+        desc="steps between a worker's pushes of its accumulated gradient (default: 1)",
     )
     block_rows = traits.Range(
         low=1,
         argstr='--block-rows %d',
-        desc='voxels per data partition (default: 2048)',
+        desc='voxels per data partition (partitions = runs x voxel blocks) (default: 2048)',
     )
     warmup_steps = traits.Range(
         low=0,
         argstr='--warmup-steps %d',
-        desc='steps the first worker trains alone (default: 50)',
+        desc='steps the first worker trains alone before the others join (default: 50)',
     )
     fp16 = traits.Bool(
         argstr='--fp16',
@@ -1199,7 +1199,7 @@ class WorkerInputSpec(CommandLineInputSpec):
     )
     overlap = traits.Bool(
         argstr='--overlap',
-        desc='push and fetch on a background thread while computing the next steps',
+        desc='workers push and fetch on a background thread while they compute the next steps',
     )
     retry_budget = traits.Range(
         low=0.0,

@@ -1,16 +1,17 @@
 #include "ps/internal/wire.h"
 
-#include <immintrin.h>
-
 #include <cstring>
 #include <vector>
+
+#include <immintrin.h>
 
 #include "ps/half.h"
 
 namespace dcae::ps {
 namespace {
 
-__attribute__((target("avx2"))) std::int64_t count_non_finite_avx2(const float* v, std::int64_t n, std::int64_t* done) {
+__attribute__((target("avx2"))) std::int64_t count_non_finite_avx2(const float* v, std::int64_t n,
+                                                                   std::int64_t* done) {
   const __m256i exp = _mm256_set1_epi32(0x7f800000);
   __m256i bad = _mm256_setzero_si256();
   std::int64_t i = 0;
@@ -35,8 +36,8 @@ bool all_finite(const float* v, std::int64_t n) {
   return bad == 0;
 }
 
-std::int64_t decode_bytes(const std::string& data, proto::Encoding enc, std::int64_t offset, std::int64_t length,
-                          float* out, std::string* error) {
+std::int64_t decode_bytes(const std::string& data, proto::Encoding enc, std::int64_t offset,
+                          std::int64_t length, float* out, std::string* error) {
   if (enc != proto::FLOAT32 && enc != proto::FLOAT16) {
     *error = "unknown encoding";
     return -1;
@@ -48,8 +49,8 @@ std::int64_t decode_bytes(const std::string& data, proto::Encoding enc, std::int
   }
   const std::int64_t n = static_cast<std::int64_t>(data.size()) / bpv;
   if (offset < 0 || offset + n > length) {
-    *error = "chunk [" + std::to_string(offset) + ", " + std::to_string(offset + n) + ") outside a shard of " +
-             std::to_string(length) + " values";
+    *error = "chunk [" + std::to_string(offset) + ", " + std::to_string(offset + n) +
+             ") outside a shard of " + std::to_string(length) + " values";
     return -1;
   }
   float* dst = out + offset;
@@ -61,15 +62,17 @@ std::int64_t decode_bytes(const std::string& data, proto::Encoding enc, std::int
     decode_half(h.data(), h.size(), dst);
   }
   if (!all_finite(dst, n)) {
-    *error = "non-finite value (NaN or Inf) in values [" + std::to_string(offset) + ", " + std::to_string(offset + n) + ")";
+    *error = "non-finite value (NaN or Inf) in values [" + std::to_string(offset) + ", " +
+             std::to_string(offset + n) + ")";
     return -1;
   }
   return n;
 }
 
-}  // namespace
+} // namespace
 
-void encode_values(const float* values, std::int64_t n, proto::Encoding encoding, std::string* out) {
+void encode_values(const float* values, std::int64_t n, proto::Encoding encoding,
+                   std::string* out) {
   if (encoding == proto::FLOAT16) {
     out->resize(static_cast<std::size_t>(n) * 2);
     auto* dst = reinterpret_cast<std::uint16_t*>(out->data());
@@ -79,14 +82,14 @@ void encode_values(const float* values, std::int64_t n, proto::Encoding encoding
   }
 }
 
-std::int64_t decode_chunk(const proto::ParameterChunk& c, proto::Encoding encoding, std::int64_t length, float* out,
-                          std::string* error) {
+std::int64_t decode_chunk(const proto::ParameterChunk& c, proto::Encoding encoding,
+                          std::int64_t length, float* out, std::string* error) {
   return decode_bytes(c.data(), encoding, c.offset(), length, out, error);
 }
 
-std::int64_t decode_accumulator(const proto::ParameterChunk& c, proto::Encoding encoding, std::int64_t length,
-                                float* out, std::string* error) {
+std::int64_t decode_accumulator(const proto::ParameterChunk& c, proto::Encoding encoding,
+                                std::int64_t length, float* out, std::string* error) {
   return decode_bytes(c.accumulator(), encoding, c.offset(), length, out, error);
 }
 
-}  // namespace dcae::ps
+} // namespace dcae::ps

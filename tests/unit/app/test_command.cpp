@@ -1,9 +1,8 @@
-#include "app/command.h"
+#include <fstream>
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
+#include "app/command.h"
 #include "core/error.h"
 #include "test_data.h"
 #include "test_state.h"
@@ -69,7 +68,7 @@ std::string usage_error_of(const std::vector<std::string>& argv) {
   return "";
 }
 
-}  // namespace
+} // namespace
 
 TEST(Command, DefaultsAndTypedValues) {
   test::TempDir dir;
@@ -80,9 +79,10 @@ TEST(Command, DefaultsAndTypedValues) {
   EXPECT_DOUBLE_EQ(a.number("fwhm"), 5.0);
   EXPECT_FALSE(a.flag("overwrite"));
   EXPECT_FALSE(a.has("participant-label"));
-  const ParsedArgs b = parse_arguments(demo_usage(), {"--subjects", "4", dir.path().string(), "--grid", "8", "9", "10",
-                                                      "--participant_label", "sub-01", "02", "--overwrite", "-vv",
-                                                      "--nthreads", "3", "--fwhm=6.5"});
+  const ParsedArgs b =
+      parse_arguments(demo_usage(), {"--subjects", "4", dir.path().string(), "--grid", "8", "9",
+                                     "10", "--participant_label", "sub-01", "02", "--overwrite",
+                                     "-vv", "--nthreads", "3", "--fwhm=6.5"});
   EXPECT_EQ(b.integer("subjects"), 4);
   EXPECT_EQ(b.integers("grid"), (std::vector<long long>{8, 9, 10}));
   EXPECT_EQ(b.strings("participant-label"), (std::vector<std::string>{"sub-01", "02"}));
@@ -96,30 +96,39 @@ TEST(Command, BadCommandLinesAreUsageErrors) {
   test::TempDir dir;
   const std::string d = dir.path().string();
   EXPECT_NE(usage_error_of({}).find("bids_dir"), std::string::npos);
-  EXPECT_NE(usage_error_of({d, "--subjects", "0"}).find("--subjects must be >= 1, got 0"), std::string::npos);
-  EXPECT_NE(usage_error_of({d, "--subjects", "two"}).find("--subjects: expected an integer, got 'two'"), std::string::npos);
-  EXPECT_NE(usage_error_of({d, "--layout", "nifti"}).find("must be one of {bids, hcp}"), std::string::npos);
+  EXPECT_NE(usage_error_of({d, "--subjects", "0"}).find("--subjects must be >= 1, got 0"),
+            std::string::npos);
+  EXPECT_NE(
+      usage_error_of({d, "--subjects", "two"}).find("--subjects: expected an integer, got 'two'"),
+      std::string::npos);
+  EXPECT_NE(usage_error_of({d, "--layout", "nifti"}).find("must be one of {bids, hcp}"),
+            std::string::npos);
   EXPECT_NE(usage_error_of({d, "--grid", "1", "2"}).find("grid"), std::string::npos);
   EXPECT_NE(usage_error_of({d, "--bogus"}).find("--bogus"), std::string::npos);
-  EXPECT_NE(usage_error_of({"/nonexistent/bids"}).find("no such folder '/nonexistent/bids'"), std::string::npos);
+  EXPECT_NE(usage_error_of({"/nonexistent/bids"}).find("no such folder '/nonexistent/bids'"),
+            std::string::npos);
   EXPECT_NE(usage_error_of({d, "--nthreads", "-1"}).find("--nthreads"), std::string::npos);
 }
 
 TEST(Command, ConfigFileThenCommandLine) {
   test::TempDir dir;
-  std::ofstream(dir / "c.yaml") << "subjects: 7\nlayout: hcp\ngrid: [10, 11, 12]\nparticipant_label: [a, b]\n";
-  const ParsedArgs a = parse_arguments(demo_usage(), {dir.path().string(), "--config", (dir / "c.yaml").string(),
-                                                      "--subjects", "3"});
-  EXPECT_EQ(a.integer("subjects"), 3);  // the command line wins
+  std::ofstream(dir / "c.yaml")
+      << "subjects: 7\nlayout: hcp\ngrid: [10, 11, 12]\nparticipant_label: [a, b]\n";
+  const ParsedArgs a =
+      parse_arguments(demo_usage(), {dir.path().string(), "--config", (dir / "c.yaml").string(),
+                                     "--subjects", "3"});
+  EXPECT_EQ(a.integer("subjects"), 3); // the command line wins
   EXPECT_EQ(a.string("layout"), "hcp");
   EXPECT_EQ(a.integers("grid"), (std::vector<long long>{10, 11, 12}));
   EXPECT_EQ(a.strings("participant-label"), (std::vector<std::string>{"a", "b"}));
 
   std::ofstream(dir / "bad.yaml") << "subjects: 3\nsubjcts: 4\n";
-  const std::string e = usage_error_of({dir.path().string(), "--config", (dir / "bad.yaml").string()});
+  const std::string e =
+      usage_error_of({dir.path().string(), "--config", (dir / "bad.yaml").string()});
   EXPECT_NE(e.find("bad.yaml:2:1: unknown key 'subjcts'"), std::string::npos) << e;
   std::ofstream(dir / "range.yaml") << "subjects: 30\n";
-  EXPECT_NE(usage_error_of({dir.path().string(), "--config", (dir / "range.yaml").string()}).find("range.yaml:1:11"),
+  EXPECT_NE(usage_error_of({dir.path().string(), "--config", (dir / "range.yaml").string()})
+                .find("range.yaml:1:11"),
             std::string::npos);
 }
 
@@ -136,8 +145,12 @@ TEST(Command, UsageJsonDescribesEveryArgument) {
       EXPECT_EQ(a["min"], 1.0);
       EXPECT_EQ(a["max"], 10.0);
     }
-    if (a["name"] == "grid") { EXPECT_EQ(a["default"], (std::vector<long long>{40, 48, 36})); }
-    if (a["name"] == "participant-label") { EXPECT_EQ(a["aliases"][0], "--participant_label"); }
+    if (a["name"] == "grid") {
+      EXPECT_EQ(a["default"], (std::vector<long long>{40, 48, 36}));
+    }
+    if (a["name"] == "participant-label") {
+      EXPECT_EQ(a["aliases"][0], "--participant_label");
+    }
   }
   EXPECT_TRUE(found);
   std::size_t standard = 0;
@@ -151,7 +164,7 @@ TEST(Command, UsageJsonDescribesEveryArgument) {
 
 namespace {
 class Recorder final : public Command {
- public:
+public:
   Usage usage() const override { return demo_usage(); }
   int run(const ParsedArgs& a) override {
     ran = true;
@@ -161,7 +174,7 @@ class Recorder final : public Command {
   bool ran = false;
 };
 
-}  // namespace
+} // namespace
 
 TEST(Command, RunMainMapsOutcomesToExitCodes) {
   test::TempDir dir;
@@ -169,7 +182,8 @@ TEST(Command, RunMainMapsOutcomesToExitCodes) {
   Recorder r;
   testing::internal::CaptureStdout();
   EXPECT_EQ(test::call(r, {"--help"}), 0);
-  EXPECT_NE(testing::internal::GetCapturedStdout().find("Usage: dcae-demo bids_dir"), std::string::npos);
+  EXPECT_NE(testing::internal::GetCapturedStdout().find("Usage: dcae-demo bids_dir"),
+            std::string::npos);
   testing::internal::CaptureStdout();
   EXPECT_EQ(test::call(r, {"--version"}), 0);
   EXPECT_NE(testing::internal::GetCapturedStdout().find("dcae-demo 0."), std::string::npos);
@@ -181,12 +195,13 @@ TEST(Command, RunMainMapsOutcomesToExitCodes) {
   EXPECT_EQ(test::call(r, {d, "--subjects", "11"}), 2);
   const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("dcae-demo: [error] --subjects must be <= 10"), std::string::npos) << err;
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);  // one line
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1); // one line
   testing::internal::CaptureStderr();
   EXPECT_EQ(test::call(r, {d, "--subjects", "9"}), 1);
-  EXPECT_NE(testing::internal::GetCapturedStderr().find("sub-09_bold.nii.gz: truncated"), std::string::npos);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("sub-09_bold.nii.gz: truncated"),
+            std::string::npos);
   EXPECT_EQ(test::call(r, {d, "-q"}), 0);
   EXPECT_TRUE(r.ran);
 }
 
-}  // namespace dcae::app
+} // namespace dcae::app

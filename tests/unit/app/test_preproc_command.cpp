@@ -1,7 +1,7 @@
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "app/commands.h"
 #include "core/log.h"
@@ -16,7 +16,6 @@ namespace fs = std::filesystem;
 
 namespace dcae::app {
 namespace {
-
 
 /// A small simulated BIDS dataset (one run, interleaved slices) in `dir`/bids.
 fs::path simulate(const test::TempDir& dir) {
@@ -39,7 +38,7 @@ std::size_t count_files(const fs::path& p) {
   return n;
 }
 
-}  // namespace
+} // namespace
 
 TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   test::TempDir dir;
@@ -48,8 +47,9 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), out.string(), "-q"}), 0);
   const fs::path func = out / "sub-01" / "func";
   const std::string stem = "sub-01_task-motor_run-01_";
-  for (const char* f : {"desc-preproc_bold.nii.gz", "desc-preproc_bold.json", "desc-brain_mask.nii.gz",
-                        "desc-confounds_timeseries.tsv", "desc-confounds_timeseries.json"}) {
+  for (const char* f :
+       {"desc-preproc_bold.nii.gz", "desc-preproc_bold.json", "desc-brain_mask.nii.gz",
+        "desc-confounds_timeseries.tsv", "desc-confounds_timeseries.json"}) {
     EXPECT_TRUE(fs::exists(func / (stem + f))) << f;
   }
   // The output folder is described as a derivative dataset of the raw dataset the run is in.
@@ -62,13 +62,15 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   EXPECT_EQ(pre.header().dim, (std::array<std::int64_t, 4>{24, 28, 20, 40}));
   EXPECT_DOUBLE_EQ(pre.header().tr_s, 2.0);
   const auto sidecar = io::read_json(func / (stem + "desc-preproc_bold.json"));
-  EXPECT_TRUE(sidecar["SliceTimingCorrected"].get<bool>());  // SliceTiming inherited from the top level
+  EXPECT_TRUE(
+      sidecar["SliceTimingCorrected"].get<bool>()); // SliceTiming inherited from the top level
   EXPECT_DOUBLE_EQ(sidecar["RepetitionTime"].get<double>(), 2.0);
   // Confounds: fMRIPrep's column names, one row per volume, the motion close to the truth.
   std::ifstream tsv(func / (stem + "desc-confounds_timeseries.tsv"));
   std::string header;
   std::getline(tsv, header);
-  EXPECT_EQ(header, "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\tframewise_displacement\tdvars");
+  EXPECT_EQ(header,
+            "trans_x\ttrans_y\ttrans_z\trot_x\trot_y\trot_z\tframewise_displacement\tdvars");
   std::ifstream truth(dir / "bids" / "derivatives" / "groundtruth" / "sub-01" / "func" /
                       (stem + "desc-groundtruth_timeseries.tsv"));
   std::getline(truth, header);
@@ -82,7 +84,7 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
     truth >> dummy;
     for (int a = 0; a < 3; ++a) worst = std::max(worst, std::fabs(est[a] - tru[a]));
   }
-  EXPECT_LT(worst, 0.5);  // mm, at 6 mm voxels with slice-timing offsets in the data
+  EXPECT_LT(worst, 0.5); // mm, at 6 mm voxels with slice-timing offsets in the data
   // The shard: z-scored in-mask series, readable, matching the mask.
   io::ShardReader shard(out / "shards" / (stem + "desc-preproc_timeseries.npy"));
   EXPECT_EQ(shard.info().n_timepoints, 40);
@@ -96,14 +98,16 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), out.string()}), 0);
   EXPECT_NE(testing::internal::GetCapturedStderr().find("up to date, skipped"), std::string::npos);
   EXPECT_EQ(fs::last_write_time(func / (stem + "desc-preproc_bold.nii.gz")), before);
-  EXPECT_EQ(count_files(out), 8u);  // 5 derivatives, the shard and its sidecar, dataset_description.json
+  EXPECT_EQ(count_files(out),
+            8u); // 5 derivatives, the shard and its sidecar, dataset_description.json
 }
 
 TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {
   test::TempDir dir;
   const fs::path bold = simulate(dir);
   const io::Image good = io::Image::read(bold);
-  auto expect_fails = [&](const fs::path& input, const std::string& needle, std::vector<std::string> extra = {}) {
+  auto expect_fails = [&](const fs::path& input, const std::string& needle,
+                          std::vector<std::string> extra = {}) {
     const fs::path out = dir / ("out-" + input.stem().stem().string());
     std::vector<std::string> args = {input.string(), out.string()};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -120,12 +124,14 @@ TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {
   vol.header().dim[3] = 1;
   vol.data().assign(good.volume(0), good.volume(0) + good.header().voxels_per_volume());
   vol.write(bad / "sub-01_task-a_bold.nii.gz");
-  expect_fails(bad / "sub-01_task-a_bold.nii.gz", "sub-01_task-a_bold.nii.gz: expected a 4-D image");
+  expect_fails(bad / "sub-01_task-a_bold.nii.gz",
+               "sub-01_task-a_bold.nii.gz: expected a 4-D image");
   // NaNs.
   io::Image nan = good;
   nan.data()[1000] = std::nanf("");
   nan.write(bad / "sub-01_task-b_bold.nii.gz");
-  expect_fails(bad / "sub-01_task-b_bold.nii.gz", "sub-01_task-b_bold.nii.gz: 1 voxel values are NaN");
+  expect_fails(bad / "sub-01_task-b_bold.nii.gz",
+               "sub-01_task-b_bold.nii.gz: 1 voxel values are NaN");
   // No TR anywhere.
   io::Image notr = good;
   notr.header().tr_s = 0;
@@ -138,7 +144,7 @@ TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {
                {"--sidecar", (bad / "st.json").string()});
 }
 
-}  // namespace dcae::app
+} // namespace dcae::app
 
 namespace dcae::app {
 
@@ -147,19 +153,25 @@ TEST(PreprocCommand, TemplateSpaceOutputs) {
   DCAE_REQUIRE_DATA(templ);
   test::TempDir dir;
   const fs::path bold = simulate(dir);
-  ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), (dir / "out").string(), "-q", "--template", templ.string(), "--no-shard"}), 0);
+  ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), (dir / "out").string(), "-q",
+                                                 "--template", templ.string(), "--no-shard"}),
+            0);
   const fs::path func = dir / "out" / "sub-01" / "func";
-  const io::Image pre = io::Image::read(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.nii.gz");
-  EXPECT_EQ(pre.header().dim, (std::array<std::int64_t, 4>{91, 109, 91, 40}));  // the template's grid
-  const io::Image mask = io::Image::read(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-brain_mask.nii.gz");
+  const io::Image pre = io::Image::read(
+      func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.nii.gz");
+  EXPECT_EQ(pre.header().dim,
+            (std::array<std::int64_t, 4>{91, 109, 91, 40})); // the template's grid
+  const io::Image mask = io::Image::read(
+      func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-brain_mask.nii.gz");
   // Registration accuracy is tested on the MNI brain itself (TemplateRegistration); here, the
   // outputs: the run and its mask on the template's grid, the map in the sidecar.
   double in_mask = 0;
   for (float v : mask.data()) in_mask += v;
   EXPECT_GT(in_mask, 1000.0);
   EXPECT_LT(in_mask, static_cast<double>(mask.data().size()) / 2);
-  const auto sidecar = io::read_json(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.json");
+  const auto sidecar =
+      io::read_json(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.json");
   EXPECT_EQ(sidecar["TemplateTransform"]["Matrix"].size(), 3u);
 }
 
-}  // namespace dcae::app
+} // namespace dcae::app

@@ -1,7 +1,7 @@
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include "app/commands.h"
 #include "core/error.h"
@@ -13,14 +13,15 @@
 namespace fs = std::filesystem;
 
 namespace dcae::app {
-namespace {
-}  // namespace
+namespace {} // namespace
 
 TEST(SimulateCommand, WritesTheRequestedDataset) {
   test::TempDir dir;
-  ASSERT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "-q", "--subjects", "1", "--runs", "2", "--grid", "20", "24", "18",
-                  "--voxel-size", "7", "7", "7", "--tr", "1.5", "--volumes", "40"}),
-            0);
+  ASSERT_EQ(
+      test::call(*make_simulate_command(),
+                 {(dir / "ds").string(), "-q", "--subjects", "1", "--runs", "2", "--grid", "20",
+                  "24", "18", "--voxel-size", "7", "7", "7", "--tr", "1.5", "--volumes", "40"}),
+      0);
   const auto layout = io::BidsLayout::open(dir / "ds");
   ASSERT_EQ(layout.runs().size(), 2u);
   EXPECT_DOUBLE_EQ(*layout.runs()[1].repetition_time_s, 1.5);
@@ -34,8 +35,12 @@ TEST(SimulateCommand, BadOptionsFailWithoutOutput) {
   test::TempDir dir;
   testing::internal::CaptureStderr();
   EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "--volumes", "5"}), 2);
-  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "--tr", "0.2", "--volumes", "20"}), 2);  // 4 s run
-  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "--layout", "hcp", "--runs", "3"}), 2);
+  EXPECT_EQ(test::call(*make_simulate_command(),
+                       {(dir / "ds").string(), "--tr", "0.2", "--volumes", "20"}),
+            2); // 4 s run
+  EXPECT_EQ(test::call(*make_simulate_command(),
+                       {(dir / "ds").string(), "--layout", "hcp", "--runs", "3"}),
+            2);
   const std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("--volumes must be >= 10"), std::string::npos) << err;
   EXPECT_NE(err.find("shorter than 30 s"), std::string::npos) << err;
@@ -44,13 +49,22 @@ TEST(SimulateCommand, BadOptionsFailWithoutOutput) {
 
 TEST(SimulateCommand, ConfigFileIsStrict) {
   test::TempDir dir;
-  std::ofstream(dir / "sim.yaml") << "subjects: 1\nvolumes: 40\ngrid: [16, 16, 16]\nvoxel_size: [8, 8, 8]\n";
-  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "-q", "--config", (dir / "sim.yaml").string(), "--tr", "2"}), 0);
-  EXPECT_EQ(io::Image::read_header(dir / "ds" / "sub-01" / "func" / "sub-01_task-motor_run-01_bold.nii.gz").dim[3], 40);
+  std::ofstream(dir / "sim.yaml")
+      << "subjects: 1\nvolumes: 40\ngrid: [16, 16, 16]\nvoxel_size: [8, 8, 8]\n";
+  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds").string(), "-q", "--config",
+                                                  (dir / "sim.yaml").string(), "--tr", "2"}),
+            0);
+  EXPECT_EQ(io::Image::read_header(dir / "ds" / "sub-01" / "func" /
+                                   "sub-01_task-motor_run-01_bold.nii.gz")
+                .dim[3],
+            40);
   std::ofstream(dir / "bad.yaml") << "subject: 1\n";
   testing::internal::CaptureStderr();
-  EXPECT_EQ(test::call(*make_simulate_command(), {(dir / "ds2").string(), "--config", (dir / "bad.yaml").string()}), 2);
-  EXPECT_NE(testing::internal::GetCapturedStderr().find("bad.yaml:1:1: unknown key 'subject'"), std::string::npos);
+  EXPECT_EQ(test::call(*make_simulate_command(),
+                       {(dir / "ds2").string(), "--config", (dir / "bad.yaml").string()}),
+            2);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("bad.yaml:1:1: unknown key 'subject'"),
+            std::string::npos);
 }
 
-}  // namespace dcae::app
+} // namespace dcae::app

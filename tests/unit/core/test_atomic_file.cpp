@@ -1,9 +1,8 @@
-#include "core/atomic_file.h"
+#include <fstream>
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "test_data.h"
 
@@ -58,4 +57,4 @@ TEST(AtomicOutput, MissingFileIsAnInputErrorNamingIt) {
   }
 }
 
-}  // namespace dcae
+} // namespace dcae

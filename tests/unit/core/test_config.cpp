@@ -1,7 +1,6 @@
-#include "core/config.h"
-
 #include <gtest/gtest.h>
 
+#include "core/config.h"
 #include "core/error.h"
 
 namespace dcae::config {
@@ -25,7 +24,7 @@ std::string error_of(const std::string& yaml) {
   return "";
 }
 
-}  // namespace
+} // namespace
 
 TEST(Config, NestedKeysTypesAndOrigins) {
   const Values v = parse("model:\n  kernel_size: 9\n  lambda: 1e-3\noptimizer: adagrad\n"
@@ -34,7 +33,8 @@ TEST(Config, NestedKeysTypesAndOrigins) {
   EXPECT_EQ(std::get<long long>(v.at("model.kernel_size").value), 9);
   EXPECT_DOUBLE_EQ(std::get<double>(v.at("model.lambda").value), 1e-3);
   EXPECT_EQ(std::get<std::string>(v.at("optimizer").value), "adagrad");
-  EXPECT_EQ(std::get<std::vector<long long>>(v.at("grid").value), (std::vector<long long>{40, 48, 36}));
+  EXPECT_EQ(std::get<std::vector<long long>>(v.at("grid").value),
+            (std::vector<long long>{40, 48, 36}));
   EXPECT_TRUE(std::get<bool>(v.at("shuffle").value));
   EXPECT_EQ(v.at("model.kernel_size").origin, "model.yaml:2:16");
 }
@@ -47,7 +47,8 @@ TEST(Config, UnknownKeyNamesFileLineAndKnownKeys) {
 }
 
 TEST(Config, WrongTypesAndRangesAreErrorsWithPosition) {
-  EXPECT_NE(error_of("model:\n  kernel_size: nine\n").find("model.yaml:2:16: 'model.kernel_size' must be an integer"),
+  EXPECT_NE(error_of("model:\n  kernel_size: nine\n")
+                .find("model.yaml:2:16: 'model.kernel_size' must be an integer"),
             std::string::npos);
   EXPECT_NE(error_of("model:\n  kernel_size: 4.5\n").find("must be an integer"), std::string::npos);
   EXPECT_NE(error_of("model:\n  kernel_size: -3\n").find("must be >= 1"), std::string::npos);
@@ -56,7 +57,8 @@ TEST(Config, WrongTypesAndRangesAreErrorsWithPosition) {
   EXPECT_NE(error_of("grid: [40, 4, 36]\n").find("must be >= 8"), std::string::npos);
   EXPECT_NE(error_of("shuffle: maybe\n").find("true or false"), std::string::npos);
   EXPECT_NE(error_of("model: 3\n").find("expected a mapping"), std::string::npos);
-  EXPECT_NE(error_of("model:\n  kernel_size: [1, 2]\n").find("must be of type integer"), std::string::npos);
+  EXPECT_NE(error_of("model:\n  kernel_size: [1, 2]\n").find("must be of type integer"),
+            std::string::npos);
 }
 
 TEST(Config, MalformedYamlIsAUsageErrorWithPosition) {
@@ -66,7 +68,9 @@ TEST(Config, MalformedYamlIsAUsageErrorWithPosition) {
   EXPECT_NE(error_of("- a\n- b\n").find("expected a mapping"), std::string::npos);
 }
 
-TEST(Config, EmptyDocumentSetsNothing) { EXPECT_TRUE(parse("", "x.yaml", kSchema).empty()); }
+TEST(Config, EmptyDocumentSetsNothing) {
+  EXPECT_TRUE(parse("", "x.yaml", kSchema).empty());
+}
 
 TEST(Config, DashesAndUnderscoresAreTheSameKey) {
   const Values v = parse("model:\n  kernel-size: 5\n", "x.yaml", kSchema);
@@ -83,4 +87,4 @@ TEST(Config, MissingFileIsAnInputError) {
   }
 }
 
-}  // namespace dcae::config
+} // namespace dcae::config

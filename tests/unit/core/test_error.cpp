@@ -1,8 +1,8 @@
-#include "core/error.h"
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
-#include <stdexcept>
+#include "core/error.h"
 
 namespace dcae {
 
@@ -39,4 +39,4 @@ TEST(Error, WithContextWrapsOurErrorsAndForeignExceptions) {
   EXPECT_EQ(with_context("ok", [] { return 42; }), 42);
 }
 
-}  // namespace dcae
+} // namespace dcae

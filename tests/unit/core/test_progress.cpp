@@ -1,13 +1,11 @@
-#include "core/progress.h"
-
-#include <gtest/gtest.h>
-
-#include "test_state.h"
-
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "core/log.h"
+#include "core/progress.h"
+#include "test_state.h"
 
 namespace dcae {
 
@@ -45,7 +43,10 @@ TEST(Progress, CountsFromManyThreads) {
   const test::LogLevel quiet_log(log::Level::kWarning);
   ProgressBar bar("x", 4000);
   std::vector<std::thread> ts;
-  for (int t = 0; t < 4; ++t) ts.emplace_back([&] { for (int i = 0; i < 1000; ++i) bar.advance(); });
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) bar.advance();
+    });
   for (auto& t : ts) t.join();
   EXPECT_EQ(bar.done(), 4000u);
   ProgressBar::set_terminal_override(-1);
@@ -57,4 +58,4 @@ TEST(Progress, FormatsDurations) {
   EXPECT_EQ(format_duration(3720), "1h02m");
 }
 
-}  // namespace dcae
+} // namespace dcae

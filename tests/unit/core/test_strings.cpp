@@ -1,8 +1,8 @@
-#include "core/strings.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <cmath>
+#include "core/strings.h"
 
 namespace dcae {
 
@@ -35,4 +35,4 @@ TEST(Strings, TrimLowerAffixesJoin) {
   EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
 }
 
-}  // namespace dcae
+} // namespace dcae

@@ -1,10 +1,9 @@
-#include "dict/decomposition.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include "core/error.h"
+#include "dict/decomposition.h"
 #include "test_data.h"
 
 namespace dcae::dict {
@@ -21,7 +20,8 @@ TEST(Decomposition, LeastSquaresAtomsRecoverTheMixing) {
   c2.row(2).setZero();
   const Eigen::MatrixXf est2 = least_squares_atoms(m * c2, c2);
   EXPECT_LT(est2.col(2).cwiseAbs().maxCoeff(), 1e-3f);
-  test::expect_error([&] { least_squares_atoms(x, c.leftCols(10)); }, ExitCode::kBadUsage, {"300 signals"});
+  test::expect_error([&] { least_squares_atoms(x, c.leftCols(10)); }, ExitCode::kBadUsage,
+                     {"300 signals"});
 }
 
 TEST(Decomposition, PearsonIsScaleAndShiftInvariant) {
@@ -33,5 +33,5 @@ TEST(Decomposition, PearsonIsScaleAndShiftInvariant) {
   EXPECT_EQ(pearson(a, Eigen::VectorXd::Constant(6, 2.0)), 0.0);
 }
 
-}  // namespace
-}  // namespace dcae::dict
+} // namespace
+} // namespace dcae::dict

@@ -1,10 +1,9 @@
-#include "dict/lasso_lars.h"
+#include <random>
 
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "core/error.h"
+#include "dict/lasso_lars.h"
 #include "test_data.h"
 
 namespace dcae::dict {
@@ -25,7 +24,8 @@ Problem random_problem(int m, int k, std::uint64_t seed) {
     p.d.col(j).normalize();
   }
   Eigen::VectorXd alpha = Eigen::VectorXd::Zero(k);
-  for (int s = 0; s < 5; ++s) alpha[static_cast<Eigen::Index>(rng() % static_cast<unsigned>(k))] = g(rng);
+  for (int s = 0; s < 5; ++s)
+    alpha[static_cast<Eigen::Index>(rng() % static_cast<unsigned>(k))] = g(rng);
   for (int i = 0; i < m; ++i) p.x[i] = g(rng) * 0.1;
   p.x += p.d * alpha;
   return p;
@@ -41,7 +41,8 @@ double kkt_violation(const Problem& p, const Eigen::VectorXd& alpha, double lamb
       if (positive && alpha[j] < 0) return 1e9;
       worst = std::max(worst, std::abs(c[j] - lambda * (alpha[j] > 0 ? 1.0 : -1.0)));
     } else {
-      worst = std::max(worst, positive ? std::max(0.0, c[j] - lambda) : std::max(0.0, std::abs(c[j]) - lambda));
+      worst = std::max(worst, positive ? std::max(0.0, c[j] - lambda)
+                                       : std::max(0.0, std::abs(c[j]) - lambda));
     }
   }
   return worst;
@@ -61,11 +62,12 @@ TEST(LassoLars, SatisfiesOptimalityConditionsOnRandomProblems) {
         Eigen::VectorXd alpha(k);
         total_nnz += lars.solve(gram, dtx, {lambda, positive, 0}, alpha);
         EXPECT_LT(kkt_violation(p, alpha, lambda, positive), 1e-6)
-            << "seed " << seed << " m " << m << " k " << k << " lambda " << lambda << " positive " << positive;
+            << "seed " << seed << " m " << m << " k " << k << " lambda " << lambda << " positive "
+            << positive;
       }
     }
   }
-  EXPECT_GT(total_nnz, 400);  // the problems were not trivially all-zero
+  EXPECT_GT(total_nnz, 400); // the problems were not trivially all-zero
 }
 
 TEST(LassoLars, ZeroWhenLambdaExceedsEveryCorrelation) {
@@ -106,11 +108,19 @@ TEST(LassoLars, MaxActiveLimitsTheSupport) {
 TEST(LassoLars, RejectsMismatchedSizesAndNegativeLambda) {
   LassoLars lars(5);
   Eigen::VectorXd alpha(5);
-  test::expect_error([&] { lars.solve(Eigen::MatrixXd::Identity(4, 4), Eigen::VectorXd::Zero(4), {0.1, false, 0}, alpha); },
-                     ExitCode::kBadUsage, {"5 atoms"});
-  test::expect_error([&] { lars.solve(Eigen::MatrixXd::Identity(5, 5), Eigen::VectorXd::Zero(5), {-1.0, false, 0}, alpha); },
-                     ExitCode::kBadUsage, {"lambda"});
+  test::expect_error(
+      [&] {
+        lars.solve(Eigen::MatrixXd::Identity(4, 4), Eigen::VectorXd::Zero(4), {0.1, false, 0},
+                   alpha);
+      },
+      ExitCode::kBadUsage, {"5 atoms"});
+  test::expect_error(
+      [&] {
+        lars.solve(Eigen::MatrixXd::Identity(5, 5), Eigen::VectorXd::Zero(5), {-1.0, false, 0},
+                   alpha);
+      },
+      ExitCode::kBadUsage, {"lambda"});
 }
 
-}  // namespace
-}  // namespace dcae::dict
+} // namespace
+} // namespace dcae::dict

@@ -1,22 +1,21 @@
-#include "dict/online_dictionary.h"
+#include <algorithm>
+#include <iostream>
+#include <numeric>
+#include <random>
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <numeric>
-#include <iostream>
-#include <random>
-
 #include "core/error.h"
 #include "core/threads.h"
+#include "dict/online_dictionary.h"
 #include "test_data.h"
 
 namespace dcae::dict {
 namespace {
 
 struct Synthetic {
-  Eigen::MatrixXf truth;  // m × k, unit-norm atoms
-  Eigen::MatrixXf x;      // m × n
+  Eigen::MatrixXf truth; // m × k, unit-norm atoms
+  Eigen::MatrixXf x;     // m × n
 };
 
 /// Signals that each mix `s` atoms of a known random dictionary, plus a little noise.
@@ -32,9 +31,10 @@ Synthetic synthetic(int m, int k, int n, int s, double noise, std::uint64_t seed
   for (int c = 0; c < n; ++c) {
     std::iota(ids.begin(), ids.end(), 0);
     std::shuffle(ids.begin(), ids.end(), rng);
-    for (int q = 0; q < s; ++q) {  // s distinct atoms, coefficients of magnitude ≥ 1
+    for (int q = 0; q < s; ++q) { // s distinct atoms, coefficients of magnitude ≥ 1
       const float a = g(rng);
-      out.x.col(c) += (a + (a >= 0 ? 1.0f : -1.0f)) * out.truth.col(ids[static_cast<std::size_t>(q)]);
+      out.x.col(c) +=
+          (a + (a >= 0 ? 1.0f : -1.0f)) * out.truth.col(ids[static_cast<std::size_t>(q)]);
     }
     for (int i = 0; i < m; ++i) out.x(i, c) += static_cast<float>(noise) * g(rng);
   }
@@ -43,7 +43,7 @@ Synthetic synthetic(int m, int k, int n, int s, double noise, std::uint64_t seed
 
 /// Mean over true atoms of the best |cosine| with a learned atom.
 double mean_best_cosine(const Eigen::MatrixXf& truth, const Eigen::MatrixXf& learned) {
-  const Eigen::MatrixXf c = (truth.transpose() * learned).cwiseAbs();  // both unit-norm
+  const Eigen::MatrixXf c = (truth.transpose() * learned).cwiseAbs(); // both unit-norm
   return c.rowwise().maxCoeff().cast<double>().mean();
 }
 
@@ -129,7 +129,7 @@ TEST(OnlineDictionary, CentreAndNormalise) {
   centre_and_normalise_columns(x);
   EXPECT_NEAR(x.col(0).sum(), 0.0f, 1e-6f);
   EXPECT_NEAR(x.col(0).norm(), 1.0f, 1e-6f);
-  EXPECT_EQ(x.col(1).cwiseAbs().maxCoeff(), 0.0f);  // constant → zero
+  EXPECT_EQ(x.col(1).cwiseAbs().maxCoeff(), 0.0f); // constant → zero
   EXPECT_NEAR((x.col(0) - x.col(2)).norm(), 0.0f, 1e-6f);
 }
 
@@ -137,7 +137,8 @@ TEST(OnlineDictionary, RejectsBadOptionsAndData) {
   Eigen::MatrixXf x = Eigen::MatrixXf::Random(8, 20);
   DictionaryOptions o;
   o.n_atoms = 30;
-  test::expect_error([&] { learn_dictionary(x, o); }, ExitCode::kBadUsage, {"30 atoms", "20 signals"});
+  test::expect_error([&] { learn_dictionary(x, o); }, ExitCode::kBadUsage,
+                     {"30 atoms", "20 signals"});
   o.n_atoms = 4;
   o.lambda = -1;
   test::expect_error([&] { learn_dictionary(x, o); }, ExitCode::kBadUsage, {"lambda"});
@@ -146,5 +147,5 @@ TEST(OnlineDictionary, RejectsBadOptionsAndData) {
   test::expect_error([&] { learn_dictionary(x, o); }, ExitCode::kBadInput, {"NaN"});
 }
 
-}  // namespace
-}  // namespace dcae::dict
+} // namespace
+} // namespace dcae::dict

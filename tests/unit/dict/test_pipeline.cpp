@@ -1,14 +1,13 @@
-#include "dict/pipeline.h"
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
+#include <gtest/gtest.h>
+
 #include "core/error.h"
 #include "core/log.h"
+#include "dict/pipeline.h"
 #include "io/events.h"
 #include "io/json.h"
 #include "io/nifti.h"
@@ -32,15 +31,16 @@ struct SimulatedShard {
 };
 
 /// One simulated HCP-MOTOR run (no head motion) as a z-scored shard beside its mask and events.
-SimulatedShard simulated(const test::TempDir& dir, std::array<std::int64_t, 3> grid, std::int64_t volumes) {
+SimulatedShard simulated(const test::TempDir& dir, std::array<std::int64_t, 3> grid,
+                         std::int64_t volumes) {
   sim::SimulationConfig c;
   c.grid = grid;
   c.volumes = volumes;
   c.motion_mm = c.motion_deg = 0;
   c.spikes = 0;
   const test::LogLevel quiet_log(log::Level::kWarning);
-  SimulatedShard s{dir / "sub-01_task-motor_desc-preproc_timeseries.npy", dir / "sub-01_task-motor_events.tsv",
-                   sim::simulate_run(c, 0, 0)};
+  SimulatedShard s{dir / "sub-01_task-motor_desc-preproc_timeseries.npy",
+                   dir / "sub-01_task-motor_events.tsv", sim::simulate_run(c, 0, 0)};
   io::ImageHeader h = s.run.bold.header();
   h.dim[3] = 1;
   h.tr_s = 0;
@@ -55,10 +55,15 @@ SimulatedShard simulated(const test::TempDir& dir, std::array<std::int64_t, 3> g
   return s;
 }
 
-double masked_correlation(const float* a, const std::vector<float>& b, const std::vector<std::uint8_t>& mask) {
+double masked_correlation(const float* a, const std::vector<float>& b,
+                          const std::vector<std::uint8_t>& mask) {
   double sa = 0, sb = 0, n = 0;
   for (std::size_t v = 0; v < mask.size(); ++v)
-    if (mask[v]) { sa += a[v]; sb += b[v]; ++n; }
+    if (mask[v]) {
+      sa += a[v];
+      sb += b[v];
+      ++n;
+    }
   const double ma = sa / n, mb = sb / n;
   double num = 0, da = 0, db = 0;
   for (std::size_t v = 0; v < mask.size(); ++v)
@@ -79,7 +84,8 @@ struct PreprocessedRun {
 
 /// Subjects 1..n of a simulated dataset (no head motion), each run preprocessed as
 /// dcae-preproc does into a shard. Every subject's blocks come in their own order.
-std::vector<PreprocessedRun> preprocessed(const test::TempDir& dir, double signal_pct, int subjects = 1) {
+std::vector<PreprocessedRun> preprocessed(const test::TempDir& dir, double signal_pct,
+                                          int subjects = 1) {
   sim::SimulationConfig c;
   c.subjects = subjects;
   c.motion_mm = c.motion_deg = 0;
@@ -92,10 +98,12 @@ std::vector<PreprocessedRun> preprocessed(const test::TempDir& dir, double signa
     const std::string sub = "sub-0" + std::to_string(s + 1);
     const fs::path func = dir / "bids" / sub / "func";
     preproc::PreprocOptions po;
-    po.motion_correction = false;  // no motion was simulated; motion correction is tested in preproc
-    const auto o = preproc::preprocess_run(preproc::resolve_run(func / (sub + "_task-motor_run-01_bold.nii.gz")), po,
-                                           dir / "derivatives");
-    out.push_back({o.shard, func / (sub + "_task-motor_run-01_events.tsv"), sim::simulate_run(c, s, 0)});
+    po.motion_correction = false; // no motion was simulated; motion correction is tested in preproc
+    const auto o = preproc::preprocess_run(
+        preproc::resolve_run(func / (sub + "_task-motor_run-01_bold.nii.gz")), po,
+        dir / "derivatives");
+    out.push_back(
+        {o.shard, func / (sub + "_task-motor_run-01_events.tsv"), sim::simulate_run(c, s, 0)});
   }
   return out;
 }
@@ -105,7 +113,8 @@ std::vector<std::vector<double>> read_mixing(const fs::path& tsv) {
   std::ifstream f(tsv);
   std::string line;
   std::getline(f, line);
-  std::vector<std::vector<double>> cols(static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t') + 1));
+  std::vector<std::vector<double>> cols(
+      static_cast<std::size_t>(std::count(line.begin(), line.end(), '\t') + 1));
   while (std::getline(f, line)) {
     std::istringstream row(line);
     for (auto& c : cols) {
@@ -137,8 +146,10 @@ TEST(DictlearnPipeline, RawSignalAtomsMatchTheMovementsAndTheirNetworks) {
   const DictlearnResult r = run_dictlearn(o);
 
   ASSERT_EQ(r.runs.size(), 1u);
-  EXPECT_EQ(r.runs[0].mixing, dir / "out" / "sub-01" / "func" / "sub-01_task-motor_run-01_desc-rawodl_mixing.tsv");
-  EXPECT_EQ(r.runs[0].components.filename(), "sub-01_task-motor_run-01_desc-rawodl_components.nii.gz");
+  EXPECT_EQ(r.runs[0].mixing,
+            dir / "out" / "sub-01" / "func" / "sub-01_task-motor_run-01_desc-rawodl_mixing.tsv");
+  EXPECT_EQ(r.runs[0].components.filename(),
+            "sub-01_task-motor_run-01_desc-rawodl_components.nii.gz");
   const io::Image maps = io::Image::read(r.runs[0].components);
   EXPECT_EQ(maps.nt(), o.dictionary.n_atoms);
   const auto record = io::read_json(r.decomposition);
@@ -157,16 +168,18 @@ TEST(DictlearnPipeline, RawSignalAtomsMatchTheMovementsAndTheirNetworks) {
   for (const auto& score : r.evaluation.runs[0].scores) {
     const sim::Network* net = network_of(s.truth, score.condition);
     ASSERT_GE(score.atom, 0) << score.condition;
-    EXPECT_EQ(std::count(atoms.begin(), atoms.end(), score.atom), 0) << "atom " << score.atom << " won two conditions";
+    EXPECT_EQ(std::count(atoms.begin(), atoms.end(), score.atom), 0)
+        << "atom " << score.atom << " won two conditions";
     atoms.push_back(score.atom);
     if (!net || score.condition == "cue") continue;
     ++movements;
     const double map_r = masked_correlation(maps.volume(score.atom), net->map, s.truth.brain);
-    std::cerr << score.condition << ": atom " << score.atom << " r " << score.r << " chance " << score.null_r95
-              << " map r " << map_r << '\n';
+    std::cerr << score.condition << ": atom " << score.atom << " r " << score.r << " chance "
+              << score.null_r95 << " map r " << map_r << '\n';
     EXPECT_GE(score.r, 0.8) << score.condition;
     EXPECT_GT(score.r, score.null_r95) << score.condition;
-    EXPECT_GE(map_r, 0.6) << score.condition << ": atom " << score.atom << " map vs planted network";
+    EXPECT_GE(map_r, 0.6) << score.condition << ": atom " << score.atom
+                          << " map vs planted network";
   }
   EXPECT_EQ(movements, 5);
 
@@ -193,7 +206,8 @@ TEST(DictlearnPipeline, RunsWithDifferentBlockOrdersAreEachScoredAgainstTheirOwn
   o.dictionary.passes = 2;
   const DictlearnResult r = run_dictlearn(o);
   ASSERT_EQ(r.runs.size(), 2u);
-  EXPECT_EQ(r.runs[1].mixing, dir / "out" / "sub-02" / "func" / "sub-02_task-motor_run-01_desc-rawodl_mixing.tsv");
+  EXPECT_EQ(r.runs[1].mixing,
+            dir / "out" / "sub-02" / "func" / "sub-02_task-motor_run-01_desc-rawodl_mixing.tsv");
   EXPECT_EQ(r.decomposition, dir / "out" / "task-motor_desc-rawodl_decomposition.json");
   const auto record = io::read_json(r.decomposition);
   const auto reg1 = record.at("Runs")[0].at("Design").at("Regressors");
@@ -201,7 +215,8 @@ TEST(DictlearnPipeline, RunsWithDifferentBlockOrdersAreEachScoredAgainstTheirOwn
   for (std::size_t i = 0; i < 2; ++i) {
     for (const auto& s : r.evaluation.runs[i].scores) {
       if (s.condition == "cue") continue;
-      std::cerr << "run " << i + 1 << " " << s.condition << ": atom " << s.atom << " r " << s.r << " chance " << s.null_r95 << '\n';
+      std::cerr << "run " << i + 1 << " " << s.condition << ": atom " << s.atom << " r " << s.r
+                << " chance " << s.null_r95 << '\n';
       EXPECT_GE(s.r, 0.8) << "run " << i + 1 << " " << s.condition;
       EXPECT_GT(s.r, s.null_r95) << "run " << i + 1 << " " << s.condition;
     }
@@ -215,9 +230,11 @@ TEST(DictlearnPipeline, RunsWithDifferentBlockOrdersAreEachScoredAgainstTheirOwn
     if (scores2[q].condition == "cue") continue;
     const std::vector<double> first = reg1[q].get<std::vector<double>>();
     const std::vector<double>& own = mixing2[static_cast<std::size_t>(scores2[q].atom)];
-    const double r_first = pearson(Eigen::Map<const Eigen::VectorXd>(own.data(), static_cast<Eigen::Index>(own.size())),
-                                   Eigen::Map<const Eigen::VectorXd>(first.data(), static_cast<Eigen::Index>(first.size())));
-    std::cerr << "run 2 " << scores2[q].condition << " against run 1's design: r " << r_first << '\n';
+    const double r_first = pearson(
+        Eigen::Map<const Eigen::VectorXd>(own.data(), static_cast<Eigen::Index>(own.size())),
+        Eigen::Map<const Eigen::VectorXd>(first.data(), static_cast<Eigen::Index>(first.size())));
+    std::cerr << "run 2 " << scores2[q].condition << " against run 1's design: r " << r_first
+              << '\n';
     if (r_first < 0.8) ++misses;
   }
   EXPECT_GE(misses, 2) << "the simulated subjects should order their blocks differently";
@@ -243,15 +260,18 @@ TEST(DictlearnPipeline, ClearErrorsForBadInputs) {
   io::ShardInfo info = reader.info();
   info.n_timepoints = 20;
   const fs::path shorter = dir / "short_timeseries.npy";
-  io::write_shard(shorter, std::vector<float>(static_cast<std::size_t>(info.n_voxels * 20), 1.0f), info);
+  io::write_shard(shorter, std::vector<float>(static_cast<std::size_t>(info.n_voxels * 20), 1.0f),
+                  info);
   o.shards = {s.shard, shorter};
-  test::expect_error([&] { run_dictlearn(o); }, ExitCode::kBadInput, {"short_timeseries.npy", "20"});
+  test::expect_error([&] { run_dictlearn(o); }, ExitCode::kBadInput,
+                     {"short_timeseries.npy", "20"});
   // A bad label.
   o.shards = {s.shard};
   o.label = "raw-odl";
   test::expect_error([&] { run_dictlearn(o); }, ExitCode::kBadUsage, {"raw-odl"});
-  EXPECT_FALSE(fs::exists(dir / "out" / "sub-01" / "func" / "sub-01_task-motor_desc-rawodl_mixing.tsv"));
+  EXPECT_FALSE(
+      fs::exists(dir / "out" / "sub-01" / "func" / "sub-01_task-motor_desc-rawodl_mixing.tsv"));
 }
 
-}  // namespace
-}  // namespace dcae::dict
+} // namespace
+} // namespace dcae::dict

@@ -1,13 +1,12 @@
-#include "dict/scoring.h"
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
 
+#include <gtest/gtest.h>
+
 #include "core/error.h"
+#include "dict/scoring.h"
 #include "io/events.h"
 #include "test_data.h"
 
@@ -22,7 +21,8 @@ double brute_force_best(const Eigen::MatrixXd& w) {
   double best = -1e300;
   do {
     double total = 0;
-    for (int r = 0; r < std::min(rows, cols); ++r) total += w(r, cols_idx[static_cast<std::size_t>(r)]);
+    for (int r = 0; r < std::min(rows, cols); ++r)
+      total += w(r, cols_idx[static_cast<std::size_t>(r)]);
     best = std::max(best, total);
   } while (std::next_permutation(cols_idx.begin(), cols_idx.end()));
   return best;
@@ -42,7 +42,8 @@ TEST(Scoring, HungarianAssignmentIsOptimalAndOneToOne) {
     std::vector<int> used;
     for (int r = 0; r < rows; ++r) {
       ASSERT_GE(a[static_cast<std::size_t>(r)], 0);
-      EXPECT_EQ(std::count(used.begin(), used.end(), a[static_cast<std::size_t>(r)]), 0) << "a column used twice";
+      EXPECT_EQ(std::count(used.begin(), used.end(), a[static_cast<std::size_t>(r)]), 0)
+          << "a column used twice";
       used.push_back(a[static_cast<std::size_t>(r)]);
       total += w(r, a[static_cast<std::size_t>(r)]);
     }
@@ -51,10 +52,9 @@ TEST(Scoring, HungarianAssignmentIsOptimalAndOneToOne) {
   // One atom best for both conditions: it goes to the condition it serves better; the other
   // condition takes its second choice (greedy best-per-condition would give it twice).
   Eigen::MatrixXd w(2, 3);
-  w << 0.9, 0.5, 0.1,
-       0.8, 0.2, 0.3;
+  w << 0.9, 0.5, 0.1, 0.8, 0.2, 0.3;
   const auto a = assign_one_to_one(w);
-  EXPECT_EQ(a[0], 1);  // 0.5 + 0.8 = 1.3 beats 0.9 + 0.3 = 1.2
+  EXPECT_EQ(a[0], 1); // 0.5 + 0.8 = 1.3 beats 0.9 + 0.3 = 1.2
   EXPECT_EQ(a[1], 0);
   // More conditions than atoms: the best ones get one, the rest -1.
   Eigen::MatrixXd tall(3, 1);
@@ -101,9 +101,12 @@ const RunScore& score_of(const RunEvaluation& run, const std::string& c) {
 }
 
 Eigen::MatrixXf columns(const std::vector<std::vector<double>>& cols) {
-  Eigen::MatrixXf m(static_cast<Eigen::Index>(cols.front().size()), static_cast<Eigen::Index>(cols.size()));
+  Eigen::MatrixXf m(static_cast<Eigen::Index>(cols.front().size()),
+                    static_cast<Eigen::Index>(cols.size()));
   for (std::size_t k = 0; k < cols.size(); ++k)
-    for (std::size_t t = 0; t < cols[k].size(); ++t) m(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(k)) = static_cast<float>(cols[k][t]);
+    for (std::size_t t = 0; t < cols[k].size(); ++t)
+      m(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(k)) =
+          static_cast<float>(cols[k][t]);
   return m;
 }
 
@@ -124,10 +127,10 @@ TEST(Scoring, EachRunIsScoredAgainstItsOwnDesign) {
   };
   const std::size_t t = d1.regressors[0].size();
   std::vector<Eigen::MatrixXf> courses = {
-      columns({noise(t, 1), plus(noise(t, 0.05), reg(d1, "a"), 1), plus(noise(t, 0.05), reg(d1, "b"), 1),
-               plus(noise(t, 0.3), reg(d1, "b"), -1)}),
-      columns({noise(t, 1), plus(noise(t, 0.05), reg(d2, "a"), 1), plus(noise(t, 0.05), reg(d2, "b"), 1),
-               plus(noise(t, 0.3), reg(d2, "b"), -1)})};
+      columns({noise(t, 1), plus(noise(t, 0.05), reg(d1, "a"), 1),
+               plus(noise(t, 0.05), reg(d1, "b"), 1), plus(noise(t, 0.3), reg(d1, "b"), -1)}),
+      columns({noise(t, 1), plus(noise(t, 0.05), reg(d2, "a"), 1),
+               plus(noise(t, 0.05), reg(d2, "b"), 1), plus(noise(t, 0.3), reg(d2, "b"), -1)})};
   // The two runs' designs differ: scoring run 2 against run 1's events finds little.
   const auto r21 = design_correlations(courses[1], d1);
   EXPECT_LT(std::fabs(r21(1, d1.conditions[0] == "a" ? 0 : 1)), 0.5);
@@ -147,10 +150,11 @@ TEST(Scoring, EachRunIsScoredAgainstItsOwnDesign) {
     }
   }
   ASSERT_EQ(e.summary.size(), 2u);
-  EXPECT_EQ(e.summary[0].atom, 1);  // the same atom in both runs
+  EXPECT_EQ(e.summary[0].atom, 1); // the same atom in both runs
   EXPECT_EQ(e.summary[0].runs, 2);
   EXPECT_EQ(e.summary[0].runs_above_null, 2);
-  EXPECT_NEAR(e.summary[1].min_r, std::min(score_of(e.runs[0], "b").r, score_of(e.runs[1], "b").r), 1e-12);
+  EXPECT_NEAR(e.summary[1].min_r, std::min(score_of(e.runs[0], "b").r, score_of(e.runs[1], "b").r),
+              1e-12);
 }
 
 TEST(Scoring, RunsMayAssignDifferentAtoms) {
@@ -165,7 +169,7 @@ TEST(Scoring, RunsMayAssignDifferentAtoms) {
   const Evaluation e = evaluate(courses, {d1, d2}, NullOptions{});
   EXPECT_EQ(score_of(e.runs[0], "a").atom, 0);
   EXPECT_EQ(score_of(e.runs[1], "a").atom, 2);
-  EXPECT_EQ(e.summary[0].atom, -1);  // different per run
+  EXPECT_EQ(e.summary[0].atom, -1); // different per run
   EXPECT_EQ(e.summary[1].atom, 1);
   EXPECT_NEAR(e.summary[0].min_r, 1.0, 1e-6);
 }
@@ -180,21 +184,21 @@ TEST(Scoring, AssignedAtomsAreOrientedByTheirCondition) {
   EXPECT_EQ(score_of(e.runs[0], "a").atom, 1);
   EXPECT_EQ(score_of(e.runs[0], "b").atom, 0);
   EXPECT_EQ(e.runs[0].flipped, (std::vector<int>{1}));
-  EXPECT_NEAR(score_of(e.runs[0], "a").r, 1.0, 1e-6);  // flipped: follows a positively now
+  EXPECT_NEAR(score_of(e.runs[0], "a").r, 1.0, 1e-6); // flipped: follows a positively now
   EXPECT_NEAR(courses[0](5, 1), reg(d, "a")[5], 1e-5);
 }
 
 TEST(Scoring, NullShiftsAvoidTheBlockAndSpanTheRun) {
-  const io::TaskDesign d = design(true);  // 240 s, 12 s blocks
+  const io::TaskDesign d = design(true); // 240 s, 12 s blocks
   NullOptions o;
   o.min_shift_s = 5.0;
   const auto s = null_shifts(d, 0, o);
   ASSERT_EQ(s.size(), 200u);
-  EXPECT_NEAR(s.front(), 12.0, 1e-9);  // the block is longer than the minimum
+  EXPECT_NEAR(s.front(), 12.0, 1e-9); // the block is longer than the minimum
   EXPECT_NEAR(s.back(), 240.0 - 12.0, 1e-9);
   o.min_shift_s = 30.0;
   EXPECT_NEAR(null_shifts(d, 0, o).front(), 30.0, 1e-9);
-  o.min_shift_s = 130.0;  // no room: no null, reported as NaN
+  o.min_shift_s = 130.0; // no room: no null, reported as NaN
   EXPECT_TRUE(null_shifts(d, 0, o).empty());
   EXPECT_TRUE(std::isnan(null_best_r(Eigen::MatrixXf::Random(120, 3), d, 0, o)));
 }
@@ -203,7 +207,7 @@ TEST(Scoring, NullOfNoiseAtomsGrowsWithTheirNumber) {
   const io::TaskDesign d = design(true);
   std::mt19937 rng(11);
   std::normal_distribution<float> g(0, 1);
-  auto smooth_noise = [&](Eigen::Index k) {  // AR(1) 0.8: BOLD-like autocorrelation
+  auto smooth_noise = [&](Eigen::Index k) { // AR(1) 0.8: BOLD-like autocorrelation
     Eigen::MatrixXf m(120, k);
     for (Eigen::Index c = 0; c < k; ++c) {
       float e = g(rng);
@@ -214,9 +218,9 @@ TEST(Scoring, NullOfNoiseAtomsGrowsWithTheirNumber) {
   const double few = null_best_r(smooth_noise(5), d, 0, NullOptions{});
   const double many = null_best_r(smooth_noise(100), d, 0, NullOptions{});
   EXPECT_GT(many, few);
-  EXPECT_GT(many, 0.3);  // best-of-100 smooth noise already correlates this well by chance
+  EXPECT_GT(many, 0.3); // best-of-100 smooth noise already correlates this well by chance
   EXPECT_LT(many, 0.8);
 }
 
-}  // namespace
-}  // namespace dcae::dict
+} // namespace
+} // namespace dcae::dict

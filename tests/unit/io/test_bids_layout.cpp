@@ -1,18 +1,17 @@
-#include "io/bids_layout.h"
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <map>
-#include <ostream>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "core/error.h"
+#include "io/bids_layout.h"
 #include "io/events.h"
 #include "test_data.h"
 
@@ -22,20 +21,23 @@ using dcae::ExitCode;
 using dcae::io::BidsLayout;
 using dcae::io::BoldRun;
 using dcae::io::RunFilter;
-using dcae::test::shared_data;
-using dcae::test::TempDir;
 using dcae::test::expect_error;
 using dcae::test::put;
+using dcae::test::shared_data;
+using dcae::test::TempDir;
 using Labels = std::vector<std::string>;
 
 namespace {
 
-fs::path bids_examples() { return shared_data() / "bids-examples"; }
+fs::path bids_examples() {
+  return shared_data() / "bids-examples";
+}
 
 /// The run whose stem is `stem`; fails the test if there is none.
 const BoldRun& run_named(const BidsLayout& layout, const std::string& stem) {
   const auto& runs = layout.runs();
-  const auto it = std::find_if(runs.begin(), runs.end(), [&](const BoldRun& r) { return r.stem() == stem; });
+  const auto it =
+      std::find_if(runs.begin(), runs.end(), [&](const BoldRun& r) { return r.stem() == stem; });
   if (it == runs.end()) {
     ADD_FAILURE() << "no run " << stem << " in " << layout.root();
     static const BoldRun none;
@@ -78,10 +80,13 @@ void make_inheritance_dataset(const fs::path& root) {
   put(root / "sub-01/ses-1/sub-01_ses-1_task-motor_bold.json", R"({"Level": "session"})");
   const fs::path f1 = root / "sub-01/ses-1/func";
   put(f1 / "sub-01_ses-1_task-motor_run-01_bold.nii.gz");
-  put(f1 / "sub-01_ses-1_task-motor_run-01_bold.json", R"({"RepetitionTime": 1.5, "Level": "run"})");
-  put(f1 / "sub-01_ses-1_task-motor_run-01_events.tsv", "onset\tduration\ttrial_type\n1\t1\tB\n2\t1\tB\n3\t1\tB\n");
+  put(f1 / "sub-01_ses-1_task-motor_run-01_bold.json",
+      R"({"RepetitionTime": 1.5, "Level": "run"})");
+  put(f1 / "sub-01_ses-1_task-motor_run-01_events.tsv",
+      "onset\tduration\ttrial_type\n1\t1\tB\n2\t1\tB\n3\t1\tB\n");
   put(f1 / "sub-01_ses-1_task-motor_run-02_bold.nii.gz");
-  put(root / "sub-01/ses-2/sub-01_ses-2_task-motor_events.tsv", "onset\tduration\ttrial_type\n5\t1\tC\n");
+  put(root / "sub-01/ses-2/sub-01_ses-2_task-motor_events.tsv",
+      "onset\tduration\ttrial_type\n5\t1\tC\n");
   put(root / "sub-01/ses-2/func/sub-01_ses-2_task-motor_run-01_bold.nii");
   put(root / "sub-01/ses-2/func/sub-01_ses-2_task-rest_bold.nii.gz");
   put(root / "sub-02/sub-01_task-motor_bold.json", R"({"Level": "wrong subject"})");
@@ -93,7 +98,7 @@ void make_inheritance_dataset(const fs::path& root) {
   put(root / "sourcedata/sub-09/func/sub-09_task-motor_bold.nii.gz");
 }
 
-}  // namespace
+} // namespace
 
 // ---------------------------------------------------------------- names
 
@@ -167,22 +172,23 @@ TEST(BidsLayoutFixture, SidecarsMergeRootToLeaf) {
 
   const BoldRun& leaf = runs[0];
   EXPECT_EQ(leaf.sidecars,
-            (std::vector<fs::path>{dir / "task-motor_bold.json", dir / "sub-01/sub-01_task-motor_bold.json",
-                                   dir / "sub-01/ses-1/sub-01_ses-1_task-motor_bold.json",
-                                   dir / "sub-01/ses-1/func/sub-01_ses-1_task-motor_run-01_bold.json"}));
-  EXPECT_EQ(leaf.metadata.at("Level"), "run");  // leaf wins
+            (std::vector<fs::path>{
+                dir / "task-motor_bold.json", dir / "sub-01/sub-01_task-motor_bold.json",
+                dir / "sub-01/ses-1/sub-01_ses-1_task-motor_bold.json",
+                dir / "sub-01/ses-1/func/sub-01_ses-1_task-motor_run-01_bold.json"}));
+  EXPECT_EQ(leaf.metadata.at("Level"), "run"); // leaf wins
   EXPECT_EQ(leaf.metadata.at("FromSubject"), true);
   EXPECT_DOUBLE_EQ(leaf.metadata.at("EchoTime").get<double>(), 0.03);
   ASSERT_TRUE(leaf.repetition_time_s.has_value());
   EXPECT_DOUBLE_EQ(*leaf.repetition_time_s, 1.5);
   EXPECT_EQ(leaf.slice_timing_s, (std::vector<double>{0, 0.5, 1, 1.5}));
 
-  const BoldRun& session = runs[1];  // no sidecar of its own
+  const BoldRun& session = runs[1]; // no sidecar of its own
   EXPECT_EQ(session.sidecars.size(), 3u);
   EXPECT_EQ(session.metadata.at("Level"), "session");
   EXPECT_DOUBLE_EQ(session.repetition_time_s.value(), 2.0);
 
-  const BoldRun& other_session = runs[2];  // ses-1's sidecar does not apply to ses-2
+  const BoldRun& other_session = runs[2]; // ses-1's sidecar does not apply to ses-2
   EXPECT_EQ(other_session.sidecars.size(), 2u);
   EXPECT_EQ(other_session.metadata.at("Level"), "subject");
 
@@ -192,11 +198,11 @@ TEST(BidsLayoutFixture, SidecarsMergeRootToLeaf) {
   EXPECT_TRUE(rest.slice_timing_s.empty());
   EXPECT_FALSE(rest.metadata.contains("Level"));
 
-  const BoldRun& fast = runs[4];  // two root sidecars: the more specific one wins
-  EXPECT_EQ(fast.sidecars,
-            (std::vector<fs::path>{dir / "task-motor_bold.json", dir / "task-motor_acq-fast_bold.json"}));
+  const BoldRun& fast = runs[4]; // two root sidecars: the more specific one wins
+  EXPECT_EQ(fast.sidecars, (std::vector<fs::path>{dir / "task-motor_bold.json",
+                                                  dir / "task-motor_acq-fast_bold.json"}));
   EXPECT_DOUBLE_EQ(fast.repetition_time_s.value(), 0.5);
-  EXPECT_EQ(fast.metadata.at("Level"), "root");  // sub-02/sub-01_*.json is another subject's
+  EXPECT_EQ(fast.metadata.at("Level"), "root"); // sub-02/sub-01_*.json is another subject's
 }
 
 TEST(BidsLayoutFixture, EventsNearestApplicableFile) {
@@ -206,7 +212,7 @@ TEST(BidsLayoutFixture, EventsNearestApplicableFile) {
   const auto& runs = layout.runs();
   ASSERT_EQ(runs.size(), 5u);
   EXPECT_EQ(runs[0].events, dir / "sub-01/ses-1/func/sub-01_ses-1_task-motor_run-01_events.tsv");
-  EXPECT_EQ(runs[1].events, dir / "task-motor_events.tsv");  // inherited from the top level
+  EXPECT_EQ(runs[1].events, dir / "task-motor_events.tsv"); // inherited from the top level
   EXPECT_EQ(runs[2].events, dir / "sub-01/ses-2/sub-01_ses-2_task-motor_events.tsv");
   EXPECT_FALSE(runs[3].events.has_value());
   EXPECT_EQ(runs[4].events, dir / "task-motor_events.tsv");
@@ -221,7 +227,7 @@ TEST(BidsLayoutFixture, ListingDoesNotOpenImages) {
   // A dangling link (as in a datalad clone without content) and an empty file are both listed.
   fs::create_symlink(dir / "annex/missing", dir / "sub-01/func/sub-01_task-x_run-1_bold.nii.gz");
   put(dir / "sub-01/func/sub-01_task-x_run-2_bold.nii.gz");
-  put(dir / "sub-01/func/._sub-01_task-x_run-3_bold.nii.gz", "AppleDouble");  // hidden: ignored
+  put(dir / "sub-01/func/._sub-01_task-x_run-3_bold.nii.gz", "AppleDouble"); // hidden: ignored
   const BidsLayout layout = BidsLayout::open(dir.path());
   ASSERT_EQ(layout.runs().size(), 2u);
   EXPECT_EQ(layout.runs()[0].run, "1");
@@ -249,12 +255,28 @@ TEST(BidsLayoutFixture, SelectUnknownLabelsIsUsageError) {
   TempDir dir;
   make_inheritance_dataset(dir.path());
   const BidsLayout layout = BidsLayout::open(dir.path());
-  expect_error([&] { layout.select({{"sub-99"}, {}, {}}); }, ExitCode::kBadUsage, {"sub-99", "not found", "01, 02"});
-  expect_error([&] { layout.select({{"03"}, {}, {}}); }, ExitCode::kBadUsage, {"'03'", "no bold run", "01, 02"});
+  expect_error(
+      [&] {
+        layout.select({{"sub-99"}, {}, {}});
+      },
+      ExitCode::kBadUsage, {"sub-99", "not found", "01, 02"});
+  expect_error(
+      [&] {
+        layout.select({{"03"}, {}, {}});
+      },
+      ExitCode::kBadUsage, {"'03'", "no bold run", "01, 02"});
   expect_error([&] { layout.select({{}, {"ses-3"}, {}}); }, ExitCode::kBadUsage, {"ses-3", "1, 2"});
-  expect_error([&] { layout.select({{}, {}, {"nback"}}); }, ExitCode::kBadUsage, {"nback", "motor, rest"});
+  expect_error(
+      [&] {
+        layout.select({{}, {}, {"nback"}});
+      },
+      ExitCode::kBadUsage, {"nback", "motor, rest"});
   // Each label exists, but no run has both.
-  expect_error([&] { layout.select({{"02"}, {}, {"rest"}}); }, ExitCode::kBadUsage, {"no bold run matches"});
+  expect_error(
+      [&] {
+        layout.select({{"02"}, {}, {"rest"}});
+      },
+      ExitCode::kBadUsage, {"no bold run matches"});
 }
 
 TEST(BidsLayoutFixture, SubjectsWithoutSessionsOrRuns) {
@@ -267,16 +289,22 @@ TEST(BidsLayoutFixture, SubjectsWithoutSessionsOrRuns) {
   EXPECT_TRUE(layout.runs().empty());
   EXPECT_TRUE(layout.tasks().empty());
   EXPECT_TRUE(layout.select({}).empty());
-  expect_error([&] { layout.select({{"a"}, {}, {}}); }, ExitCode::kBadUsage, {"no bold run", "none"});
+  expect_error(
+      [&] {
+        layout.select({{"a"}, {}, {}});
+      },
+      ExitCode::kBadUsage, {"no bold run", "none"});
 }
 
 // ---------------------------------------------------------------- bad datasets
 
 TEST(BidsLayoutErrors, MissingFolderOrNotAFolder) {
   TempDir dir;
-  expect_error([&] { BidsLayout::open(dir / "absent"); }, ExitCode::kBadInput, {(dir / "absent").string()});
+  expect_error([&] { BidsLayout::open(dir / "absent"); }, ExitCode::kBadInput,
+               {(dir / "absent").string()});
   put(dir / "file");
-  expect_error([&] { BidsLayout::open(dir / "file"); }, ExitCode::kBadInput, {(dir / "file").string(), "folder"});
+  expect_error([&] { BidsLayout::open(dir / "file"); }, ExitCode::kBadInput,
+               {(dir / "file").string(), "folder"});
 }
 
 TEST(BidsLayoutErrors, EmptyFolderHasNoDatasetDescription) {
@@ -311,8 +339,9 @@ TEST(BidsLayoutErrors, BadRepetitionTimeOrSliceTimingNamesTheSidecar) {
   put(dir / "dataset_description.json", "{}");
   put(dir / "sub-01/func/sub-01_task-x_bold.nii.gz");
   put(dir / "task-x_bold.json", R"({"RepetitionTime": "2s"})");
-  expect_error([&] { BidsLayout::open(dir.path()); }, ExitCode::kBadInput,
-               {(dir / "task-x_bold.json").string(), "RepetitionTime", "sub-01_task-x_bold.nii.gz"});
+  expect_error(
+      [&] { BidsLayout::open(dir.path()); }, ExitCode::kBadInput,
+      {(dir / "task-x_bold.json").string(), "RepetitionTime", "sub-01_task-x_bold.nii.gz"});
   put(dir / "task-x_bold.json", R"({"RepetitionTime": -1})");
   expect_error([&] { BidsLayout::open(dir.path()); }, ExitCode::kBadInput, {"RepetitionTime"});
   put(dir / "task-x_bold.json", R"({"RepetitionTime": 2, "SliceTiming": 0.5})");
@@ -320,7 +349,8 @@ TEST(BidsLayoutErrors, BadRepetitionTimeOrSliceTimingNamesTheSidecar) {
   expect_error([&] { BidsLayout::open(dir.path()); }, ExitCode::kBadInput,
                {(dir / "task-x_bold.json").string(), "SliceTiming"});
   put(dir / "task-x_bold.json", "[1, 2]");
-  expect_error([&] { BidsLayout::open(dir.path()); }, ExitCode::kBadInput, {(dir / "task-x_bold.json").string()});
+  expect_error([&] { BidsLayout::open(dir.path()); }, ExitCode::kBadInput,
+               {(dir / "task-x_bold.json").string()});
 }
 
 // ---------------------------------------------------------------- bids-examples: the table
@@ -331,22 +361,24 @@ namespace {
 /// TSV files (not by running this code).
 struct ExampleCase {
   const char* dataset;
-  std::size_t n_subjects;      ///< sub-* folders
-  Labels some_subjects;        ///< a few of them
-  Labels tasks;                ///< tasks with bold runs
-  std::size_t n_runs;          ///< *_bold.nii[.gz] under sub-*/[ses-*/]func
-  Labels sessions;             ///< sessions of the bold runs
-  const char* run;             ///< stem of a named run
-  std::optional<double> tr_s;  ///< its RepetitionTime
-  std::size_t n_slice_timing;  ///< its SliceTiming length (0: absent)
-  std::size_t n_sidecars;      ///< applicable _bold.json files
-  const char* events;          ///< its events.tsv relative to the dataset, or nullptr
-  std::size_t n_events;        ///< events in that file
-  Labels conditions;           ///< their conditions in order of appearance
+  std::size_t n_subjects;     ///< sub-* folders
+  Labels some_subjects;       ///< a few of them
+  Labels tasks;               ///< tasks with bold runs
+  std::size_t n_runs;         ///< *_bold.nii[.gz] under sub-*/[ses-*/]func
+  Labels sessions;            ///< sessions of the bold runs
+  const char* run;            ///< stem of a named run
+  std::optional<double> tr_s; ///< its RepetitionTime
+  std::size_t n_slice_timing; ///< its SliceTiming length (0: absent)
+  std::size_t n_sidecars;     ///< applicable _bold.json files
+  const char* events;         ///< its events.tsv relative to the dataset, or nullptr
+  std::size_t n_events;       ///< events in that file
+  Labels conditions;          ///< their conditions in order of appearance
 };
 
 /// Names a case by its dataset in GoogleTest's messages.
-void PrintTo(const ExampleCase& c, std::ostream* os) { *os << c.dataset; }
+void PrintTo(const ExampleCase& c, std::ostream* os) {
+  *os << c.dataset;
+}
 
 const std::vector<ExampleCase>& example_cases() {
   // clang-format off
@@ -421,7 +453,7 @@ std::string case_name(const ::testing::TestParamInfo<ExampleCase>& info) {
   return name;
 }
 
-}  // namespace
+} // namespace
 
 TEST_P(BidsExampleTable, MatchesTheTable) {
   const ExampleCase& c = GetParam();
@@ -437,7 +469,8 @@ TEST_P(BidsExampleTable, MatchesTheTable) {
   EXPECT_EQ(layout.runs().size(), c.n_runs);
   Labels sessions;
   for (const BoldRun& r : layout.runs()) {
-    if (!r.session.empty() && std::find(sessions.begin(), sessions.end(), r.session) == sessions.end()) {
+    if (!r.session.empty() &&
+        std::find(sessions.begin(), sessions.end(), r.session) == sessions.end()) {
       sessions.push_back(r.session);
     }
   }
@@ -461,7 +494,8 @@ TEST_P(BidsExampleTable, MatchesTheTable) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(BidsExamples, BidsExampleTable, ::testing::ValuesIn(example_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(BidsExamples, BidsExampleTable, ::testing::ValuesIn(example_cases()),
+                         case_name);
 
 // ---------------------------------------------------------------- bids-examples: quirks
 
@@ -469,14 +503,17 @@ TEST(BidsExamplesQuirks, Ds000001FmriprepIsADerivativeDataset) {
   DCAE_REQUIRE_DATA(bids_examples() / "ds000001-fmriprep");
   const BidsLayout& layout = example("ds000001-fmriprep");
   // Two bold files per run (two output spaces); only the res-2 preproc ones have a sidecar.
-  const BoldRun& aroma =
-      run_named(layout, "sub-10_task-balloonanalogrisktask_run-1_space-MNI152NLin6Asym_desc-smoothAROMAnonaggr");
+  const BoldRun& aroma = run_named(
+      layout,
+      "sub-10_task-balloonanalogrisktask_run-1_space-MNI152NLin6Asym_desc-smoothAROMAnonaggr");
   EXPECT_EQ(aroma.entities.at("space"), "MNI152NLin6Asym");
   EXPECT_EQ(aroma.entities.at("desc"), "smoothAROMAnonaggr");
   EXPECT_EQ(aroma.run, "1");
   EXPECT_TRUE(aroma.sidecars.empty());
   EXPECT_FALSE(aroma.repetition_time_s.has_value());
-  EXPECT_EQ(count_runs(layout.runs(), [](const BoldRun& r) { return r.repetition_time_s.has_value(); }), 12u);
+  EXPECT_EQ(
+      count_runs(layout.runs(), [](const BoldRun& r) { return r.repetition_time_s.has_value(); }),
+      12u);
   EXPECT_EQ(count_runs(layout.runs(), [](const BoldRun& r) { return r.events.has_value(); }), 0u);
   // sub-10.html and the figures/ folder are not subjects or runs.
   EXPECT_EQ(layout.subjects(), (Labels{"10", "11", "13", "16"}));
@@ -505,11 +542,12 @@ TEST(BidsExamplesQuirks, Ds114EventsFromTopLevelAndFromLeaf) {
   const BidsLayout& layout = example("ds114");
   EXPECT_EQ(count_runs(layout.runs(), [](const BoldRun& r) { return r.events.has_value(); }), 100u);
   const BoldRun& line = run_named(layout, "sub-01_ses-test_task-linebisection");
-  EXPECT_EQ(*line.events, layout.root() / "sub-01/ses-test/func/sub-01_ses-test_task-linebisection_events.tsv");
+  EXPECT_EQ(*line.events,
+            layout.root() / "sub-01/ses-test/func/sub-01_ses-test_task-linebisection_events.tsv");
   const auto line_events = dcae::io::read_bids_events(*line.events);
   EXPECT_EQ(line_events.events.size(), 160u);
-  EXPECT_EQ(line_events.conditions(),
-            (Labels{"Incorrect_Task", "Correct_Task", "No_Response_Task", "Response_Control", "No_Response_Control"}));
+  EXPECT_EQ(line_events.conditions(), (Labels{"Incorrect_Task", "Correct_Task", "No_Response_Task",
+                                              "Response_Control", "No_Response_Control"}));
   const BoldRun& overt = run_named(layout, "sub-10_ses-retest_task-overtverbgeneration");
   EXPECT_DOUBLE_EQ(overt.repetition_time_s.value(), 5.0);
   EXPECT_EQ(*overt.events, layout.root() / "task-overtverbgeneration_events.tsv");
@@ -527,23 +565,24 @@ TEST(BidsExamplesQuirks, Ds210EchoSpecificSidecars) {
   const BoldRun& rest = run_named(layout, "sub-15_task-rest_run-01_echo-1");
   EXPECT_DOUBLE_EQ(rest.repetition_time_s.value(), 3.0);
   EXPECT_EQ(rest.slice_timing_s.size(), 46u);
-  EXPECT_EQ(layout.select({{}, {}, {"rest"}}).size(), 45u);         // 15 subjects x 1 run x 3 echoes
-  EXPECT_EQ(layout.select({{"01"}, {}, {"cuedSGT"}}).size(), 12u);  // 4 runs x 3 echoes
+  EXPECT_EQ(layout.select({{}, {}, {"rest"}}).size(), 45u);        // 15 subjects x 1 run x 3 echoes
+  EXPECT_EQ(layout.select({{"01"}, {}, {"cuedSGT"}}).size(), 12u); // 4 runs x 3 echoes
 }
 
 TEST(BidsExamplesQuirks, VolumeTimingWithoutRepetitionTime) {
   DCAE_REQUIRE_DATA(bids_examples() / "volume_timing");
   const BidsLayout& layout = example("volume_timing");
-  for (const char* stem :
-       {"sub-01_task-rest_acq-clusteredTA", "sub-01_task-rest_acq-clusteredST", "sub-01_task-rest_acq-deprecated"}) {
+  for (const char* stem : {"sub-01_task-rest_acq-clusteredTA", "sub-01_task-rest_acq-clusteredST",
+                           "sub-01_task-rest_acq-deprecated"}) {
     const BoldRun& r = run_named(layout, stem);
     EXPECT_FALSE(r.repetition_time_s.has_value()) << stem;
     EXPECT_EQ(r.metadata.at("VolumeTiming").size(), 9u) << stem;
   }
   EXPECT_EQ(run_named(layout, "sub-01_task-rest_acq-clusteredST").slice_timing_s.size(), 10u);
   EXPECT_DOUBLE_EQ(run_named(layout, "sub-01_task-rest_acq-dense").repetition_time_s.value(), 1.0);
-  EXPECT_DOUBLE_EQ(run_named(layout, "sub-01_task-rest_acq-constantDelay").repetition_time_s.value(), 2.0);
-  for (const BoldRun& r : layout.runs()) {  // the top-level sidecar applies to every run
+  EXPECT_DOUBLE_EQ(
+      run_named(layout, "sub-01_task-rest_acq-constantDelay").repetition_time_s.value(), 2.0);
+  for (const BoldRun& r : layout.runs()) { // the top-level sidecar applies to every run
     EXPECT_DOUBLE_EQ(r.metadata.at("EchoTime").get<double>(), 0.03) << r.bold;
     EXPECT_EQ(r.sidecars.front(), layout.root() / "task-rest_bold.json");
   }
@@ -578,7 +617,7 @@ TEST(BidsExamplesQuirks, EyetrackingSidecarOnlyAtLeafAndHeaderOnlyEvents) {
   DCAE_REQUIRE_DATA(bids_examples() / "eyetracking_fmri");
   const BidsLayout& layout = example("eyetracking_fmri");
   for (const BoldRun& r : layout.runs()) {
-    ASSERT_EQ(r.sidecars.size(), 1u);  // the physio sidecars beside it are not bold sidecars
+    ASSERT_EQ(r.sidecars.size(), 1u); // the physio sidecars beside it are not bold sidecars
     EXPECT_EQ(r.sidecars[0].parent_path(), r.bold.parent_path());
     EXPECT_EQ(*r.events, layout.root() / "task-rest_events.tsv");
   }
@@ -606,5 +645,7 @@ TEST(BidsExamplesQuirks, SingleRunDatasetsHaveEmptyRunLabel) {
   DCAE_REQUIRE_DATA(bids_examples() / "ds003");
   const BidsLayout& layout = example("ds003");
   for (const BoldRun& r : layout.runs()) EXPECT_EQ(r.run, "") << r.bold;
-  EXPECT_EQ(count_runs(example("ds003").runs(), [](const BoldRun& r) { return r.events.has_value(); }), 13u);
+  EXPECT_EQ(
+      count_runs(example("ds003").runs(), [](const BoldRun& r) { return r.events.has_value(); }),
+      13u);
 }

@@ -1,18 +1,22 @@
-#include "io/derivatives.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "io/derivatives.h"
 
 namespace dcae::io {
 
 TEST(Derivatives, EntitiesInSpecificationOrder) {
-  EXPECT_EQ(bids_filename({{"desc", "preproc"}, {"task", "motor"}, {"run", "01"}, {"sub", "01"},
-                           {"space", "MNI152NLin6Asym"}, {"ses", "a"}},
+  EXPECT_EQ(bids_filename({{"desc", "preproc"},
+                           {"task", "motor"},
+                           {"run", "01"},
+                           {"sub", "01"},
+                           {"space", "MNI152NLin6Asym"},
+                           {"ses", "a"}},
                           "bold", ".nii.gz"),
             "sub-01_ses-a_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.nii.gz");
-  EXPECT_EQ(bids_filename({{"sub", "01"}, {"acq", "mb4"}, {"echo", "1"}, {"dir", "LR"}}, "bold", ".json"),
-            "sub-01_acq-mb4_dir-LR_echo-1_bold.json");
+  EXPECT_EQ(
+      bids_filename({{"sub", "01"}, {"acq", "mb4"}, {"echo", "1"}, {"dir", "LR"}}, "bold", ".json"),
+      "sub-01_acq-mb4_dir-LR_echo-1_bold.json");
 }
 
 TEST(Derivatives, RejectsUnknownEntitiesAndBadLabels) {
@@ -22,8 +26,9 @@ TEST(Derivatives, RejectsUnknownEntitiesAndBadLabels) {
 }
 
 TEST(Derivatives, PathFromSourceEntities) {
-  const auto p = derivative_path("/out", {{"sub", "01"}, {"ses", "2"}, {"task", "motor"}, {"run", "1"}},
-                                 {{"desc", "brain"}, {"run", ""}}, "mask", ".nii.gz");
+  const auto p =
+      derivative_path("/out", {{"sub", "01"}, {"ses", "2"}, {"task", "motor"}, {"run", "1"}},
+                      {{"desc", "brain"}, {"run", ""}}, "mask", ".nii.gz");
   EXPECT_EQ(p.string(), "/out/sub-01/ses-2/func/sub-01_ses-2_task-motor_desc-brain_mask.nii.gz");
 }
 
@@ -43,4 +48,4 @@ TEST(Derivatives, DatasetDescription) {
   EXPECT_EQ(d["BIDSVersion"], kBidsVersion);
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

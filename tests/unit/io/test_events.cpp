@@ -1,14 +1,13 @@
-#include "io/events.h"
-
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/events.h"
 #include "test_data.h"
 
 namespace fs = std::filesystem;
@@ -17,17 +16,21 @@ using dcae::ExitCode;
 using dcae::io::Event;
 using dcae::io::Events;
 using dcae::io::kDefaultCondition;
-using dcae::test::shared_data;
-using dcae::test::TempDir;
 using dcae::test::expect_error;
 using dcae::test::put;
+using dcae::test::shared_data;
+using dcae::test::TempDir;
 
 namespace {
 
-fs::path bids_examples() { return shared_data() / "bids-examples"; }
-fs::path hcp_data() { return shared_data() / "hcp"; }
+fs::path bids_examples() {
+  return shared_data() / "bids-examples";
+}
+fs::path hcp_data() {
+  return shared_data() / "hcp";
+}
 
-}  // namespace
+} // namespace
 
 // ---------------------------------------------------------------- BIDS events.tsv, fixtures
 
@@ -40,13 +43,13 @@ TEST(EventsBids, ReadsColumnsNaAndExtraColumns) {
            "n/a\t1\tleft\t1\tb.png\n"
            "5.25\t1\tn/a\t1\tc.png\n");
   const Events ev = dcae::io::read_bids_events(tsv);
-  ASSERT_EQ(ev.events.size(), 3u);  // the n/a onset row is skipped
+  ASSERT_EQ(ev.events.size(), 3u); // the n/a onset row is skipped
   EXPECT_DOUBLE_EQ(ev.events[0].onset_s, 1.5);
   EXPECT_DOUBLE_EQ(ev.events[0].duration_s, 2.0);
   EXPECT_DOUBLE_EQ(ev.events[0].amplitude, 1.0);
   EXPECT_EQ(ev.events[0].trial_type, "left");
-  EXPECT_DOUBLE_EQ(ev.events[1].duration_s, 0.0);         // n/a duration: an impulse
-  EXPECT_EQ(ev.events[2].trial_type, kDefaultCondition);  // n/a trial_type
+  EXPECT_DOUBLE_EQ(ev.events[1].duration_s, 0.0);        // n/a duration: an impulse
+  EXPECT_EQ(ev.events[2].trial_type, kDefaultCondition); // n/a trial_type
   EXPECT_DOUBLE_EQ(ev.events[2].onset_s, 5.25);
   EXPECT_EQ(ev.conditions(), (std::vector<std::string>{"left", "right", kDefaultCondition}));
   EXPECT_EQ(ev.of("left").size(), 1u);
@@ -79,7 +82,7 @@ TEST(EventsBids, ModulationAndAmplitudeColumns) {
   TempDir dir;
   put(dir / "m.tsv", "onset\tduration\ttrial_type\tmodulation\n0\t1\tA\t0.5\n2\t1\tA\tn/a\n");
   put(dir / "a.tsv", "onset\tduration\tamplitude\n0\t1\t-2\n");
-  put(dir / "w.tsv", "onset\tduration\tweight\n0\t1\t3\n");  // other columns are ignored
+  put(dir / "w.tsv", "onset\tduration\tweight\n0\t1\t3\n"); // other columns are ignored
   const Events m = dcae::io::read_bids_events(dir / "m.tsv");
   ASSERT_EQ(m.events.size(), 2u);
   EXPECT_DOUBLE_EQ(m.events[0].amplitude, 0.5);
@@ -94,7 +97,7 @@ TEST(EventsBids, CrlfByteOrderMarkBlankLinesAndHeaderOnly) {
   const Events ev = dcae::io::read_bids_events(dir / "crlf.tsv");
   ASSERT_EQ(ev.events.size(), 2u);
   EXPECT_DOUBLE_EQ(ev.events[0].duration_s, 0.5);
-  EXPECT_EQ(ev.events[1].trial_type, "B");  // no trailing \r
+  EXPECT_EQ(ev.events[1].trial_type, "B"); // no trailing \r
 
   put(dir / "header_only.tsv", "onset\tduration\t\n\n");
   EXPECT_TRUE(dcae::io::read_bids_events(dir / "header_only.tsv").events.empty());
@@ -106,21 +109,24 @@ TEST(EventsBids, MissingOnsetColumnNamesFileAndLine) {
   TempDir dir;
   const fs::path tsv = dir / "sub-01_task-x_events.tsv";
   put(tsv, "start\tduration\ttrial_type\n1\t2\tA\n");
-  expect_error([&] { dcae::io::read_bids_events(tsv); }, ExitCode::kBadInput, {tsv.string() + ":1", "onset"});
+  expect_error([&] { dcae::io::read_bids_events(tsv); }, ExitCode::kBadInput,
+               {tsv.string() + ":1", "onset"});
 }
 
 TEST(EventsBids, MissingDurationColumn) {
   TempDir dir;
   const fs::path tsv = dir / "events.tsv";
   put(tsv, "onset\ttrial_type\n1\tA\n");
-  expect_error([&] { dcae::io::read_bids_events(tsv); }, ExitCode::kBadInput, {tsv.string() + ":1", "duration"});
+  expect_error([&] { dcae::io::read_bids_events(tsv); }, ExitCode::kBadInput,
+               {tsv.string() + ":1", "duration"});
 }
 
 TEST(EventsBids, NonNumericOnsetNamesFileAndLine) {
   TempDir dir;
   const fs::path tsv = dir / "events.tsv";
   put(tsv, "onset\tduration\n1\t2\nsoon\t2\n");
-  expect_error([&] { dcae::io::read_bids_events(tsv); }, ExitCode::kBadInput, {tsv.string() + ":3", "onset", "soon"});
+  expect_error([&] { dcae::io::read_bids_events(tsv); }, ExitCode::kBadInput,
+               {tsv.string() + ":3", "onset", "soon"});
 }
 
 TEST(EventsBids, NonNumericDurationAndModulation) {
@@ -144,13 +150,15 @@ TEST(EventsBids, ShortRowNamesLine) {
   TempDir dir;
   const fs::path tsv = dir / "events.tsv";
   put(tsv, "trial_type\tonset\tduration\nA\t1\t1\nB\t2\n");
-  expect_error([&] { dcae::io::read_bids_events(tsv); }, ExitCode::kBadInput, {tsv.string() + ":3", "columns"});
+  expect_error([&] { dcae::io::read_bids_events(tsv); }, ExitCode::kBadInput,
+               {tsv.string() + ":3", "columns"});
 }
 
 TEST(EventsBids, MissingAndEmptyFiles) {
   TempDir dir;
   const fs::path missing = dir / "no_such_events.tsv";
-  expect_error([&] { dcae::io::read_bids_events(missing); }, ExitCode::kBadInput, {missing.string()});
+  expect_error([&] { dcae::io::read_bids_events(missing); }, ExitCode::kBadInput,
+               {missing.string()});
   put(dir / "empty.tsv", "");
   expect_error([&] { dcae::io::read_bids_events(dir / "empty.tsv"); }, ExitCode::kBadInput,
                {(dir / "empty.tsv").string(), "empty"});
@@ -159,30 +167,33 @@ TEST(EventsBids, MissingAndEmptyFiles) {
 // ---------------------------------------------------------------- BIDS events.tsv, real files
 
 TEST(EventsBidsExamples, Ds001TrialTypesAndExtraColumns) {
-  const fs::path tsv = bids_examples() / "ds001/sub-01/func/sub-01_task-balloonanalogrisktask_run-01_events.tsv";
+  const fs::path tsv =
+      bids_examples() / "ds001/sub-01/func/sub-01_task-balloonanalogrisktask_run-01_events.tsv";
   DCAE_REQUIRE_DATA(tsv);
   const Events ev = dcae::io::read_bids_events(tsv);
   EXPECT_EQ(ev.events.size(), 158u);
-  EXPECT_EQ(ev.conditions(),
-            (std::vector<std::string>{"pumps_demean", "explode_demean", "cash_demean", "control_pumps_demean"}));
+  EXPECT_EQ(ev.conditions(), (std::vector<std::string>{"pumps_demean", "explode_demean",
+                                                       "cash_demean", "control_pumps_demean"}));
   EXPECT_DOUBLE_EQ(ev.events[0].onset_s, 0.061);
   EXPECT_DOUBLE_EQ(ev.events[0].duration_s, 0.772);
 }
 
 TEST(EventsBidsExamples, Ds000117CrlfWithoutTrialType) {
   const fs::path tsv =
-      bids_examples() / "ds000117/sub-01/ses-mri/func/sub-01_ses-mri_task-facerecognition_run-01_events.tsv";
+      bids_examples() /
+      "ds000117/sub-01/ses-mri/func/sub-01_ses-mri_task-facerecognition_run-01_events.tsv";
   DCAE_REQUIRE_DATA(tsv);
   const Events ev = dcae::io::read_bids_events(tsv);
   EXPECT_EQ(ev.events.size(), 99u);
   EXPECT_EQ(ev.conditions(), std::vector<std::string>{kDefaultCondition});
   EXPECT_DOUBLE_EQ(ev.events[0].onset_s, 0.0);
-  EXPECT_DOUBLE_EQ(ev.events[0].duration_s, 0.908);  // written ".908"
+  EXPECT_DOUBLE_EQ(ev.events[0].duration_s, 0.908); // written ".908"
   EXPECT_DOUBLE_EQ(ev.events[1].onset_s, 3.273);
 }
 
 TEST(EventsBidsExamples, Ds000117BehaviouralFileSkipsNaOnsets) {
-  const fs::path tsv = bids_examples() / "ds000117/sub-01/ses-meg/beh/sub-01_ses-meg_task-facerecognition_events.tsv";
+  const fs::path tsv = bids_examples() /
+                       "ds000117/sub-01/ses-meg/beh/sub-01_ses-meg_task-facerecognition_events.tsv";
   DCAE_REQUIRE_DATA(tsv);
   // Every row of this behavioural log has onset n/a.
   EXPECT_TRUE(dcae::io::read_bids_events(tsv).events.empty());
@@ -220,7 +231,8 @@ TEST(EventsFsl, ReadsThreeColumnsAndNamesConditionByStem) {
   EXPECT_DOUBLE_EQ(ev.events[0].duration_s, 12.155);
   EXPECT_DOUBLE_EQ(ev.events[1].amplitude, 0.5);
   EXPECT_EQ(ev.source, txt.string());
-  EXPECT_EQ(dcae::io::read_fsl_ev(txt, "left_foot").conditions(), std::vector<std::string>{"left_foot"});
+  EXPECT_EQ(dcae::io::read_fsl_ev(txt, "left_foot").conditions(),
+            std::vector<std::string>{"left_foot"});
 }
 
 TEST(EventsFsl, EmptyFileGivesNoEvents) {
@@ -233,16 +245,19 @@ TEST(EventsFsl, WrongColumnCountNamesFileAndLine) {
   TempDir dir;
   const fs::path txt = dir / "bad.txt";
   put(txt, "1 2 1\n3 4\n");
-  expect_error([&] { dcae::io::read_fsl_ev(txt); }, ExitCode::kBadInput, {txt.string() + ":2", "3 columns"});
+  expect_error([&] { dcae::io::read_fsl_ev(txt); }, ExitCode::kBadInput,
+               {txt.string() + ":2", "3 columns"});
   put(txt, "1 2 1 9\n");
-  expect_error([&] { dcae::io::read_fsl_ev(txt); }, ExitCode::kBadInput, {txt.string() + ":1", "found 4"});
+  expect_error([&] { dcae::io::read_fsl_ev(txt); }, ExitCode::kBadInput,
+               {txt.string() + ":1", "found 4"});
 }
 
 TEST(EventsFsl, NonNumericOnsetNamesFileAndLine) {
   TempDir dir;
   const fs::path txt = dir / "bad.txt";
   put(txt, "1 2 1\n\nx 4 1\n");
-  expect_error([&] { dcae::io::read_fsl_ev(txt); }, ExitCode::kBadInput, {txt.string() + ":3", "onset"});
+  expect_error([&] { dcae::io::read_fsl_ev(txt); }, ExitCode::kBadInput,
+               {txt.string() + ":3", "onset"});
 }
 
 TEST(EventsFsl, MissingFileNamesIt) {
@@ -271,11 +286,13 @@ TEST(EventsFsl, FolderSkipsNonEvFilesAndSortsByName) {
 TEST(EventsFsl, EmptyOrMissingFolderIsBadInput) {
   TempDir dir;
   fs::create_directories(dir / "EVs");
-  expect_error([&] { dcae::io::read_fsl_ev_folder(dir / "EVs"); }, ExitCode::kBadInput, {(dir / "EVs").string()});
+  expect_error([&] { dcae::io::read_fsl_ev_folder(dir / "EVs"); }, ExitCode::kBadInput,
+               {(dir / "EVs").string()});
   put(dir / "only_stats" / "Stats.txt", "Face Accuracy: 1.0\n");
   expect_error([&] { dcae::io::read_fsl_ev_folder(dir / "only_stats"); }, ExitCode::kBadInput,
                {(dir / "only_stats").string()});
-  expect_error([&] { dcae::io::read_fsl_ev_folder(dir / "absent"); }, ExitCode::kBadInput, {(dir / "absent").string()});
+  expect_error([&] { dcae::io::read_fsl_ev_folder(dir / "absent"); }, ExitCode::kBadInput,
+               {(dir / "absent").string()});
 }
 
 TEST(EventsFslHcp, EmotionFolderSkipsStatsAndSync) {
@@ -319,7 +336,8 @@ TEST(EventsFslHcp, MotorEvsOfSubject100307) {
 TEST(EventsWrite, RoundTripsThroughBidsReader) {
   TempDir dir;
   Events ev;
-  ev.events = {Event{0.1, 12.155, 1.0, "lf"}, Event{4.0169999999999995, 0.0, 1.0, "cue"}, Event{1e-3, 2.5, 1.0, ""}};
+  ev.events = {Event{0.1, 12.155, 1.0, "lf"}, Event{4.0169999999999995, 0.0, 1.0, "cue"},
+               Event{1e-3, 2.5, 1.0, ""}};
   const fs::path tsv = dir / "out" / "sub-01_task-motor_events.tsv";
   dcae::io::write_bids_events(tsv, ev);
   const std::string text = dcae::read_file(tsv);
@@ -327,11 +345,11 @@ TEST(EventsWrite, RoundTripsThroughBidsReader) {
   const Events back = dcae::io::read_bids_events(tsv);
   ASSERT_EQ(back.events.size(), 3u);
   for (std::size_t i = 0; i < 2; ++i) {
-    EXPECT_EQ(back.events[i].onset_s, ev.events[i].onset_s);  // exact: shortest round-trip text
+    EXPECT_EQ(back.events[i].onset_s, ev.events[i].onset_s); // exact: shortest round-trip text
     EXPECT_EQ(back.events[i].duration_s, ev.events[i].duration_s);
     EXPECT_EQ(back.events[i].trial_type, ev.events[i].trial_type);
   }
-  EXPECT_EQ(back.events[2].trial_type, kDefaultCondition);  // an empty name is written n/a
+  EXPECT_EQ(back.events[2].trial_type, kDefaultCondition); // an empty name is written n/a
   for (const auto& entry : fs::directory_iterator(dir / "out")) {
     EXPECT_EQ(entry.path().filename(), tsv.filename()) << "temporary file left behind";
   }
@@ -341,6 +359,7 @@ TEST(EventsWrite, RejectsTabInConditionName) {
   TempDir dir;
   Events ev;
   ev.events = {Event{0, 1, 1, "a\tb"}};
-  expect_error([&] { dcae::io::write_bids_events(dir / "e.tsv", ev); }, ExitCode::kBadInput, {"e.tsv"});
+  expect_error([&] { dcae::io::write_bids_events(dir / "e.tsv", ev); }, ExitCode::kBadInput,
+               {"e.tsv"});
   EXPECT_FALSE(fs::exists(dir / "e.tsv"));
 }

@@ -1,31 +1,32 @@
-#include "io/hcp_layout.h"
-
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "core/error.h"
+#include "io/hcp_layout.h"
 #include "test_data.h"
 
 namespace fs = std::filesystem;
 using dcae::Error;
 using dcae::ExitCode;
 using dcae::io::HcpRun;
-using dcae::test::shared_data;
-using dcae::test::TempDir;
 using dcae::test::expect_error;
 using dcae::test::put;
+using dcae::test::shared_data;
+using dcae::test::TempDir;
 
 namespace {
 
-fs::path hcp_root() { return shared_data() / "hcp"; }
+fs::path hcp_root() {
+  return shared_data() / "hcp";
+}
 
 /// A run folder `<root>/<subject>/MNINonLinear/Results/<name>` with optional parts.
-fs::path make_run(const fs::path& root, const std::string& subject, const std::string& name, bool bold, bool evs,
-                  bool movement) {
+fs::path make_run(const fs::path& root, const std::string& subject, const std::string& name,
+                  bool bold, bool evs, bool movement) {
   const fs::path folder = root / subject / "MNINonLinear" / "Results" / name;
   fs::create_directories(folder);
   if (bold) put(folder / (name + ".nii.gz"), "");
@@ -34,7 +35,7 @@ fs::path make_run(const fs::path& root, const std::string& subject, const std::s
   return folder;
 }
 
-}  // namespace
+} // namespace
 
 // ---------------------------------------------------------------- fixtures
 
@@ -44,9 +45,9 @@ TEST(HcpLayout, ListsRunsSortedAndSkipsOtherFolders) {
   make_run(dir.path(), "100", "tfMRI_WM_LR", false, false, false);
   make_run(dir.path(), "100", "tfMRI_MOTOR_RL", false, true, false);
   make_run(dir.path(), "100", "tfMRI_MOTOR_LR", true, true, true);
-  make_run(dir.path(), "100", "tfMRI_MOTOR", false, false, false);     // level-2 folder
-  make_run(dir.path(), "100", "rfMRI_REST1_LR", true, false, false);   // resting state
-  make_run(dir.path(), "100", "tfMRI_MOTOR_AP", false, false, false);  // not LR/RL
+  make_run(dir.path(), "100", "tfMRI_MOTOR", false, false, false);    // level-2 folder
+  make_run(dir.path(), "100", "rfMRI_REST1_LR", true, false, false);  // resting state
+  make_run(dir.path(), "100", "tfMRI_MOTOR_AP", false, false, false); // not LR/RL
   fs::create_directories(dir / "fsf_templates");
   put(dir / "LICENSE.md", "x");
 
@@ -100,7 +101,8 @@ TEST(HcpLayout, FiltersBySubjectAndTaskCaseInsensitively) {
 TEST(HcpLayout, UnknownSubjectOrTaskIsUsageError) {
   TempDir dir;
   make_run(dir.path(), "100", "tfMRI_MOTOR_LR", false, true, false);
-  expect_error([&] { dcae::io::list_hcp_runs(dir.path(), {"999"}); }, ExitCode::kBadUsage, {"999", "100"});
+  expect_error([&] { dcae::io::list_hcp_runs(dir.path(), {"999"}); }, ExitCode::kBadUsage,
+               {"999", "100"});
   expect_error([&] { dcae::io::list_hcp_runs(dir.path(), {}, {"GAMBLING"}); }, ExitCode::kBadUsage,
                {"GAMBLING", "MOTOR"});
 }
@@ -108,10 +110,13 @@ TEST(HcpLayout, UnknownSubjectOrTaskIsUsageError) {
 TEST(HcpLayout, EmptyOrMissingFolderIsBadInput) {
   TempDir dir;
   fs::create_directories(dir / "empty");
-  expect_error([&] { dcae::io::list_hcp_runs(dir / "empty"); }, ExitCode::kBadInput, {(dir / "empty").string()});
-  expect_error([&] { dcae::io::list_hcp_runs(dir / "absent"); }, ExitCode::kBadInput, {(dir / "absent").string()});
+  expect_error([&] { dcae::io::list_hcp_runs(dir / "empty"); }, ExitCode::kBadInput,
+               {(dir / "empty").string()});
+  expect_error([&] { dcae::io::list_hcp_runs(dir / "absent"); }, ExitCode::kBadInput,
+               {(dir / "absent").string()});
   put(dir / "file", "x");
-  expect_error([&] { dcae::io::list_hcp_runs(dir / "file"); }, ExitCode::kBadInput, {(dir / "file").string()});
+  expect_error([&] { dcae::io::list_hcp_runs(dir / "file"); }, ExitCode::kBadInput,
+               {(dir / "file").string()});
   EXPECT_FALSE(dcae::io::is_hcp_layout(dir / "empty"));
   EXPECT_FALSE(dcae::io::is_hcp_layout(dir / "absent"));
   EXPECT_FALSE(dcae::io::is_hcp_layout(dir / "file"));
@@ -144,11 +149,14 @@ TEST(HcpMovement, BadRowsNameFileAndLine) {
   TempDir dir;
   const fs::path f = dir / "Movement_Regressors.txt";
   put(f, "1 2 3 4 5 6\n1 2 3 4 5 6 7\n");
-  expect_error([&] { dcae::io::read_movement_regressors(f); }, ExitCode::kBadInput, {f.string() + ":2", "found 7"});
+  expect_error([&] { dcae::io::read_movement_regressors(f); }, ExitCode::kBadInput,
+               {f.string() + ":2", "found 7"});
   put(f, "1 2 3 4 5 6\n1 2 x 4 5 6\n");
-  expect_error([&] { dcae::io::read_movement_regressors(f); }, ExitCode::kBadInput, {f.string() + ":2", "'x'"});
+  expect_error([&] { dcae::io::read_movement_regressors(f); }, ExitCode::kBadInput,
+               {f.string() + ":2", "'x'"});
   put(f, "1 2 3 4 5 6 7 8 9 10 11 nan\n");
-  expect_error([&] { dcae::io::read_movement_regressors(f); }, ExitCode::kBadInput, {f.string() + ":1"});
+  expect_error([&] { dcae::io::read_movement_regressors(f); }, ExitCode::kBadInput,
+               {f.string() + ":1"});
   put(f, "");
   expect_error([&] { dcae::io::read_movement_regressors(f); }, ExitCode::kBadInput, {f.string()});
   expect_error([&] { dcae::io::read_movement_regressors(dir / "absent.txt"); }, ExitCode::kBadInput,
@@ -161,7 +169,7 @@ TEST(HcpLayoutShared, Subject792564Emotion) {
   const fs::path subject = hcp_root() / "792564";
   DCAE_REQUIRE_DATA(subject);
   const auto runs = dcae::io::list_hcp_runs(subject);
-  ASSERT_EQ(runs.size(), 2u);  // tfMRI_EMOTION (level 2) is not a run
+  ASSERT_EQ(runs.size(), 2u); // tfMRI_EMOTION (level 2) is not a run
   for (const HcpRun& r : runs) {
     EXPECT_EQ(r.subject, "792564");
     EXPECT_EQ(r.task, "EMOTION");
@@ -199,7 +207,8 @@ TEST(HcpLayoutShared, WholeFolderHoldsTwoSubjects) {
 }
 
 TEST(HcpLayoutShared, MovementRegressorsOfEmotionLr) {
-  const fs::path f = hcp_root() / "792564/MNINonLinear/Results/tfMRI_EMOTION_LR/Movement_Regressors.txt";
+  const fs::path f =
+      hcp_root() / "792564/MNINonLinear/Results/tfMRI_EMOTION_LR/Movement_Regressors.txt";
   DCAE_REQUIRE_DATA(f);
   const auto rows = dcae::io::read_movement_regressors(f);
   ASSERT_EQ(rows.size(), 176u);
@@ -213,5 +222,6 @@ TEST(HcpLayoutShared, TemplatesFolderIsNotHcpSubject) {
   const fs::path templates = hcp_root() / "fsf_templates";
   DCAE_REQUIRE_DATA(templates);
   EXPECT_FALSE(dcae::io::is_hcp_layout(templates));
-  expect_error([&] { dcae::io::list_hcp_runs(templates); }, ExitCode::kBadInput, {templates.string()});
+  expect_error([&] { dcae::io::list_hcp_runs(templates); }, ExitCode::kBadInput,
+               {templates.string()});
 }

@@ -1,13 +1,14 @@
-#include "io/motion_params.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <cmath>
+#include "io/motion_params.h"
 
 namespace dcae::io {
 
 TEST(MotionParams, FramewiseDisplacementPower) {
-  std::vector<MotionParams> p = {{0, 0, 0, 0, 0, 0}, {0.1, -0.2, 0, 1, 0, 0}, {0.1, -0.2, 0, 1, 0, -1}};
+  std::vector<MotionParams> p = {
+      {0, 0, 0, 0, 0, 0}, {0.1, -0.2, 0, 1, 0, 0}, {0.1, -0.2, 0, 1, 0, -1}};
   const auto fd = framewise_displacement(p);
   EXPECT_EQ(fd[0], 0.0);
   EXPECT_NEAR(fd[1], 0.3 + 50.0 * M_PI / 180.0, 1e-12);
@@ -15,4 +16,4 @@ TEST(MotionParams, FramewiseDisplacementPower) {
   EXPECT_NEAR(framewise_displacement(p, 80.0)[2], 80.0 * M_PI / 180.0, 1e-12);
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -1,12 +1,11 @@
-#include "io/nifti.h"
-
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <fstream>
 #include <limits>
 
+#include <gtest/gtest.h>
+
 #include "core/error.h"
+#include "io/nifti.h"
 #include "test_data.h"
 
 namespace fs = std::filesystem;
@@ -27,19 +26,19 @@ Image small_image(std::int64_t nt = 3, double tr = 2.0) {
   h.qform[1][3] = 20;
   h.qform[2][3] = 5;
   h.sform = h.qform;
-  h.sform[0][1] = 0.25;  // shear only the sform can hold
+  h.sform[0][1] = 0.25; // shear only the sform can hold
   Image img(h);
-  for (std::size_t i = 0; i < img.data().size(); ++i) img.data()[i] = static_cast<float>(i) * 0.5f - 7.f;
+  for (std::size_t i = 0; i < img.data().size(); ++i)
+    img.data()[i] = static_cast<float>(i) * 0.5f - 7.f;
   return img;
 }
 
 /// Expects `fn` to throw an input error whose message contains `needle`.
-template <typename Fn>
-void expect_input_error(Fn fn, const std::string& needle) {
+template <typename Fn> void expect_input_error(Fn fn, const std::string& needle) {
   test::expect_error(fn, ExitCode::kBadInput, {needle});
 }
 
-}  // namespace
+} // namespace
 
 TEST(Nifti, ReadsFunctionalInt16WithScaling) {
   const fs::path f = test::nibabel_data() / "functional.nii";
@@ -48,7 +47,7 @@ TEST(Nifti, ReadsFunctionalInt16WithScaling) {
   EXPECT_EQ(img.header().dim, (std::array<std::int64_t, 4>{17, 21, 3, 20}));
   EXPECT_DOUBLE_EQ(img.header().tr_s, 2.0);
   EXPECT_EQ(img.header().stored_datatype, "INT16");
-  EXPECT_NEAR(img.data()[0], 4004.137202501297, 1e-2);  // nibabel: scl_slope/inter applied
+  EXPECT_NEAR(img.data()[0], 4004.137202501297, 1e-2); // nibabel: scl_slope/inter applied
   double sum = 0;
   for (float v : img.data()) sum += v;
   EXPECT_NEAR(sum, 77913290.36, 77913290.36 * 1e-6);
@@ -64,7 +63,7 @@ TEST(Nifti, ReadsBigEndian) {
   const Image img = Image::read(f);
   EXPECT_EQ(img.header().dim, (std::array<std::int64_t, 4>{33, 41, 25, 1}));
   EXPECT_EQ(img.header().ndim(), 3);
-  EXPECT_FLOAT_EQ(img.data()[0], 10712.f);  // swapped correctly (nibabel's value)
+  EXPECT_FLOAT_EQ(img.data()[0], 10712.f); // swapped correctly (nibabel's value)
   EXPECT_FLOAT_EQ(*std::max_element(img.data().begin(), img.data().end()), 30393.f);
 }
 
@@ -123,10 +122,15 @@ TEST(Nifti, NibabelReadsWhatWeWrite) {
   img.write(dir / "n2.nii", {StoredType::kFloat32, 2});
   const int rc = test::run_debian_python(
       "import nibabel as nib, numpy as np, sys; "
-      "a = nib.load('" + (dir / "n1.nii.gz").string() + "'); b = nib.load('" + (dir / "n2.nii").string() + "'); "
-      "ok = type(b.header).__name__ == 'Nifti2Header' and b.shape == (4, 5, 6, 3) and a.shape == b.shape; "
-      "ok = ok and abs(b.header.get_zooms()[3] - 2.0) < 1e-9 and abs(b.affine[0, 1] - 0.25) < 1e-6; "
-      "ok = ok and np.allclose(a.get_fdata(), b.get_fdata(), atol=0.01) and b.get_fdata()[3, 4, 5, 2] == " +
+      "a = nib.load('" +
+      (dir / "n1.nii.gz").string() + "'); b = nib.load('" + (dir / "n2.nii").string() +
+      "'); "
+      "ok = type(b.header).__name__ == 'Nifti2Header' and b.shape == (4, 5, 6, 3) and a.shape == "
+      "b.shape; "
+      "ok = ok and abs(b.header.get_zooms()[3] - 2.0) < 1e-9 and abs(b.affine[0, 1] - 0.25) < "
+      "1e-6; "
+      "ok = ok and np.allclose(a.get_fdata(), b.get_fdata(), atol=0.01) and b.get_fdata()[3, 4, 5, "
+      "2] == " +
       std::to_string(img.at(3, 4, 5, 2)) + "; sys.exit(0 if ok else 1)");
   if (rc < 0) GTEST_SKIP() << "/usr/bin/python3 with nibabel not available";
   EXPECT_EQ(rc, 0);
@@ -167,14 +171,16 @@ TEST(Nifti, BadInputsGiveClearErrorsNamingTheFile) {
   expect_input_error([&] { Image::read(dir / "empty.nii"); }, "empty.nii: empty file");
 
   std::ofstream(dir / "garbage.nii") << std::string(400, 'x');
-  expect_input_error([&] { Image::read(dir / "garbage.nii"); }, "garbage.nii: not a readable NIfTI");
+  expect_input_error([&] { Image::read(dir / "garbage.nii"); },
+                     "garbage.nii: not a readable NIfTI");
 
   // Truncated data: a valid header followed by too few bytes.
   small_image().write(dir / "full.nii");
   const auto size = fs::file_size(dir / "full.nii");
   fs::copy_file(dir / "full.nii", dir / "cut.nii");
   fs::resize_file(dir / "cut.nii", size - 100);
-  expect_input_error([&] { Image::read(dir / "cut.nii"); }, "cut.nii: truncated or corrupt image data");
+  expect_input_error([&] { Image::read(dir / "cut.nii"); },
+                     "cut.nii: truncated or corrupt image data");
 
   // Truncated gzip.
   small_image().write(dir / "full.nii.gz");
@@ -186,14 +192,17 @@ TEST(Nifti, BadInputsGiveClearErrorsNamingTheFile) {
   small_image(1).write(dir / "vol3d.nii");
   ImageRequirements need4d;
   need4d.min_ndim = 4;
-  expect_input_error([&] { Image::read(dir / "vol3d.nii", need4d); }, "vol3d.nii: expected a 4-D image, got 3-D");
+  expect_input_error([&] { Image::read(dir / "vol3d.nii", need4d); },
+                     "vol3d.nii: expected a 4-D image, got 3-D");
   ImageRequirements two;
   two.min_volumes = 5;
-  expect_input_error([&] { Image::read(dir / "full.nii", two); }, "has 3 volume(s), at least 5 needed");
+  expect_input_error([&] { Image::read(dir / "full.nii", two); },
+                     "has 3 volume(s), at least 5 needed");
   small_image(3, 0.0).write(dir / "notr.nii");
   ImageRequirements tr;
   tr.require_tr = true;
-  expect_input_error([&] { Image::read(dir / "notr.nii", tr); }, "notr.nii: repetition time (pixdim[4]) is zero");
+  expect_input_error([&] { Image::read(dir / "notr.nii", tr); },
+                     "notr.nii: repetition time (pixdim[4]) is zero");
 
   // All NaN.
   Image nan = small_image();
@@ -218,4 +227,4 @@ TEST(Nifti, AffineHelpers) {
     for (int c = 0; c < 4; ++c) EXPECT_NEAR(p[r][c], r == c ? 1.0 : 0.0, 1e-12);
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -1,10 +1,9 @@
-#include "io/npy.h"
+#include <fstream>
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "core/error.h"
+#include "io/npy.h"
 #include "test_data.h"
 
 namespace dcae::io {
@@ -23,13 +22,15 @@ TEST(Npy, HeaderIsAlignedAndRoundTrips) {
 
 TEST(Npy, ReadsFloat64AndRejectsOtherDtypes) {
   test::TempDir dir;
-  auto write_raw = [&](const std::string& name, const std::string& descr, const std::string& payload) {
+  auto write_raw = [&](const std::string& name, const std::string& descr,
+                       const std::string& payload) {
     std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (2,), }";
     dict.append(64 - (10 + dict.size() + 1) % 64, ' ');
     dict += '\n';
     std::ofstream f(dir / name, std::ios::binary);
     f.write("\x93NUMPY\x01\x00", 8);
-    const char len[2] = {static_cast<char>(dict.size() & 0xff), static_cast<char>(dict.size() >> 8)};
+    const char len[2] = {static_cast<char>(dict.size() & 0xff),
+                         static_cast<char>(dict.size() >> 8)};
     f.write(len, 2);
     f << dict << payload;
   };
@@ -43,10 +44,11 @@ TEST(Npy, ReadsFloat64AndRejectsOtherDtypes) {
     read_npy(dir / "short.npy");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("short.npy: truncated .npy data"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("short.npy: truncated .npy data"), std::string::npos)
+        << e.what();
   }
   std::ofstream(dir / "text.npy") << "not numpy";
   EXPECT_THROW(read_npy_header(dir / "text.npy"), Error);
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -1,9 +1,8 @@
-#include "io/shard.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "io/json.h"
+#include "io/shard.h"
 #include "test_data.h"
 
 namespace dcae::io {
@@ -44,8 +43,11 @@ TEST(Shard, NumpyReadsTheShard) {
   info.tr_s = 2;
   write_shard(dir / "x.npy", {0.f, 1.f, 2.f, 3.f, 4.f, 5.5f}, info);
   const int rc = test::run_debian_python(
-      "import numpy as np, json, sys; a = np.load('" + (dir / "x.npy").string() + "'); "
-      "j = json.load(open('" + (dir / "x.json").string() + "')); "
+      "import numpy as np, json, sys; a = np.load('" + (dir / "x.npy").string() +
+      "'); "
+      "j = json.load(open('" +
+      (dir / "x.json").string() +
+      "')); "
       "sys.exit(0 if a.dtype == np.float32 and a.shape == (3, 2) and a[2, 1] == 5.5 "
       "and a.flags.c_contiguous and j['Shape'] == [3, 2] else 1)");
   if (rc < 0) GTEST_SKIP() << "/usr/bin/python3 with numpy not available";
@@ -67,9 +69,10 @@ TEST(Shard, MismatchedSidecarIsAnInputError) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
-    EXPECT_NE(std::string(e.what()).find("x.npy: array shape disagrees"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("x.npy: array shape disagrees"), std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(write_shard(dir / "y.npy", std::vector<float>(5), info), Error);
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -1,9 +1,9 @@
-#include "io/task_design.h"
+#include <algorithm>
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
+#include "io/task_design.h"
 
 namespace dcae::io {
 
@@ -14,8 +14,8 @@ TEST(TaskDesign, CanonicalHrfPeaksNearFiveSecondsWithUndershoot) {
     if (v > best) best = v, best_t = t;
     if (v < min_v) min_v = v, min_t = t;
   }
-  EXPECT_NEAR(best_t, 5.0, 0.1);   // mode of Γ(6,1) minus a small undershoot term
-  EXPECT_NEAR(min_t, 15.7, 0.5);   // undershoot
+  EXPECT_NEAR(best_t, 5.0, 0.1); // mode of Γ(6,1) minus a small undershoot term
+  EXPECT_NEAR(min_t, 15.7, 0.5); // undershoot
   EXPECT_LT(min_v, 0);
   EXPECT_EQ(canonical_hrf(-1), 0);
 }
@@ -26,9 +26,9 @@ TEST(TaskDesign, LongBlockReachesPlateauOfOneAndReturnsToZero) {
   std::vector<double> times;
   for (double t = 0; t < 120; t += 1.0) times.push_back(t);
   const auto y = hrf_response(ev.events, times);
-  EXPECT_NEAR(y[5], 0.0, 1e-9);                 // before the block
-  EXPECT_NEAR(y[60], 1.0, 0.01);                // plateau
-  EXPECT_LT(y[92], 0.0);                        // post-stimulus undershoot
+  EXPECT_NEAR(y[5], 0.0, 1e-9);  // before the block
+  EXPECT_NEAR(y[60], 1.0, 0.01); // plateau
+  EXPECT_LT(y[92], 0.0);         // post-stimulus undershoot
   EXPECT_NEAR(y[119], 0.0, 0.02);
 }
 
@@ -58,4 +58,4 @@ TEST(TaskDesign, OffsetShiftsSampling) {
   for (int i = 0; i + 1 < 30; ++i) EXPECT_NEAR(d1.regressors[0][i], d0.regressors[0][i + 1], 1e-9);
 }
 
-}  // namespace dcae::io
+} // namespace dcae::io

@@ -1,10 +1,9 @@
-#include "model/autoencoder.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include "core/error.h"
+#include "model/autoencoder.h"
 
 namespace dcae::model {
 
@@ -14,7 +13,8 @@ TEST(Autoencoder, ShapesForSeveralConfigurations) {
     std::vector<std::int64_t> channels;
     std::int64_t kernel, pool, t;
   };
-  for (const Case& c : {Case{{16, 16}, 9, 2, 284}, Case{{8}, 5, 2, 30}, Case{{4, 8, 8}, 3, 2, 50}, Case{{6, 6}, 7, 3, 100}}) {
+  for (const Case& c : {Case{{16, 16}, 9, 2, 284}, Case{{8}, 5, 2, 30}, Case{{4, 8, 8}, 3, 2, 50},
+                        Case{{6, 6}, 7, 3, 100}}) {
     ModelConfig cfg;
     cfg.channels = c.channels;
     cfg.kernel_size = c.kernel;
@@ -25,13 +25,14 @@ TEST(Autoencoder, ShapesForSeveralConfigurations) {
     EXPECT_EQ(out.features.sizes(), (std::vector<std::int64_t>{5, cfg.feature_size(c.t)}));
     EXPECT_EQ(out.bottom.size(1), c.channels.back());
     EXPECT_EQ(out.switches.size(), c.channels.size());
-    EXPECT_EQ(m->encode(torch::randn({3, c.t})).sizes(), (std::vector<std::int64_t>{3, cfg.feature_size(c.t)}));
+    EXPECT_EQ(m->encode(torch::randn({3, c.t})).sizes(),
+              (std::vector<std::int64_t>{3, cfg.feature_size(c.t)}));
   }
 }
 
 TEST(Autoencoder, DecodeWithTheSwitchesReproducesForward) {
   torch::manual_seed(3);
-  for (std::int64_t t : {284, 50, 31}) {  // 31 and 50: padded to a multiple of the pooling
+  for (std::int64_t t : {284, 50, 31}) { // 31 and 50: padded to a multiple of the pooling
     ModelConfig cfg;
     cfg.channels = {6, 6};
     cfg.kernel_size = 5;
@@ -70,7 +71,8 @@ TEST(Autoencoder, FusedPoolingMatchesTheReferenceOperatorsExactly) {
   for (int nthreads : {1, 2}) {
     torch::set_num_threads(nthreads);
     for (const auto dtype : {torch::kFloat32, torch::kFloat64}) {
-      for (const auto& [pool, len] : {std::pair<std::int64_t, std::int64_t>{2, 284}, {2, 9}, {3, 100}, {4, 8}}) {
+      for (const auto& [pool, len] :
+           {std::pair<std::int64_t, std::int64_t>{2, 284}, {2, 9}, {3, 100}, {4, 8}}) {
         auto base = torch::randn({37, 5, len}, dtype);
         // Ties (equal values, both positive or both negative) and zeros.
         base.index_put_({torch::indexing::Slice(), 0, torch::indexing::Slice(0, 4)}, 0.25);
@@ -80,7 +82,8 @@ TEST(Autoencoder, FusedPoolingMatchesTheReferenceOperatorsExactly) {
         const auto x2 = base.clone().requires_grad_(true);
         const PoolOutput fused = relu_max_pool1d(x1, pool);
         const PoolOutput ref = relu_max_pool1d_reference(x2, pool);
-        ASSERT_TRUE(torch::equal(fused.switches, ref.switches)) << "pool " << pool << " length " << len;
+        ASSERT_TRUE(torch::equal(fused.switches, ref.switches))
+            << "pool " << pool << " length " << len;
         ASSERT_TRUE(torch::equal(fused.values, ref.values));
         (fused.values * g).sum().backward();
         (ref.values * g).sum().backward();
@@ -133,15 +136,21 @@ TEST(Autoencoder, SingleOutputConvolutionMatchesConv1d) {
     torch::set_num_threads(nthreads);
     for (const auto dtype : {torch::kFloat32, torch::kFloat64}) {
       const double tol = dtype == torch::kFloat32 ? 1e-4 : 1e-10;
-      for (const auto& [c, k, len] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{16, 9, 284}, {3, 5, 31},
-                                      {1, 3, 8}, {4, 9, 5}, {6, 1, 17}}) {
+      for (const auto& [c, k, len] :
+           {std::tuple<std::int64_t, std::int64_t, std::int64_t>{16, 9, 284},
+            {3, 5, 31},
+            {1, 3, 8},
+            {4, 9, 5},
+            {6, 1, 17}}) {
         const auto x = torch::randn({11, c, len}, dtype);
         const auto w = torch::randn({1, c, k}, dtype);
         const auto b = torch::randn({1}, dtype);
         const auto g = torch::randn({11, 1, len}, dtype);
-        std::vector<torch::Tensor> ours{x.clone().requires_grad_(true), w.clone().requires_grad_(true),
+        std::vector<torch::Tensor> ours{x.clone().requires_grad_(true),
+                                        w.clone().requires_grad_(true),
                                         b.clone().requires_grad_(true)};
-        std::vector<torch::Tensor> ref{x.clone().requires_grad_(true), w.clone().requires_grad_(true),
+        std::vector<torch::Tensor> ref{x.clone().requires_grad_(true),
+                                       w.clone().requires_grad_(true),
                                        b.clone().requires_grad_(true)};
         const auto y1 = conv1d_single_output(ours[0], ours[1], ours[2]);
         const auto y2 = torch::conv1d(ref[0], ref[1], ref[2], 1, k / 2);
@@ -150,12 +159,14 @@ TEST(Autoencoder, SingleOutputConvolutionMatchesConv1d) {
         (y1 * g).sum().backward();
         (y2 * g).sum().backward();
         for (int i = 0; i < 3; ++i) {
-          EXPECT_TRUE(torch::allclose(ours[static_cast<std::size_t>(i)].grad(), ref[static_cast<std::size_t>(i)].grad(),
-                                      tol, tol * static_cast<double>(len)))
+          EXPECT_TRUE(torch::allclose(ours[static_cast<std::size_t>(i)].grad(),
+                                      ref[static_cast<std::size_t>(i)].grad(), tol,
+                                      tol * static_cast<double>(len)))
               << "gradient " << i << ", C " << c << " K " << k << " L " << len;
         }
         // Without a bias.
-        EXPECT_TRUE(torch::allclose(conv1d_single_output(x, w, torch::Tensor()), torch::conv1d(x, w, {}, 1, k / 2), tol, tol));
+        EXPECT_TRUE(torch::allclose(conv1d_single_output(x, w, torch::Tensor()),
+                                    torch::conv1d(x, w, {}, 1, k / 2), tol, tol));
       }
     }
   }
@@ -171,16 +182,22 @@ TEST(Autoencoder, LinearMatchesTorchLinear) {
   const int threads = torch::get_num_threads();
   for (int nthreads : {1, 2}) {
     torch::set_num_threads(nthreads);
-    for (const auto& [rows, in, out] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{256, 1136, 1136}, {7, 13, 5},
-                                        {1, 3, 4}, {33, 100, 1}, {5, 1, 9}}) {
+    for (const auto& [rows, in, out] :
+         {std::tuple<std::int64_t, std::int64_t, std::int64_t>{256, 1136, 1136},
+          {7, 13, 5},
+          {1, 3, 4},
+          {33, 100, 1},
+          {5, 1, 9}}) {
       for (const bool transposed : {false, true}) {
         const auto x = transposed ? torch::randn({in, rows}).t() : torch::randn({rows, in});
         const auto w = torch::randn({out, in});
         const auto b = torch::randn({out});
         const auto g = torch::randn({rows, out});
-        std::vector<torch::Tensor> ours{x.clone().requires_grad_(true), w.clone().requires_grad_(true),
+        std::vector<torch::Tensor> ours{x.clone().requires_grad_(true),
+                                        w.clone().requires_grad_(true),
                                         b.clone().requires_grad_(true)};
-        std::vector<torch::Tensor> ref{x.clone().requires_grad_(true), w.clone().requires_grad_(true),
+        std::vector<torch::Tensor> ref{x.clone().requires_grad_(true),
+                                       w.clone().requires_grad_(true),
                                        b.clone().requires_grad_(true)};
         const auto y1 = linear(ours[0], ours[1], ours[2]);
         const auto y2 = torch::nn::functional::linear(ref[0], ref[1], ref[2]);
@@ -191,8 +208,10 @@ TEST(Autoencoder, LinearMatchesTorchLinear) {
         (y1 * g).sum().backward();
         (y2 * g).sum().backward();
         for (int i = 0; i < 3; ++i) {
-          EXPECT_TRUE(torch::allclose(ours[static_cast<std::size_t>(i)].grad(), ref[static_cast<std::size_t>(i)].grad(), tol, tol))
-              << "gradient " << i << ", " << rows << " x " << in << " -> " << out << (transposed ? " (transposed input)" : "");
+          EXPECT_TRUE(torch::allclose(ours[static_cast<std::size_t>(i)].grad(),
+                                      ref[static_cast<std::size_t>(i)].grad(), tol, tol))
+              << "gradient " << i << ", " << rows << " x " << in << " -> " << out
+              << (transposed ? " (transposed input)" : "");
         }
       }
     }
@@ -204,7 +223,8 @@ TEST(Autoencoder, LinearMatchesTorchLinear) {
     const auto x = torch::randn({4, 6});
     const auto w = torch::randn({3, 6});
     const auto b = torch::randn({3});
-    EXPECT_TRUE(torch::allclose(linear(x, w, b), torch::nn::functional::linear(x, w, b), 1e-5, 1e-5));
+    EXPECT_TRUE(
+        torch::allclose(linear(x, w, b), torch::nn::functional::linear(x, w, b), 1e-5, 1e-5));
   }
   const auto xd = torch::randn({4, 6}, torch::kFloat64);
   const auto wd = torch::randn({3, 6}, torch::kFloat64);
@@ -253,7 +273,8 @@ TEST(Autoencoder, LossIsMsePlusL1OnFeatureMapsPlusConsistency) {
   const auto x = torch::randn({2, 1, 40});
   const auto out = m->forward(x);
   const double mse = torch::mse_loss(out.reconstruction, x).item<double>();
-  const double l1 = out.features.abs().mean().item<double>() + out.bottom.abs().mean().item<double>();
+  const double l1 =
+      out.features.abs().mean().item<double>() + out.bottom.abs().mean().item<double>();
   const double tie = torch::mse_loss(out.bottom, out.encoder_maps).item<double>();
   EXPECT_GT(tie, 0.0);
   cfg.l1_lambda = 0.1;
@@ -265,13 +286,13 @@ TEST(Autoencoder, LossIsMsePlusL1OnFeatureMapsPlusConsistency) {
 
 TEST(Autoencoder, FeatureSizeIsTheInputLengthByDefaultAndASettingOtherwise) {
   torch::manual_seed(2);
-  ModelConfig cfg;  // the paper's: H as long as the series
+  ModelConfig cfg; // the paper's: H as long as the series
   Autoencoder m(cfg, 50);
   const auto out = m->forward(torch::randn({3, 1, 50}));
   EXPECT_EQ(out.features.size(1), 50);
   EXPECT_EQ(out.encoder_maps.sizes(), out.bottom.sizes());
   EXPECT_EQ(out.bottom.size(1) * out.bottom.size(2), cfg.bottom_size(50));
-  cfg.features = cfg.bottom_size(50);  // the earlier, over-complete layout
+  cfg.features = cfg.bottom_size(50); // the earlier, over-complete layout
   Autoencoder wide(cfg, 50);
   EXPECT_EQ(wide->forward(torch::randn({3, 1, 50})).features.size(1), 16 * 52 / 4);
 }
@@ -285,7 +306,8 @@ TEST(Autoencoder, DecodingWithoutSwitchesSpreadsEachValueOverItsPool) {
   flat.pool = 1;
   Autoencoder m(flat, 20);
   const auto out = m->forward(torch::randn({3, 1, 20}));
-  EXPECT_TRUE(torch::allclose(m->decode_upsampled(out.features), m->decode(out.features, out.switches), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(m->decode_upsampled(out.features),
+                              m->decode(out.features, out.switches), 1e-5, 1e-6));
   // With pooling: the mean of the decodings over every placement of the switches, for a
   // one-layer model (linear after the unpooling): switches all at the first or all at the
   // second position of each pair average to the spread.
@@ -295,11 +317,14 @@ TEST(Autoencoder, DecodingWithoutSwitchesSpreadsEachValueOverItsPool) {
   Autoencoder n(one, 16);
   const auto h = torch::rand({2, 16});
   auto at = [&](std::int64_t offset) {
-    return (torch::arange(8, torch::kLong) * 2 + offset).view({1, 1, 8}).expand({2, 3, 8}).contiguous();
+    return (torch::arange(8, torch::kLong) * 2 + offset)
+        .view({1, 1, 8})
+        .expand({2, 3, 8})
+        .contiguous();
   };
   const auto mean = (n->decode(h, {at(0)}) + n->decode(h, {at(1)})) / 2;
   EXPECT_TRUE(torch::allclose(n->decode_upsampled(h), mean, 1e-5, 1e-6));
   EXPECT_EQ(n->decode_upsampled(h).sizes(), (std::vector<std::int64_t>{2, 1, 16}));
 }
 
-}  // namespace dcae::model
+} // namespace dcae::model

@@ -1,8 +1,7 @@
-#include "model/model_config.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "model/model_config.h"
 #include "test_data.h"
 
 namespace dcae::model {
@@ -15,13 +14,14 @@ TEST(ModelConfig, DefaultsFollowTheDesign) {
   EXPECT_EQ(c.padded_length(284), 284);
   EXPECT_EQ(c.padded_length(283), 284);
   EXPECT_EQ(c.bottom_size(284), 16 * 71);
-  EXPECT_EQ(c.feature_size(284), 284);  // the paper's: H as long as the series
-  EXPECT_GT(c.consistency, 0.0);         // and the consistency term on
+  EXPECT_EQ(c.feature_size(284), 284); // the paper's: H as long as the series
+  EXPECT_GT(c.consistency, 0.0);       // and the consistency term on
 }
 
 TEST(ModelConfig, YamlOverridesAndRoundTrips) {
   test::TempDir dir;
-  test::put(dir / "m.yaml", "model:\n  channels: [8, 16, 32]\n  kernel_size: 5\n  features: 40\nloss:\n  l1_lambda: 0.01\n"
+  test::put(dir / "m.yaml", "model:\n  channels: [8, 16, 32]\n  kernel_size: 5\n  features: "
+                            "40\nloss:\n  l1_lambda: 0.01\n"
                             "  consistency: 0.25\n"
                             "train:\n  batch_size: 64\n  seed: 7\n");
   const ModelConfig c = load_model_config(dir / "m.yaml");
@@ -58,18 +58,23 @@ TEST(ModelConfig, BadConfigurationsAreUsageErrorsWithPosition) {
     }
     return std::string();
   };
-  EXPECT_NE(error_of("model:\n  kernal_size: 9\n").find("bad.yaml:2:3: unknown key 'model.kernal_size'"), std::string::npos);
+  EXPECT_NE(
+      error_of("model:\n  kernal_size: 9\n").find("bad.yaml:2:3: unknown key 'model.kernal_size'"),
+      std::string::npos);
   EXPECT_NE(error_of("model:\n  channels: [16, -4]\n").find("must be >= 1"), std::string::npos);
   EXPECT_NE(error_of("model:\n  kernel_size: 8\n").find("must be odd"), std::string::npos);
   EXPECT_NE(error_of("train:\n  batch_size: many\n").find("must be an integer"), std::string::npos);
   ModelConfig big;
   big.kernel_size = 99;
   try {
-    validate(big, 100);  // deepest conv sees 50 samples
+    validate(big, 100); // deepest conv sees 50 samples
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("kernel_size 99 is larger than the deepest conv layer's input (50"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(
+                  "kernel_size 99 is larger than the deepest conv layer's input (50"),
+              std::string::npos)
+        << e.what();
   }
 }
 
-}  // namespace dcae::model
+} // namespace dcae::model

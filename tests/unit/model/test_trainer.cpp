@@ -1,14 +1,13 @@
-#include "model/trainer.h"
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <fstream>
 #include <set>
 
+#include <gtest/gtest.h>
+
 #include "core/error.h"
 #include "core/log.h"
 #include "io/shard.h"
+#include "model/trainer.h"
 #include "sim/simulator.h"
 #include "simulated_shard.h"
 #include "test_data.h"
@@ -42,11 +41,12 @@ ModelConfig small_config() {
 
 std::vector<torch::Tensor> params_of(const fs::path& checkpoint) {
   std::vector<torch::Tensor> p;
-  for (const auto& t : load_checkpoint(checkpoint).model->parameters()) p.push_back(t.detach().clone());
+  for (const auto& t : load_checkpoint(checkpoint).model->parameters())
+    p.push_back(t.detach().clone());
   return p;
 }
 
-}  // namespace
+} // namespace
 
 /// Trains `c` for 600 steps on two simulated runs; returns the mean loss and reconstruction
 /// MSE of the first and the last 10 steps, from the loss log.
@@ -77,9 +77,11 @@ LossFall train_600(ModelConfig c) {
   LossFall f;
   for (std::size_t i = 0; i < 10 && losses.size() >= 10; ++i) {
     const std::size_t j = losses.size() - 1 - i;
-    f.first += losses[i] / 10, f.last += losses[j] / 10, f.first_mse += mses[i] / 10, f.last_mse += mses[j] / 10;
+    f.first += losses[i] / 10, f.last += losses[j] / 10, f.first_mse += mses[i] / 10,
+        f.last_mse += mses[j] / 10;
   }
-  std::printf("loss: first 10 steps %.4f (MSE %.4f), last 10 steps %.4f (MSE %.4f)\n", f.first, f.first_mse, f.last, f.last_mse);
+  std::printf("loss: first 10 steps %.4f (MSE %.4f), last 10 steps %.4f (MSE %.4f)\n", f.first,
+              f.first_mse, f.last, f.last_mse);
   return f;
 }
 
@@ -108,13 +110,16 @@ TEST(Trainer, HeldOutVoxelsMeasureTheValidationLossAndStopAPlateau) {
   // The held-out voxels are never drawn for training; each run keeps its share of them.
   ShardSampler all(shards, 1.0, 1, 64), split(shards, 1.0, 1, 64, 0.1);
   EXPECT_EQ(split.size() + static_cast<std::int64_t>(split.validation().size()), all.size());
-  EXPECT_NEAR(static_cast<double>(split.validation().size()) / static_cast<double>(all.size()), 0.1, 0.01);
+  EXPECT_NEAR(static_cast<double>(split.validation().size()) / static_cast<double>(all.size()), 0.1,
+              0.01);
   std::set<std::pair<std::int32_t, std::int64_t>> held;
   for (const auto& r : split.validation()) held.insert({r.shard, r.row});
   EXPECT_TRUE(held.count({0, split.validation().front().row}));
-  EXPECT_TRUE(std::any_of(split.validation().begin(), split.validation().end(), [](const SampleRef& r) { return r.shard == 1; }));
+  EXPECT_TRUE(std::any_of(split.validation().begin(), split.validation().end(),
+                          [](const SampleRef& r) { return r.shard == 1; }));
   for (std::int64_t e = 0; e < 3; ++e)
-    for (const auto& r : split.epoch_order(e)) ASSERT_FALSE(held.count({r.shard, r.row})) << "a held-out voxel was drawn";
+    for (const auto& r : split.epoch_order(e))
+      ASSERT_FALSE(held.count({r.shard, r.row})) << "a held-out voxel was drawn";
 
   // A plateau: with min_delta 50%, the second epoch already fails to improve enough.
   ModelConfig c = small_config();
@@ -127,7 +132,7 @@ TEST(Trainer, HeldOutVoxelsMeasureTheValidationLossAndStopAPlateau) {
   o.validation_log = dir / "validation.tsv";
   const TrainResult r = train(c, shards, o);
   EXPECT_EQ(r.stop_reason, "plateau");
-  EXPECT_EQ(r.epochs, 3);  // epoch 1 sets the best, epochs 2 and 3 do not beat it by half
+  EXPECT_EQ(r.epochs, 3); // epoch 1 sets the best, epochs 2 and 3 do not beat it by half
   EXPECT_GT(r.validation_loss, 0.0);
   std::ifstream v(o.validation_log);
   std::string header, line;
@@ -154,7 +159,7 @@ TEST(Trainer, ResumedRunEndsWithTheSameParameters) {
   train(c, shards, whole);
   TrainOptions part;
   part.checkpoint = dir / "part.pt";
-  part.stop_after_steps = 13;  // interrupted mid-epoch, after a checkpoint at 7 and the final save
+  part.stop_after_steps = 13; // interrupted mid-epoch, after a checkpoint at 7 and the final save
   EXPECT_EQ(train(c, shards, part).stop_reason, "interrupted");
   EXPECT_EQ(load_checkpoint(part.checkpoint).step, 13);
   part.stop_after_steps = 0;
@@ -162,7 +167,8 @@ TEST(Trainer, ResumedRunEndsWithTheSameParameters) {
   EXPECT_EQ(train(c, shards, part).steps, 30);
   const auto a = params_of(whole.checkpoint), b = params_of(part.checkpoint);
   ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(torch::equal(a[i], b[i])) << "parameter " << i;
 }
 
 TEST(Trainer, CheckpointOfAnotherArchitectureIsRefused) {
@@ -181,14 +187,17 @@ TEST(Trainer, CheckpointOfAnotherArchitectureIsRefused) {
     train(other, shards, o);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("checkpoint of another architecture"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("checkpoint of another architecture"), std::string::npos)
+        << e.what();
   }
   test::put(dir / "junk.pt", "not a checkpoint");
-  test::expect_error([&] { load_checkpoint(dir / "junk.pt"); }, ExitCode::kBadInput, {"junk.pt: not a dcae checkpoint"});
+  test::expect_error([&] { load_checkpoint(dir / "junk.pt"); }, ExitCode::kBadInput,
+                     {"junk.pt: not a dcae checkpoint"});
   if (!torch::cuda::is_available()) {
-    test::expect_error([] { parse_device("cuda:0"); }, ExitCode::kBadUsage, {"--device cuda:0", "no CUDA"});
+    test::expect_error([] { parse_device("cuda:0"); }, ExitCode::kBadUsage,
+                       {"--device cuda:0", "no CUDA"});
   }
   test::expect_error([] { parse_device("tpu"); }, ExitCode::kBadUsage, {"cpu or cuda:N"});
 }
 
-}  // namespace dcae::model
+} // namespace dcae::model

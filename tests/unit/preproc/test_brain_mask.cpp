@@ -1,11 +1,10 @@
-#include "preproc/brain_mask.h"
+#include <cstdio>
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
-
 #include "core/error.h"
 #include "core/log.h"
+#include "preproc/brain_mask.h"
 #include "preproc/motion_correction.h"
 #include "sim/simulator.h"
 #include "test_data.h"
@@ -18,7 +17,7 @@ double dice(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>&
   for (std::size_t i = 0; i < a.size(); ++i) both += a[i] && b[i], na += a[i] != 0, nb += b[i] != 0;
   return 2 * both / (na + nb);
 }
-}  // namespace
+} // namespace
 
 // The bar is Dice >= 0.95. FEAT's rule (10% of the robust range) also takes in
 // partial-volume voxels at the brain's edge, and its 3x3x3 dilation adds a whole layer, so at
@@ -42,7 +41,8 @@ TEST(BrainMask, MatchesTheSimulatedBrain) {
     no_dilation.dilations = 0;
     const auto undilated = brain_mask(run.bold.header(), mean, no_dilation);
     const double d = dice(mask, run.brain), d0 = dice(undilated, run.brain);
-    std::printf("%.0f mm voxels: Dice %.4f (dilated once, FEAT default), %.4f (no dilation)\n", voxel, d, d0);
+    std::printf("%.0f mm voxels: Dice %.4f (dilated once, FEAT default), %.4f (no dilation)\n",
+                voxel, d, d0);
     if (voxel == 3.0) {
       EXPECT_GE(d0, 0.95) << "3 mm, before dilation";
     }
@@ -58,16 +58,20 @@ TEST(BrainMask, CoversTheBrainOfRealEpi) {
   const auto mask = brain_mask(img.header(), mean);
   double in = 0, out = 0, n_in = 0;
   for (std::size_t i = 0; i < mask.size(); ++i) {
-    if (mask[i]) in += mean[i], n_in += 1;
-    else out += mean[i];
+    if (mask[i])
+      in += mean[i], n_in += 1;
+    else
+      out += mean[i];
   }
   const double frac = n_in / static_cast<double>(mask.size());
   std::printf("real EPI %lldx%lldx%lld: mask covers %.1f%% of the field of view\n",
-              static_cast<long long>(img.nx()), static_cast<long long>(img.ny()), static_cast<long long>(img.nz()), 100 * frac);
+              static_cast<long long>(img.nx()), static_cast<long long>(img.ny()),
+              static_cast<long long>(img.nz()), 100 * frac);
   EXPECT_GT(frac, 0.10);
   EXPECT_LT(frac, 0.60);
-  EXPECT_GT(in / n_in, 5.0 * out / (static_cast<double>(mask.size()) - n_in));  // bright brain, dark background
-  EXPECT_EQ(mask[0], 0);                       // a corner of the field of view
+  EXPECT_GT(in / n_in,
+            5.0 * out / (static_cast<double>(mask.size()) - n_in)); // bright brain, dark background
+  EXPECT_EQ(mask[0], 0);                                            // a corner of the field of view
   EXPECT_EQ(mask[mask.size() - 1], 0);
 }
 
@@ -77,4 +81,4 @@ TEST(BrainMask, BlankImageIsAnInputError) {
   EXPECT_THROW(brain_mask(h, std::vector<float>(512, 0.f)), Error);
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -1,14 +1,12 @@
-#include "preproc/motion_correction.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include "test_state.h"
-
-#include <cmath>
-
 #include "core/error.h"
 #include "core/log.h"
+#include "preproc/motion_correction.h"
 #include "sim/simulator.h"
+#include "test_state.h"
 
 namespace dcae::preproc {
 namespace {
@@ -35,7 +33,8 @@ sim::SimulationConfig motion_config(double voxel_mm) {
   sim::SimulationConfig c;
   c.voxel_mm = {voxel_mm, voxel_mm, voxel_mm};
   const auto n = static_cast<std::int64_t>(std::round(160.0 / voxel_mm));
-  c.grid = {n, static_cast<std::int64_t>(std::round(192.0 / voxel_mm)), static_cast<std::int64_t>(std::round(144.0 / voxel_mm))};
+  c.grid = {n, static_cast<std::int64_t>(std::round(192.0 / voxel_mm)),
+            static_cast<std::int64_t>(std::round(144.0 / voxel_mm))};
   c.tr_s = 2.0;
   c.volumes = 40;
   c.motion_mm = 2.0;
@@ -43,7 +42,7 @@ sim::SimulationConfig motion_config(double voxel_mm) {
   return c;
 }
 
-}  // namespace
+} // namespace
 
 TEST(MotionCorrection, RecoversSimulatedMotionAt4mm) {
   const test::LogLevel quiet_log(log::Level::kWarning);
@@ -53,8 +52,9 @@ TEST(MotionCorrection, RecoversSimulatedMotionAt4mm) {
   ASSERT_EQ(res.params.size(), 40u);
   EXPECT_EQ(res.reference_index, 20);
   double peak = 0;
-  for (const auto& p : run.motion) for (double v : p) peak = std::max(peak, std::fabs(v));
-  EXPECT_GT(peak, 1.0);  // the run really moves
+  for (const auto& p : run.motion)
+    for (double v : p) peak = std::max(peak, std::fabs(v));
+  EXPECT_GT(peak, 1.0); // the run really moves
   const Rms e = rms_error(res.params, run.motion);
   EXPECT_LE(e.trans, 0.1) << "translation RMS error (mm)";
   EXPECT_LE(e.rot, 0.1) << "rotation RMS error (degrees)";
@@ -87,7 +87,8 @@ TEST(MotionCorrection, CorrectedRunIsStillerThanTheInput) {
     double s = 0;
     const auto nvox = img.header().voxels_per_volume();
     for (std::int64_t t = 0; t < img.nt(); ++t)
-      for (std::int64_t v = 0; v < nvox; ++v) s += std::pow(img.volume(t)[v] - before.volume(8)[v], 2);
+      for (std::int64_t v = 0; v < nvox; ++v)
+        s += std::pow(img.volume(t)[v] - before.volume(8)[v], 2);
     return s;
   };
   EXPECT_LT(msd(run.bold), 0.5 * msd(before));
@@ -107,4 +108,4 @@ TEST(MotionCorrection, BadReferenceIndexIsAUsageError) {
   EXPECT_THROW(motion_correct(vol, {}), Error);
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -1,8 +1,8 @@
-#include "preproc/smoothing.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <cmath>
+#include "preproc/smoothing.h"
 
 namespace dcae::preproc {
 namespace {
@@ -29,17 +29,18 @@ double measured_fwhm_x(const io::Image& img, double voxel_mm) {
   return 2.0 * std::sqrt(2.0 * std::log(2.0)) * std::sqrt(sxx / s - mean * mean);
 }
 
-}  // namespace
+} // namespace
 
 TEST(Smoothing, PointSourceHasTheRequestedFwhm) {
-  for (const auto& [voxel, fwhm] : std::vector<std::pair<double, double>>{{1.0, 5.0}, {2.0, 5.0}, {3.0, 8.0}, {4.0, 5.0}}) {
+  for (const auto& [voxel, fwhm] :
+       std::vector<std::pair<double, double>>{{1.0, 5.0}, {2.0, 5.0}, {3.0, 8.0}, {4.0, 5.0}}) {
     io::Image img = point_source(41, voxel);
     smooth(img, {}, fwhm);
     const double got = measured_fwhm_x(img, voxel);
     EXPECT_NEAR(got, fwhm, 0.05 * fwhm) << voxel << " mm voxels";
     double total = 0;
     for (float v : img.data()) total += v;
-    EXPECT_NEAR(total, 1000.0, 1.0);  // mass preserved
+    EXPECT_NEAR(total, 1000.0, 1.0); // mass preserved
   }
   EXPECT_NEAR(fwhm_to_sigma(5.0), 5.0 / 2.3548, 1e-4);
 }
@@ -54,16 +55,17 @@ TEST(Smoothing, RestrictedToTheMask) {
     for (std::int64_t j = 5; j < 15; ++j)
       for (std::int64_t i = 5; i < 15; ++i) mask[static_cast<std::size_t>(img.index(i, j, k))] = 1;
   for (std::int64_t t = 0; t < 2; ++t)
-    for (std::size_t v = 0; v < 8000; ++v) img.volume(t)[v] = mask[v] ? 500.f : 3000.f;  // bright outside
+    for (std::size_t v = 0; v < 8000; ++v)
+      img.volume(t)[v] = mask[v] ? 500.f : 3000.f; // bright outside
   smooth(img, mask, 6.0);
   for (std::int64_t t = 0; t < 2; ++t)
     for (std::size_t v = 0; v < 8000; ++v) {
       if (mask[v]) {
-        EXPECT_NEAR(img.volume(t)[v], 500.f, 0.01f);  // no bleeding in from outside, edges kept
+        EXPECT_NEAR(img.volume(t)[v], 500.f, 0.01f); // no bleeding in from outside, edges kept
       } else {
         EXPECT_EQ(img.volume(t)[v], 0.f);
       }
     }
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -1,10 +1,9 @@
-#include "preproc/template_registration.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include "core/log.h"
+#include "preproc/template_registration.h"
 #include "test_data.h"
 #include "test_state.h"
 
@@ -20,8 +19,10 @@ TEST(TemplateRegistration, RecoversAKnownAffineOfTheMniBrain) {
   // Truth: template point → run point.
   AffineMap truth;
   const double az = 5 * M_PI / 180, ax = 3 * M_PI / 180;
-  const double Rz[3][3] = {{std::cos(az), -std::sin(az), 0}, {std::sin(az), std::cos(az), 0}, {0, 0, 1}};
-  const double Rx[3][3] = {{1, 0, 0}, {0, std::cos(ax), -std::sin(ax)}, {0, std::sin(ax), std::cos(ax)}};
+  const double Rz[3][3] = {
+      {std::cos(az), -std::sin(az), 0}, {std::sin(az), std::cos(az), 0}, {0, 0, 1}};
+  const double Rx[3][3] = {
+      {1, 0, 0}, {0, std::cos(ax), -std::sin(ax)}, {0, std::sin(ax), std::cos(ax)}};
   const double S[3] = {1.06, 1.0, 0.97};
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 3; ++c) {
@@ -44,22 +45,27 @@ TEST(TemplateRegistration, RecoversAKnownAffineOfTheMniBrain) {
   AffineMap inverse;
   {
     const auto& m = truth.matrix;
-    const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+    const double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                       m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
                        m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    inverse.matrix = {{{(m[1][1] * m[2][2] - m[1][2] * m[2][1]) / det, (m[0][2] * m[2][1] - m[0][1] * m[2][2]) / det,
+    inverse.matrix = {{{(m[1][1] * m[2][2] - m[1][2] * m[2][1]) / det,
+                        (m[0][2] * m[2][1] - m[0][1] * m[2][2]) / det,
                         (m[0][1] * m[1][2] - m[0][2] * m[1][1]) / det},
-                       {(m[1][2] * m[2][0] - m[1][0] * m[2][2]) / det, (m[0][0] * m[2][2] - m[0][2] * m[2][0]) / det,
+                       {(m[1][2] * m[2][0] - m[1][0] * m[2][2]) / det,
+                        (m[0][0] * m[2][2] - m[0][2] * m[2][0]) / det,
                         (m[0][2] * m[1][0] - m[0][0] * m[1][2]) / det},
-                       {(m[1][0] * m[2][1] - m[1][1] * m[2][0]) / det, (m[0][1] * m[2][0] - m[0][0] * m[2][1]) / det,
+                       {(m[1][0] * m[2][1] - m[1][1] * m[2][0]) / det,
+                        (m[0][1] * m[2][0] - m[0][0] * m[2][1]) / det,
                         (m[0][0] * m[1][1] - m[0][1] * m[1][0]) / det}}};
     for (std::size_t r = 0; r < 3; ++r) {
       inverse.offset[r] = 0;
-      for (std::size_t c = 0; c < 3; ++c) inverse.offset[r] -= inverse.matrix[r][c] * truth.offset[c];
+      for (std::size_t c = 0; c < 3; ++c)
+        inverse.offset[r] -= inverse.matrix[r][c] * truth.offset[c];
     }
   }
   io::Image one_volume_template(templ.header());
   one_volume_template.data() = templ.data();
-  const io::Image run = resample_run(one_volume_template, inverse, run_h);  // template → run grid
+  const io::Image run = resample_run(one_volume_template, inverse, run_h); // template → run grid
   std::vector<float> mean(run.volume(0), run.volume(0) + run.header().voxels_per_volume());
   const test::LogLevel quiet_log(log::Level::kWarning);
   const AffineMap est = register_to_template(run.header(), mean, templ);
@@ -71,15 +77,18 @@ TEST(TemplateRegistration, RecoversAKnownAffineOfTheMniBrain) {
       for (std::int64_t i = 0; i < templ.nx(); i += 3) {
         if (templ.at(i, j, k) <= 0) continue;
         std::array<double, 3> p{};
-        for (std::size_t r = 0; r < 3; ++r) p[r] = v2w[r][0] * i + v2w[r][1] * j + v2w[r][2] * k + v2w[r][3];
+        for (std::size_t r = 0; r < 3; ++r)
+          p[r] = v2w[r][0] * i + v2w[r][1] * j + v2w[r][2] * k + v2w[r][3];
         const auto a = truth.apply(p), b = est.apply(p);
-        const double d = std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+        const double d = std::sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+                                   (a[2] - b[2]) * (a[2] - b[2]));
         sum += d, n += 1, worst = std::max(worst, d);
       }
-  std::printf("template registration: mean displacement error %.3f mm, worst %.3f mm over %.0f brain points\n",
+  std::printf("template registration: mean displacement error %.3f mm, worst %.3f mm over %.0f "
+              "brain points\n",
               sum / n, worst, n);
-  EXPECT_LT(sum / n, 1.0);   // a quarter of a 4 mm EPI voxel
+  EXPECT_LT(sum / n, 1.0); // a quarter of a 4 mm EPI voxel
   EXPECT_LT(worst, 2.5);
 }
 
-}  // namespace dcae::preproc
+} // namespace dcae::preproc

@@ -1,9 +1,8 @@
-#include "ps/coordinator.h"
+#include <set>
 
 #include <gtest/gtest.h>
 
-#include <set>
-
+#include "ps/coordinator.h"
 #include "test_data.h"
 
 namespace dcae::ps {
@@ -15,7 +14,7 @@ using Kind = LeaseAnswer::Kind;
 PartitionPlan plan(std::int64_t epochs = 2) {
   PartitionPlan p;
   p.run_rows = {250, 100};
-  p.block_rows = 100;  // run 0: 100, 100, 50; run 1: 100 → 4 partitions
+  p.block_rows = 100; // run 0: 100, 100, 50; run 1: 100 → 4 partitions
   p.epochs = epochs;
   return p;
 }
@@ -108,7 +107,8 @@ TEST(Coordinator, WaitsWhileEveryRemainingPartitionIsLeased) {
   EXPECT_EQ(c.lease(idle, 0, t).kind, Kind::kWait) << "every partition of the only epoch is leased";
   EXPECT_TRUE(c.complete(0, leases[0], 0.5, 1, t));
   EXPECT_EQ(c.lease(idle, 0, t).kind, Kind::kWait);
-  for (std::int64_t w = 1; w < 4; ++w) EXPECT_TRUE(c.complete(w, leases[static_cast<std::size_t>(w)], 0.5, 1, t));
+  for (std::int64_t w = 1; w < 4; ++w)
+    EXPECT_TRUE(c.complete(w, leases[static_cast<std::size_t>(w)], 0.5, 1, t));
   EXPECT_EQ(c.lease(idle, 0, t).kind, Kind::kDone);
 }
 
@@ -194,7 +194,8 @@ TEST(Coordinator, StateRoundTripsThroughJson) {
   Coordinator d(plan_from_json(c.to_json()["plan"]), 5.0);
   d.restore(c.to_json(), t);
   EXPECT_EQ(d.status().partitions_completed, 1);
-  EXPECT_TRUE(d.complete(b, l2.task.lease_id, 0.7, 5, t)) << "a lease held before the restart completes after it";
+  EXPECT_TRUE(d.complete(b, l2.task.lease_id, 0.7, 5, t))
+      << "a lease held before the restart completes after it";
   const auto l3 = d.lease(a, 0, t);
   const auto l3c = c.lease(a, 0, t);
   EXPECT_EQ(l3.task.index, l3c.task.index);
@@ -209,8 +210,9 @@ TEST(Coordinator, RefusesPlansThatCannotRun) {
   p.run_rows = {10};
   p.epochs = 0;
   test::expect_error([&] { Coordinator(p, 1.0); }, ExitCode::kBadUsage, {"stop"});
-  test::expect_error([&] { plan_from_json(nlohmann::json::object()); }, ExitCode::kBadInput, {"partition plan"});
+  test::expect_error([&] { plan_from_json(nlohmann::json::object()); }, ExitCode::kBadInput,
+                     {"partition plan"});
 }
 
-}  // namespace
-}  // namespace dcae::ps
+} // namespace
+} // namespace dcae::ps

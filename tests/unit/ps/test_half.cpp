@@ -1,17 +1,18 @@
-#include "ps/half.h"
-
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "ps/half.h"
+
 namespace dcae::ps {
 namespace {
 
 TEST(Half, ExactValuesRoundTrip) {
-  for (const float f : {0.0f, -0.0f, 1.0f, -2.5f, 0.5f, 1024.0f, 65504.0f, -65504.0f, 6.103515625e-05f, 5.9604645e-08f}) {
+  for (const float f : {0.0f, -0.0f, 1.0f, -2.5f, 0.5f, 1024.0f, 65504.0f, -65504.0f,
+                        6.103515625e-05f, 5.9604645e-08f}) {
     EXPECT_EQ(half_to_float(float_to_half(f)), f) << f;
   }
   EXPECT_EQ(float_to_half(1.0f), 0x3c00);
@@ -42,9 +43,23 @@ TEST(Half, SaturatesFiniteOverflowAndKeepsNonFinite) {
 
 TEST(Half, VectorsConvertLikeScalars) {
   // Long enough for the 8-wide F16C path and a scalar tail, with the special values inside.
-  std::vector<float> in{0.1f, -3.3f, 7e-6f, 123.456f, 1e6f, -1e6f, std::numeric_limits<float>::infinity(),
-                        -std::numeric_limits<float>::infinity(), 65504.0f, 1.0f + 1.0f / 2048.0f, 5.9604645e-08f,
-                        1e-9f, -0.0f, 0.5f, 2.0f, 3.0f, 1.0f + 3.0f / 2048.0f};
+  std::vector<float> in{0.1f,
+                        -3.3f,
+                        7e-6f,
+                        123.456f,
+                        1e6f,
+                        -1e6f,
+                        std::numeric_limits<float>::infinity(),
+                        -std::numeric_limits<float>::infinity(),
+                        65504.0f,
+                        1.0f + 1.0f / 2048.0f,
+                        5.9604645e-08f,
+                        1e-9f,
+                        -0.0f,
+                        0.5f,
+                        2.0f,
+                        3.0f,
+                        1.0f + 3.0f / 2048.0f};
   std::mt19937 rng(9);
   std::normal_distribution<float> d(0.0f, 100.0f);
   for (int i = 0; i < 1000; ++i) in.push_back(d(rng));
@@ -60,5 +75,5 @@ TEST(Half, VectorsConvertLikeScalars) {
   EXPECT_TRUE(std::isnan(out.back()));
 }
 
-}  // namespace
-}  // namespace dcae::ps
+} // namespace
+} // namespace dcae::ps

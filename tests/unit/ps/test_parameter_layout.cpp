@@ -1,7 +1,6 @@
-#include "ps/parameter_layout.h"
-
 #include <gtest/gtest.h>
 
+#include "ps/parameter_layout.h"
 #include "test_data.h"
 
 namespace dcae::ps {
@@ -47,10 +46,11 @@ TEST(ParameterLayout, NamedTensorsLieEndToEnd) {
 
 TEST(ParameterLayout, RefusesImpossibleLayouts) {
   test::expect_error([] { ParameterLayout(10, 0); }, ExitCode::kBadUsage, {"shards"});
-  test::expect_error([] { ParameterLayout(2, 3); }, ExitCode::kBadUsage, {"2 parameters", "3 shards"});
+  test::expect_error([] { ParameterLayout(2, 3); }, ExitCode::kBadUsage,
+                     {"2 parameters", "3 shards"});
   test::expect_error([] { ParameterLayout(10, 2).shard(2); }, ExitCode::kBadUsage, {"shard 2"});
   test::expect_error([] { ParameterLayout({{"w", -1}}, 1); }, ExitCode::kBadUsage, {"w"});
 }
 
-}  // namespace
-}  // namespace dcae::ps
+} // namespace
+} // namespace dcae::ps

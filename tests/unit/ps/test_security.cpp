@@ -1,9 +1,8 @@
-#include "ps/security.h"
+#include <cstdlib>
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
+#include "ps/security.h"
 #include "test_data.h"
 
 namespace dcae::ps {
@@ -33,5 +32,5 @@ TEST(Security, GeneratedTokensAreLongAndDiffer) {
   EXPECT_FALSE(tokens_equal("", "x"));
 }
 
-}  // namespace
-}  // namespace dcae::ps
+} // namespace
+} // namespace dcae::ps

@@ -96,9 +96,9 @@ TEST(Inputs, DecompositionFollowsTheContract) {
   EXPECT_TRUE(d.raw());
   EXPECT_EQ(d.k, 2);
   ASSERT_EQ(d.scores.size(), 2u);
-  EXPECT_DOUBLE_EQ(d.scores[0].r, 0.8);  // the median over runs
+  EXPECT_DOUBLE_EQ(d.scores[0].r, 0.8); // the median over runs
   EXPECT_DOUBLE_EQ(d.scores[0].min_r, 0.7);
-  EXPECT_EQ(d.scores[1].atom, -1);        // different atoms in different runs
+  EXPECT_EQ(d.scores[1].atom, -1); // different atoms in different runs
   EXPECT_EQ(d.scores[1].runs_above_null, 1);
   ASSERT_EQ(d.runs.size(), 1u);
   const DecompositionRun& run = d.runs[0];

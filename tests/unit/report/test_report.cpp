@@ -23,7 +23,6 @@ using test_util::write_text;
 
 constexpr std::int64_t kNx = 8, kNy = 8, kNz = 6, kT = 10;
 
-
 io::Image image(std::int64_t nt) {
   io::ImageHeader h;
   h.dim = {kNx, kNy, kNz, nt};
@@ -109,9 +108,11 @@ double make_derivatives(const fs::path& root) {
       R"({"Method": "OnlineDictionaryLearning", "Label": "rawodl", "K": 3, "Lambda": 0.1, "Source": "raw", "TR": 2.0,
           "Scores": [{"Condition": "lf", "Atom": 1, "Column": "rawodl_001", "MedianR": 0.812, "MinR": 0.812, "NullR95": 0.5, "Runs": 1, "RunsAboveNull": 1},
                      {"Condition": "rh", "Atom": 2, "Column": "rawodl_002", "MedianR": -0.705, "MinR": -0.705, "NullR95": 0.6, "Runs": 1, "RunsAboveNull": 0}],
-          "Runs": [{)" + run +
+          "Runs": [{)" +
+          run +
           R"("Mixing": "sub-01/func/sub-01_task-motor_run-01_desc-rawodl_mixing.tsv",
-                    "Components": "sub-01/func/sub-01_task-motor_run-01_desc-rawodl_components.nii.gz", )" + design +
+                    "Components": "sub-01/func/sub-01_task-motor_run-01_desc-rawodl_components.nii.gz", )" +
+          design +
           R"(, "Scores": [{"Condition": "lf", "Atom": 1, "r": 0.812, "NullR95": 0.5},
                          {"Condition": "rh", "Atom": 2, "r": -0.705, "NullR95": 0.6}]}]})");
   write_text(func / "sub-01_task-motor_run-01_desc-rawodl_mixing.tsv", mixing_raw);
@@ -124,10 +125,12 @@ double make_derivatives(const fs::path& root) {
                      {"Condition": "rh", "Atom": 1, "Column": "dcaeodl_001", "MedianR": 0.901, "MinR": 0.901, "NullR95": 0.6, "Runs": 1, "RunsAboveNull": 1}],
           "DecoderScores": [{"Condition": "lf", "Atom": 2, "Column": "dcaeodldecoder_002", "MedianR": 0.95, "MinR": 0.95, "NullR95": 0.5, "Runs": 1, "RunsAboveNull": 1},
                             {"Condition": "rh", "Atom": 1, "Column": "dcaeodldecoder_001", "MedianR": 0.4, "MinR": 0.4, "NullR95": 0.6, "Runs": 1, "RunsAboveNull": 0}],
-          "Runs": [{)" + run +
+          "Runs": [{)" +
+          run +
           R"("Mixing": "sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_mixing.tsv",
                     "DecoderMixing": "sub-01/func/sub-01_task-motor_run-01_desc-dcaeodldecoder_mixing.tsv",
-                    "Components": "sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz", )" + design +
+                    "Components": "sub-01/func/sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz", )" +
+          design +
           R"(, "Scores": [{"Condition": "lf", "Atom": 0, "r": 0.934, "NullR95": 0.5},
                          {"Condition": "rh", "Atom": 1, "r": 0.901, "NullR95": 0.6}],
              "DecoderScores": [{"Condition": "lf", "Atom": 2, "r": 0.95, "NullR95": 0.5},
@@ -144,10 +147,12 @@ double make_derivatives(const fs::path& root) {
   }
   comp.write(func / "sub-01_task-motor_run-01_desc-rawodl_components.nii.gz");
   comp.write(func / "sub-01_task-motor_run-01_desc-dcaeodl_components.nii.gz");
-  write_text(root / "model" / "loss.tsv",
-             "step\tepoch\tloss\tmse\n1\t0\t2\t1.9\n2\t0\t1\t0.9\n3\t1\t0.5\t0.4\n4\t1\t0.25\t0.2\n");
+  write_text(
+      root / "model" / "loss.tsv",
+      "step\tepoch\tloss\tmse\n1\t0\t2\t1.9\n2\t0\t1\t0.9\n3\t1\t0.5\t0.4\n4\t1\t0.25\t0.2\n");
   write_text(root / "model" / "validation.tsv",
-             "epoch\tstep\ttrain_loss\tvalidation_loss\tvalidation_mse\n0\t2\t1.5\t1.2\t1.1\n1\t4\t0.375\t0.5\t0.45\n");
+             "epoch\tstep\ttrain_loss\tvalidation_loss\tvalidation_mse\n0\t2\t1.5\t1.2\t1."
+             "1\n1\t4\t0.375\t0.5\t0.45\n");
   write_text(root / "model" / "training.json", R"({"StopReason": "plateau", "Epochs": 2})");
   return fd_sum / static_cast<double>(kT - 1);
 }
@@ -224,22 +229,30 @@ TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   EXPECT_NE(g.find("4 steps, 2 epoch(s)"), std::string::npos);
   EXPECT_NE(g.find("validation loss on held-out voxels 0.5"), std::string::npos);
   EXPECT_NE(g.find("stopped because the validation loss had stopped improving"), std::string::npos);
-  EXPECT_NE(g.find("validation (held-out voxels)"), std::string::npos);  // the plot's legend
-  EXPECT_NE(g.find("<th>rawodl atom</th><th>rawodl median r</th><th>rawodl min r</th><th>rawodl chance</th>"
-                   "<th>rawodl runs &gt; chance</th><th>dcaeodl atom</th>"),
-            std::string::npos);
+  EXPECT_NE(g.find("validation (held-out voxels)"), std::string::npos); // the plot's legend
+  EXPECT_NE(
+      g.find(
+          "<th>rawodl atom</th><th>rawodl median r</th><th>rawodl min r</th><th>rawodl chance</th>"
+          "<th>rawodl runs &gt; chance</th><th>dcaeodl atom</th>"),
+      std::string::npos);
   const std::string num = "<td class=\"num\">";
-  EXPECT_NE(g.find("<td>task-motor</td><td>lf</td>" + num + "1</td>" + num + "0.812</td>" + num + "0.812</td>" + num +
-                   "0.5</td>" + num + "1/1</td>" + num + "0</td>" + num + "0.934</td>"),
+  EXPECT_NE(g.find("<td>task-motor</td><td>lf</td>" + num + "1</td>" + num + "0.812</td>" + num +
+                   "0.812</td>" + num + "0.5</td>" + num + "1/1</td>" + num + "0</td>" + num +
+                   "0.934</td>"),
             std::string::npos);
   // The per-run table marks each r against the run's chance level.
-  EXPECT_NE(g.find("<td>sub-01_task-motor_run-01</td><td>rh</td>" + num + "-0.705 ✗</td>" + num + "0.6</td>" + num +
-                   "0.901 ✓</td>" + num + "0.6</td>" + num + "0.4 ✗</td>"),
+  EXPECT_NE(g.find("<td>sub-01_task-motor_run-01</td><td>rh</td>" + num + "-0.705 ✗</td>" + num +
+                   "0.6</td>" + num + "0.901 ✓</td>" + num + "0.6</td>" + num + "0.4 ✗</td>"),
             std::string::npos);
   // The decoder's readout does not beat chance for every condition: said so.
-  EXPECT_NE(g.find("dcaeodldecoder (task-motor): the decoder&#39;s readout does not beat its chance level"), std::string::npos);
+  EXPECT_NE(
+      g.find(
+          "dcaeodldecoder (task-motor): the decoder&#39;s readout does not beat its chance level"),
+      std::string::npos);
   EXPECT_NE(g.find("<a href=\"sub-01.html\">"), std::string::npos);
-  EXPECT_NE(g.find("rawodl: atom 2, r = -0.705 (NOT above its chance level 0.6) (shown sign-flipped)"), std::string::npos);
+  EXPECT_NE(
+      g.find("rawodl: atom 2, r = -0.705 (NOT above its chance level 0.6) (shown sign-flipped)"),
+      std::string::npos);
 
   if (test_util::have_python()) {
     const std::string pages = (dir / "deriv" / "sub-01.html").string() + " " +
@@ -261,9 +274,12 @@ TEST(ReportCommand, ComparesWithThePlantedNetworksWhenTheGroundTruthIsThere) {
   maps.at(5, 5, 4, 1) = 1.0f;
   fs::create_directories(gt);
   maps.write(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.nii.gz");
-  write_text(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.json",
-             R"({"Networks": [{"Name": "lf", "Condition": "lf"}, {"Name": "rh", "Condition": "rh"}]})");
-  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--ground-truth", (dir / "gt").string()}), 0);
+  write_text(
+      gt / "sub-01_task-motor_run-01_desc-groundtruth_components.json",
+      R"({"Networks": [{"Name": "lf", "Condition": "lf"}, {"Name": "rh", "Condition": "rh"}]})");
+  ASSERT_EQ(test::call(*app::make_report_command(),
+                       {(dir / "deriv").string(), "-q", "--ground-truth", (dir / "gt").string()}),
+            0);
   const std::string g = read_file(dir / "deriv" / "group.html");
   ASSERT_NE(g.find("Planted networks (simulation ground truth)"), std::string::npos);
   EXPECT_LT(g.find("Planted networks"), g.find("Participants"));
@@ -282,7 +298,9 @@ TEST(ReportCommand, ComparesWithThePlantedNetworksWhenTheGroundTruthIsThere) {
   EXPECT_NE(g.substr(rh, 400).find("no (0)"), std::string::npos) << g.substr(rh, 400);
   EXPECT_NE(g.find("green: the planted lf network&#39;s core"), std::string::npos);
   // Without the ground truth the section is not there.
-  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--level", "group"}), 0);
+  ASSERT_EQ(
+      test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--level", "group"}),
+      0);
   EXPECT_EQ(read_file(dir / "deriv" / "group.html").find("Planted networks"), std::string::npos);
 }
 
@@ -292,9 +310,10 @@ TEST(ReportCommand, MissingPiecesLeaveNotes) {
   fs::remove(dir / "deriv" / "task-motor_desc-rawodl_decomposition.json");
   fs::remove(dir / "deriv" / "task-motor_desc-dcaeodl_decomposition.json");
   fs::remove_all(dir / "deriv" / "model");
-  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
-                  (dir / "html").string()}),
-            0);
+  ASSERT_EQ(
+      test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--level", "group",
+                                               "--output-dir", (dir / "html").string()}),
+      0);
   EXPECT_FALSE(fs::exists(dir / "html" / "sub-01.html"));
   const std::string g = read_file(dir / "html" / "group.html");
   EXPECT_NE(g.find("Training loss missing"), std::string::npos);
@@ -302,9 +321,11 @@ TEST(ReportCommand, MissingPiecesLeaveNotes) {
   EXPECT_EQ(count(g, "<svg "), 0u);
   // The explicit loss log is used.
   write_text(dir / "elsewhere" / "loss.tsv", "step\tepoch\tloss\n1\t0\t3\n2\t0\t2\n3\t0\t1\n");
-  ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
+  ASSERT_EQ(
+      test::call(*app::make_report_command(),
+                 {(dir / "deriv").string(), "-q", "--level", "group", "--output-dir",
                   (dir / "html").string(), "--loss", (dir / "elsewhere" / "loss.tsv").string()}),
-            0);
+      0);
   EXPECT_NE(read_file(dir / "html" / "group.html").find("3 steps, 1 epoch(s)"), std::string::npos);
 }
 
@@ -329,13 +350,17 @@ TEST(ReportCommand, MalformedInputsFailNamingTheFile) {
   write_text(dir / "deriv" / "sub-01" / "func" / "sub-01_task-motor_run-01_desc-brain_mask.nii.gz",
              "not a NIfTI file");
   testing::internal::CaptureStderr();
-  EXPECT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--participant-label", "sub-01"}), 1);
+  EXPECT_EQ(test::call(*app::make_report_command(),
+                       {(dir / "deriv").string(), "-q", "--participant-label", "sub-01"}),
+            1);
   err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("sub-01_task-motor_run-01_desc-brain_mask.nii.gz"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 
   testing::internal::CaptureStderr();
-  EXPECT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q", "--participant-label", "07"}), 2);
+  EXPECT_EQ(test::call(*app::make_report_command(),
+                       {(dir / "deriv").string(), "-q", "--participant-label", "07"}),
+            2);
   err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("participant '07' not found"), std::string::npos) << err;
   EXPECT_NE(err.find("found: 01, 02"), std::string::npos) << err;

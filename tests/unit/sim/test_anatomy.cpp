@@ -1,8 +1,8 @@
-#include "sim/anatomy.h"
+#include <numeric>
 
 #include <gtest/gtest.h>
 
-#include <numeric>
+#include "sim/anatomy.h"
 
 namespace dcae::sim {
 
@@ -18,11 +18,13 @@ TEST(Anatomy, BrainShapedWithTissueContrast) {
     gm += a.gm[v], wm += a.wm[v], csf += a.csf[v];
     if (a.gm[v] > 0.99) sgm += a.baseline[v] > 0 ? 1 : 0;
     if (a.wm[v] > 0.99) swm += 1;
-    if (!a.brain[v]) { EXPECT_LT(a.gm[v] + a.wm[v] + a.csf[v], 0.5f); }
+    if (!a.brain[v]) {
+      EXPECT_LT(a.gm[v] + a.wm[v] + a.csf[v], 0.5f);
+    }
   }
-  EXPECT_GT(gm, 0.25 * (gm + wm + csf));  // a cortical ribbon
+  EXPECT_GT(gm, 0.25 * (gm + wm + csf)); // a cortical ribbon
   EXPECT_GT(wm, 0.3 * (gm + wm + csf));
-  EXPECT_GT(csf, 0.0);                    // ventricles
+  EXPECT_GT(csf, 0.0); // ventricles
   EXPECT_GT(sgm, 0);
   EXPECT_GT(swm, 0);
   // EPI contrast: CSF > GM > WM at the centre of each tissue.
@@ -42,7 +44,8 @@ TEST(Anatomy, ShrinksToFitSmallFieldOfView) {
   for (std::size_t d = 0; d < 3; ++d) EXPECT_LE(a.semi_axes_mm[d], 0.43 * 64 + 1e-9);
   // Nothing of the brain touches the grid border.
   for (std::int64_t k = 0; k < 16; ++k)
-    for (std::int64_t j = 0; j < 16; ++j) EXPECT_EQ(a.brain[static_cast<std::size_t>(16 * (j + 16 * k))], 0);
+    for (std::int64_t j = 0; j < 16; ++j)
+      EXPECT_EQ(a.brain[static_cast<std::size_t>(16 * (j + 16 * k))], 0);
 }
 
 TEST(Anatomy, NetworksLieInTheBrainWithUnitPeak) {
@@ -54,7 +57,9 @@ TEST(Anatomy, NetworksLieInTheBrainWithUnitPeak) {
     float peak = 0;
     std::size_t active = 0;
     for (std::size_t v = 0; v < n.map.size(); ++v) {
-      if (!a.brain[v]) { EXPECT_EQ(n.map[v], 0.f); }
+      if (!a.brain[v]) {
+        EXPECT_EQ(n.map[v], 0.f);
+      }
       peak = std::max(peak, n.map[v]);
       active += n.map[v] > 0.5f;
     }
@@ -69,4 +74,4 @@ TEST(Anatomy, NetworksLieInTheBrainWithUnitPeak) {
   EXPECT_LT(nets[3].centres_mm[0][0], 0);
 }
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

@@ -1,8 +1,8 @@
-#include "sim/block_design.h"
+#include <map>
 
 #include <gtest/gtest.h>
 
-#include <map>
+#include "sim/block_design.h"
 
 namespace dcae::sim {
 
@@ -29,7 +29,8 @@ TEST(BlockDesign, HcpMotorTiming) {
 
 TEST(BlockDesign, SeedDecidesOrder) {
   std::mt19937_64 a(1), b(1), c(2);
-  const auto ea = hcp_motor_events(200, a), eb = hcp_motor_events(200, b), ec = hcp_motor_events(200, c);
+  const auto ea = hcp_motor_events(200, a), eb = hcp_motor_events(200, b),
+             ec = hcp_motor_events(200, c);
   ASSERT_EQ(ea.events.size(), eb.events.size());
   bool same_ab = true, same_ac = true;
   for (std::size_t i = 0; i < ea.events.size(); ++i) {
@@ -40,4 +41,4 @@ TEST(BlockDesign, SeedDecidesOrder) {
   EXPECT_FALSE(same_ac);
 }
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

@@ -1,8 +1,8 @@
-#include "sim/motion.h"
+#include <cmath>
 
 #include <gtest/gtest.h>
 
-#include <cmath>
+#include "sim/motion.h"
 
 namespace dcae::sim {
 
@@ -17,7 +17,7 @@ TEST(Motion, TrajectoryIsRelativeToMiddleAndBounded) {
     for (int a = 3; a < 6; ++a) max_r = std::max(max_r, std::fabs(row[a]));
   }
   EXPECT_GT(max_t, 0.3);
-  EXPECT_LT(max_t, 2.0 * 1.6 + 1e-9);  // ±0.8·scale, relative to the middle: at most 1.6·scale
+  EXPECT_LT(max_t, 2.0 * 1.6 + 1e-9); // ±0.8·scale, relative to the middle: at most 1.6·scale
   EXPECT_GT(max_r, 0.2);
   EXPECT_LT(max_r, 1.5 * 1.6 + 1e-9);
 }
@@ -38,7 +38,7 @@ TEST(Motion, RigidMatrixFollowsItkEulerConvention) {
   // R = Rz·Rx·Ry: with rx = ry = 90°, the x axis goes to Rz·Rx·(0,0,-1) = (0, 1, 0)?
   const io::Matrix4 q = rigid_matrix({0, 0, 0, 90, 90, 0}, {0, 0, 0});
   EXPECT_NEAR(q[0][0], 0, 1e-12);
-  EXPECT_NEAR(q[1][0], 1, 1e-12);  // Ry: x → (0,0,-1)·... then Rx: (0,0,-1) → (0,1,0)
+  EXPECT_NEAR(q[1][0], 1, 1e-12); // Ry: x → (0,0,-1)·... then Rx: (0,0,-1) → (0,1,0)
   EXPECT_NEAR(q[2][0], 0, 1e-12);
 }
 
@@ -54,7 +54,7 @@ TEST(Motion, ResampleByWholeVoxelShiftsTheImage) {
   resample_rigid(g, in.data(), rigid_matrix({1, 0, 0, 0, 0, 0}, {0, 0, 0}), out.data());
   EXPECT_NEAR(out[3 + 8 * (4 + 8 * 5)], out[4 + 8 * (4 + 8 * 5)], 1e-5);
   EXPECT_GT(out[3 + 8 * (4 + 8 * 5)], 5.f);
-  EXPECT_LT(out[2 + 8 * (4 + 8 * 5)], 0.f);  // the sinc's negative lobe
+  EXPECT_LT(out[2 + 8 * (4 + 8 * 5)], 0.f); // the sinc's negative lobe
 }
 
 TEST(Motion, ResamplingKeepsBandLimitedImagesSharp) {
@@ -62,18 +62,23 @@ TEST(Motion, ResamplingKeepsBandLimitedImagesSharp) {
   // depends on the shift: a smooth pattern shifted by a fraction of a voxel keeps its contrast.
   const Grid g = make_grid({32, 8, 8}, {2, 2, 2});
   std::vector<float> in(static_cast<std::size_t>(g.voxels())), out(in.size());
-  auto wave = [](double i) { return 100.0 + 10.0 * std::sin(2 * M_PI * i / 6.0); };  // 3 voxels per half period
+  auto wave = [](double i) {
+    return 100.0 + 10.0 * std::sin(2 * M_PI * i / 6.0);
+  }; // 3 voxels per half period
   for (std::int64_t k = 0; k < 8; ++k)
     for (std::int64_t j = 0; j < 8; ++j)
-      for (std::int64_t i = 0; i < 32; ++i) in[static_cast<std::size_t>(i + 32 * (j + 8 * k))] = static_cast<float>(wave(i));
-  resample_rigid(g, in.data(), rigid_matrix({1, 0, 0, 0, 0, 0}, {0, 0, 0}), out.data());  // half a voxel
+      for (std::int64_t i = 0; i < 32; ++i)
+        in[static_cast<std::size_t>(i + 32 * (j + 8 * k))] = static_cast<float>(wave(i));
+  resample_rigid(g, in.data(), rigid_matrix({1, 0, 0, 0, 0, 0}, {0, 0, 0}),
+                 out.data()); // half a voxel
   double worst = 0;
-  for (std::int64_t i = 8; i < 24; ++i) {  // away from the edges (0 outside)
+  for (std::int64_t i = 8; i < 24; ++i) { // away from the edges (0 outside)
     const double expected = wave(static_cast<double>(i) - 0.5);
-    worst = std::max(worst, std::fabs(out[static_cast<std::size_t>(i + 32 * (4 + 8 * 4))] - expected));
+    worst =
+        std::max(worst, std::fabs(out[static_cast<std::size_t>(i + 32 * (4 + 8 * 4))] - expected));
   }
   // Trilinear interpolation is off by 10·(1 − cos(π/6)) ≈ 1.3 here; Lanczos-3 by far less.
   EXPECT_LT(worst, 0.3);
 }
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

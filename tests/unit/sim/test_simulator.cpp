@@ -1,15 +1,14 @@
-#include "sim/simulator.h"
-
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <numeric>
+
+#include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "core/log.h"
 #include "core/threads.h"
 #include "io/bids_layout.h"
 #include "io/json.h"
+#include "sim/simulator.h"
 #include "test_data.h"
 #include "test_state.h"
 
@@ -41,7 +40,7 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   return sab / std::sqrt(saa * sbb);
 }
 
-}  // namespace
+} // namespace
 
 TEST(Simulator, SameSeedSameDataWhateverTheThreadCount) {
   const SimulationConfig c = small_config();
@@ -54,7 +53,7 @@ TEST(Simulator, SameSeedSameDataWhateverTheThreadCount) {
   SimulationConfig other = c;
   other.seed = 2;
   EXPECT_NE(simulate_run(other, 0, 0).bold.data(), a.bold.data());
-  EXPECT_NE(simulate_run(c, 0, 1).bold.data(), a.bold.data());  // another run
+  EXPECT_NE(simulate_run(c, 0, 1).bold.data(), a.bold.data()); // another run
 }
 
 TEST(Simulator, TemporalSnrMatchesTheRequest) {
@@ -71,12 +70,13 @@ TEST(Simulator, TemporalSnrMatchesTheRequest) {
     double m = 0, s = 0;
     for (std::int64_t t = 0; t < c.volumes; ++t) m += r.bold.volume(t)[v];
     m /= static_cast<double>(c.volumes);
-    if (m < 900 || m > 1100) continue;  // grey-matter-like voxels
+    if (m < 900 || m > 1100) continue; // grey-matter-like voxels
     for (std::int64_t t = 0; t < c.volumes; ++t) s += std::pow(r.bold.volume(t)[v] - m, 2);
     tsnr.push_back(m / std::sqrt(s / static_cast<double>(c.volumes - 1)));
   }
   ASSERT_GT(tsnr.size(), 50u);
-  std::nth_element(tsnr.begin(), tsnr.begin() + static_cast<std::ptrdiff_t>(tsnr.size() / 2), tsnr.end());
+  std::nth_element(tsnr.begin(), tsnr.begin() + static_cast<std::ptrdiff_t>(tsnr.size() / 2),
+                   tsnr.end());
   EXPECT_NEAR(tsnr[tsnr.size() / 2], 50.0, 5.0);
 }
 
@@ -86,7 +86,7 @@ TEST(Simulator, TaskNetworkVoxelsFollowTheirRegressor) {
   c.drift_pct = 0;
   c.volumes = 120;
   const SimulatedRun r = simulate_run(c, 0, 0);
-  const auto& net = r.networks[1];  // lh
+  const auto& net = r.networks[1]; // lh
   ASSERT_EQ(net.condition, "lh");
   // The mean signal of the network's core follows its HRF-convolved regressor, not another's.
   std::vector<double> series(static_cast<std::size_t>(c.volumes), 0.0);
@@ -94,18 +94,20 @@ TEST(Simulator, TaskNetworkVoxelsFollowTheirRegressor) {
   for (std::size_t v = 0; v < net.map.size(); ++v) {
     if (net.map[v] < 0.5f) continue;
     ++core;
-    for (std::int64_t t = 0; t < c.volumes; ++t) series[static_cast<std::size_t>(t)] += r.bold.volume(t)[v];
+    for (std::int64_t t = 0; t < c.volumes; ++t)
+      series[static_cast<std::size_t>(t)] += r.bold.volume(t)[v];
   }
   ASSERT_GT(core, 3u);
   EXPECT_GT(pearson(series, r.network_timecourses[1]), 0.8);
-  EXPECT_LT(std::fabs(pearson(series, r.network_timecourses[3])), 0.3);  // rh: other hemisphere
+  EXPECT_LT(std::fabs(pearson(series, r.network_timecourses[3])), 0.3); // rh: other hemisphere
 }
 
 TEST(Simulator, SliceTimesFollowTheOrder) {
   EXPECT_EQ(slice_times(SliceOrder::kNone, 4, 2.0).size(), 0u);
   EXPECT_EQ(slice_times(SliceOrder::kAscending, 4, 2.0), (std::vector<double>{0, 0.5, 1.0, 1.5}));
   EXPECT_EQ(slice_times(SliceOrder::kDescending, 4, 2.0), (std::vector<double>{1.5, 1.0, 0.5, 0}));
-  EXPECT_EQ(slice_times(SliceOrder::kInterleaved, 5, 2.5), (std::vector<double>{0, 1.5, 0.5, 2.0, 1.0}));
+  EXPECT_EQ(slice_times(SliceOrder::kInterleaved, 5, 2.5),
+            (std::vector<double>{0, 1.5, 0.5, 2.0, 1.0}));
 }
 
 TEST(Simulator, InvalidConfigurationsAreUsageErrors) {
@@ -143,9 +145,13 @@ TEST(Simulator, BidsDatasetIsCompleteAndListsItself) {
   const fs::path gt = dir / "ds" / "derivatives" / "groundtruth" / "sub-01" / "func";
   EXPECT_TRUE(fs::exists(gt / "sub-01_task-motor_run-01_desc-groundtruth_timeseries.tsv"));
   EXPECT_TRUE(fs::exists(gt / "sub-01_task-motor_run-02_desc-brain_mask.nii.gz"));
-  const io::Image maps = io::Image::read(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.nii.gz");
+  const io::Image maps =
+      io::Image::read(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.nii.gz");
   EXPECT_EQ(maps.nt(), 8);
-  EXPECT_EQ(io::read_json(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.json")["Networks"].size(), 8u);
+  EXPECT_EQ(
+      io::read_json(gt / "sub-01_task-motor_run-01_desc-groundtruth_components.json")["Networks"]
+          .size(),
+      8u);
   // No temporary folder is left beside the dataset.
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
   // Refuses to overwrite without being told, and leaves the old dataset intact.
@@ -162,10 +168,11 @@ TEST(Simulator, HcpLayoutHasEvsAndMovementRegressors) {
   simulate_dataset(c, dir / "hcp");
   const fs::path run = dir / "hcp" / "100001" / "MNINonLinear" / "Results" / "tfMRI_MOTOR_RL";
   EXPECT_TRUE(fs::exists(run / "tfMRI_MOTOR_RL.nii.gz"));
-  for (const char* ev : {"cue", "lf", "lh", "rf", "rh", "t"}) EXPECT_TRUE(fs::exists(run / "EVs" / (std::string(ev) + ".txt"))) << ev;
+  for (const char* ev : {"cue", "lf", "lh", "rf", "rh", "t"})
+    EXPECT_TRUE(fs::exists(run / "EVs" / (std::string(ev) + ".txt"))) << ev;
   EXPECT_TRUE(fs::exists(run / "Movement_Regressors.txt"));
   EXPECT_TRUE(fs::exists(dir / "hcp" / "groundtruth" / "100001" / "tfMRI_MOTOR_LR" /
                          "tfMRI_MOTOR_LR_desc-groundtruth_timeseries.tsv"));
 }
 
-}  // namespace dcae::sim
+} // namespace dcae::sim

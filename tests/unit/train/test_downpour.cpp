@@ -1,18 +1,17 @@
 // The Downpour worker loop over a fake replica, against a real parameter server in this
 // process: the loop, not the model, is what is tested.
-#include "train/downpour.h"
-
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "core/error.h"
 #include "ps/server.h"
 #include "ps/task_client.h"
 #include "test_data.h"
+#include "train/downpour.h"
 
 namespace dcae::train {
 namespace {
@@ -21,7 +20,7 @@ const std::string kToken = "downpour-test-token";
 
 /// A replica whose loss is ½‖θ − target‖² for every sample: its gradient is θ − target.
 class FakeReplica final : public Replica {
- public:
+public:
   FakeReplica(std::vector<float> initial, std::vector<float> target, std::int64_t rows_per_run)
       : theta_(std::move(initial)), target_(std::move(target)), rows_(rows_per_run) {}
   std::int64_t size() const override { return static_cast<std::int64_t>(theta_.size()); }
@@ -39,19 +38,22 @@ class FakeReplica final : public Replica {
       accumulator[i] += static_cast<float>(d);
     }
     samples += static_cast<std::int64_t>(batch.size());
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // a step takes time, so both workers get partitions
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(2)); // a step takes time, so both workers get partitions
     for (const auto& r : batch)
       if (!selected(r.shard, r.row)) throw std::logic_error("an unselected row was trained on");
     return loss;
   }
   std::int32_t runs() const override { return 2; }
   std::int64_t rows(std::int32_t) const override { return rows_; }
-  bool selected(std::int32_t, std::int64_t row) const override { return row % 10 != 3; }  // 90% of the rows
+  bool selected(std::int32_t, std::int64_t row) const override {
+    return row % 10 != 3;
+  } // 90% of the rows
 
   std::atomic<int> sets{0};
   std::atomic<std::int64_t> samples{0};
 
- private:
+private:
   std::vector<float> theta_, target_;
   std::int64_t rows_;
 };
@@ -83,7 +85,8 @@ struct Result {
 };
 
 /// Runs `n` workers (threads) with `ex` for `epochs` against one server with `shards` shards.
-Result run(int n, const ExchangeSettings& ex, int shards = 1, std::int64_t epochs = 4, double learning_rate = 0.5) {
+Result run(int n, const ExchangeSettings& ex, int shards = 1, std::int64_t epochs = 4,
+           double learning_rate = 0.5) {
   ps::ServerOptions so;
   so.token = kToken;
   so.num_shards = shards;
@@ -102,7 +105,8 @@ Result run(int n, const ExchangeSettings& ex, int shards = 1, std::int64_t epoch
   Result r;
   r.workers.resize(static_cast<std::size_t>(n));
   std::vector<std::unique_ptr<FakeReplica>> replicas;
-  for (int w = 0; w < n; ++w) replicas.push_back(std::make_unique<FakeReplica>(initial, target, 200));
+  for (int w = 0; w < n; ++w)
+    replicas.push_back(std::make_unique<FakeReplica>(initial, target, 200));
   std::vector<std::thread> threads;
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n));
   for (int w = 0; w < n; ++w) {
@@ -111,8 +115,8 @@ Result run(int n, const ExchangeSettings& ex, int shards = 1, std::int64_t epoch
         ps::ClientOptions mine = co;
         mine.worker_name = "fake " + std::to_string(w);
         ps::Client client(mine);
-        r.workers[static_cast<std::size_t>(w)] =
-            run_downpour(*replicas[static_cast<std::size_t>(w)], client, cfg, ex, plan_for(cfg, ex));
+        r.workers[static_cast<std::size_t>(w)] = run_downpour(
+            *replicas[static_cast<std::size_t>(w)], client, cfg, ex, plan_for(cfg, ex));
       } catch (...) {
         errors[static_cast<std::size_t>(w)] = std::current_exception();
       }
@@ -132,9 +136,11 @@ Result run(int n, const ExchangeSettings& ex, int shards = 1, std::int64_t epoch
   for (const auto& rep : replicas) r.samples.push_back(rep->samples.load());
   server.shutdown();
   double err = 0;
-  for (std::size_t i = 0; i < target.size(); ++i) err = std::max(err, std::fabs(static_cast<double>(r.final[i] - target[i])));
+  for (std::size_t i = 0; i < target.size(); ++i)
+    err = std::max(err, std::fabs(static_cast<double>(r.final[i] - target[i])));
   std::cerr << n << " worker(s): largest |θ − target| " << err << "\n";
-  EXPECT_LT(err, 0.05) << "the servers' parameters reach the target the workers' gradients point to";
+  EXPECT_LT(err, 0.05)
+      << "the servers' parameters reach the target the workers' gradients point to";
   return r;
 }
 
@@ -183,8 +189,9 @@ TEST(Downpour, ExchangeSettingsThatCannotWorkAreUsageErrors) {
   co.servers = {"127.0.0.1:1"};
   co.token = kToken;
   ps::Client client(co);
-  test::expect_error([&] { run_downpour(replica, client, fake_config(), ex, {}); }, ExitCode::kBadUsage, {"--n-push"});
+  test::expect_error([&] { run_downpour(replica, client, fake_config(), ex, {}); },
+                     ExitCode::kBadUsage, {"--n-push"});
 }
 
-}  // namespace
-}  // namespace dcae::train
+} // namespace
+} // namespace dcae::train

@@ -1,9 +1,8 @@
-#include "train/job.h"
-
 #include <gtest/gtest.h>
 
 #include "core/error.h"
 #include "test_data.h"
+#include "train/job.h"
 
 namespace dcae::train {
 namespace {
@@ -16,16 +15,18 @@ TEST(Job, ExchangeOptionsRoundTripThroughTheCommandLine) {
   s.warmup_steps = 7;
   s.overlap = true;
   const auto argv = to_argv(exchange_options(), s);
-  EXPECT_EQ(argv, (std::vector<std::string>{"--n-fetch", "3", "--n-push", "2", "--block-rows", "400", "--warmup-steps", "7",
-                                           "--overlap"}));
+  EXPECT_EQ(argv, (std::vector<std::string>{"--n-fetch", "3", "--n-push", "2", "--block-rows",
+                                            "400", "--warmup-steps", "7", "--overlap"}));
   ExchangeSettings back;
   for (const auto& o : exchange_options()) o.set(back, o.get(s));
   EXPECT_EQ(to_argv(exchange_options(), back), argv);
   EXPECT_EQ(ExchangeSettings{}.warmup_steps, kDefaultWarmupSteps);
   ServerSettings v;
   v.lease_timeout_s = 2.5;
-  EXPECT_EQ(to_argv(server_options(), v), (std::vector<std::string>{"--max-staleness", "-1", "--lease-timeout", "2.5"}));
-  test::expect_error([&] { exchange_options()[0].set(back, "two"); }, ExitCode::kBadUsage, {"--n-fetch", "'two'"});
+  EXPECT_EQ(to_argv(server_options(), v),
+            (std::vector<std::string>{"--max-staleness", "-1", "--lease-timeout", "2.5"}));
+  test::expect_error([&] { exchange_options()[0].set(back, "two"); }, ExitCode::kBadUsage,
+                     {"--n-fetch", "'two'"});
 }
 
 TEST(Job, OneMappingFromAJobToItsWorkers) {
@@ -53,7 +54,8 @@ TEST(Job, JobsThatCannotRunAreUsageErrors) {
   check(job);
   job.servers = 3;
   job.num_shards = 2;
-  test::expect_error([&] { check(job); }, ExitCode::kBadUsage, {"--ps-shards (2) must be ≥ --servers (3)"});
+  test::expect_error([&] { check(job); }, ExitCode::kBadUsage,
+                     {"--ps-shards (2) must be ≥ --servers (3)"});
   job.num_shards = 0;
   job.workers = 0;
   test::expect_error([&] { check(job); }, ExitCode::kBadUsage, {"--workers"});
@@ -62,5 +64,5 @@ TEST(Job, JobsThatCannotRunAreUsageErrors) {
   test::expect_error([&] { check(job); }, ExitCode::kBadUsage, {"no shards"});
 }
 
-}  // namespace
-}  // namespace dcae::train
+} // namespace
+} // namespace dcae::train

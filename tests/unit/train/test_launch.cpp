@@ -1,16 +1,14 @@
-#include "train/launch.h"
-
-#include <gtest/gtest.h>
-
-#include <sys/stat.h>
-
 #include <cstdlib>
 #include <fstream>
 
-#include "core/error.h"
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include "core/atomic_file.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "test_data.h"
+#include "train/launch.h"
 
 namespace fs = std::filesystem;
 
@@ -40,7 +38,8 @@ TEST(SlurmLauncher, RanksComeFromTheSlurmVariables) {
   ::setenv("SLURM_PROCID", "one", 1);
   test::expect_error([] { slurm_ranks(); }, ExitCode::kBadUsage, {"SLURM_PROCID='one'"});
   ::unsetenv("SLURM_PROCID");
-  test::expect_error([] { slurm_ranks(); }, ExitCode::kBadUsage, {"SLURM_PROCID is not set", "srun"});
+  test::expect_error([] { slurm_ranks(); }, ExitCode::kBadUsage,
+                     {"SLURM_PROCID is not set", "srun"});
   ::unsetenv("SLURM_NTASKS");
   ::unsetenv("SLURM_JOB_NODELIST");
 }
@@ -55,24 +54,29 @@ TEST(ManualLauncher, CommandLinesCarryTheJobsSettingsAndATokenFileOnlyThisUserRe
   job.exchange.n_fetch = 3;
   job.exchange.fp16 = true;
   job.server.lease_timeout_s = 2;
-  const auto lines = manual_commands(model::ModelConfig{}, job, dir / "model.yaml", dir / "out" / "dist" / "token");
-  ASSERT_EQ(lines.size(), 4u);  // 2 servers, 2 workers
-  EXPECT_NE(lines[0].find("dcae-ps --listen 127.0.0.1:50051 --shards 4 --host-shards 0 1"), std::string::npos) << lines[0];
+  const auto lines = manual_commands(model::ModelConfig{}, job, dir / "model.yaml",
+                                     dir / "out" / "dist" / "token");
+  ASSERT_EQ(lines.size(), 4u); // 2 servers, 2 workers
+  EXPECT_NE(lines[0].find("dcae-ps --listen 127.0.0.1:50051 --shards 4 --host-shards 0 1"),
+            std::string::npos)
+      << lines[0];
   EXPECT_NE(lines[1].find("--host-shards 2 3"), std::string::npos) << lines[1];
   EXPECT_NE(lines[0].find("--lease-timeout 2"), std::string::npos) << lines[0];
   EXPECT_NE(lines[2].find("--output-dir"), std::string::npos) << "worker 0 writes the final model";
   EXPECT_EQ(lines[3].find("--output-dir"), std::string::npos);
   for (std::size_t w = 2; w < 4; ++w) {
-    EXPECT_NE(lines[w].find("--ps 127.0.0.1:50051 --ps 127.0.0.1:50052"), std::string::npos) << lines[w];
+    EXPECT_NE(lines[w].find("--ps 127.0.0.1:50051 --ps 127.0.0.1:50052"), std::string::npos)
+        << lines[w];
     EXPECT_NE(lines[w].find("--n-fetch 3"), std::string::npos) << lines[w];
     EXPECT_NE(lines[w].find("--fp16"), std::string::npos) << lines[w];
   }
   struct stat st {};
   ASSERT_EQ(::stat((dir / "out" / "dist" / "token").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  for (const auto& l : lines) EXPECT_EQ(l.find(read_file(dir / "out" / "dist" / "token").substr(0, 16)), std::string::npos)
-      << "the token itself is never on a command line";
+  for (const auto& l : lines)
+    EXPECT_EQ(l.find(read_file(dir / "out" / "dist" / "token").substr(0, 16)), std::string::npos)
+        << "the token itself is never on a command line";
 }
 
-}  // namespace
-}  // namespace dcae::train
+} // namespace
+} // namespace dcae::train
