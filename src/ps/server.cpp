@@ -1,7 +1,5 @@
 #include "ps/server.h"
 
-#include <grpcpp/grpcpp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -11,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
@@ -18,10 +17,10 @@
 #include "core/log.h"
 #include "ps/coordinator.h"
 #include "ps/half.h"
-#include "ps/parameter_layout.h"
 #include "ps/internal/parameter_server.grpc.pb.h"
-#include "ps/update_rule.h"
 #include "ps/internal/wire.h"
+#include "ps/parameter_layout.h"
+#include "ps/update_rule.h"
 
 namespace fs = std::filesystem;
 
@@ -46,13 +45,13 @@ struct Shard {
   std::int64_t version = 0;
 };
 
-}  // namespace
+} // namespace
 
 struct ParameterServer::Impl final : pb::ParameterServer::Service {
   explicit Impl(ServerOptions o) : opt(std::move(o)) {}
 
   ServerOptions opt;
-  std::vector<std::unique_ptr<Shard>> shards;  // hosted, in shard order
+  std::vector<std::unique_ptr<Shard>> shards; // hosted, in shard order
   std::atomic<bool> initialized{false};
   std::mutex init_mutex;
   std::int64_t total_size = 0;
@@ -63,8 +62,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
   std::atomic<std::int64_t> next_worker{0};
   bool resumed = false;
 
-  std::atomic<std::int64_t> pushes_applied{0}, pushes_stale{0}, pushes_refused{0}, unauthenticated{0},
-      bytes_received{0}, bytes_sent{0}, checkpoints_written{0};
+  std::atomic<std::int64_t> pushes_applied{0}, pushes_stale{0}, pushes_refused{0},
+      unauthenticated{0}, bytes_received{0}, bytes_sent{0}, checkpoints_written{0};
 
   std::unique_ptr<grpc::Server> server;
   int bound_port = 0;
@@ -75,6 +74,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
   std::mutex shutdown_mutex;
   std::thread checkpoint_thread;
   std::mutex checkpoint_mutex;
+  std::mutex final_checkpoint_mutex;
+  bool final_checkpoint_written = false;
 
   Shard* find_shard(int s) {
     for (auto& sh : shards) {
@@ -86,7 +87,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
   GStatus check_token(ServerContext* ctx) {
     const auto& md = ctx->client_metadata();
     const auto it = md.find(kTokenMetadataKey);
-    if (it == md.end() || !tokens_equal(std::string(it->second.data(), it->second.size()), opt.token)) {
+    if (it == md.end() ||
+        !tokens_equal(std::string(it->second.data(), it->second.size()), opt.token)) {
       ++unauthenticated;
       return {StatusCode::UNAUTHENTICATED, "missing or wrong token (x-dcae-token)"};
     }
@@ -94,8 +96,7 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
   }
 
   /// Runs a handler: token first, and no exception ever leaves it (a server never aborts).
-  template <typename Fn>
-  GStatus guarded(ServerContext* ctx, Fn&& fn) {
+  template <typename Fn> GStatus guarded(ServerContext* ctx, Fn&& fn) {
     if (GStatus s = check_token(ctx); !s.ok()) return s;
     try {
       return fn();
@@ -145,14 +146,30 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
       f.write(reinterpret_cast<const char*>(&n), sizeof n);
       f.write(header.data(), static_cast<std::streamsize>(n));
       for (std::size_t i = 0; i < params.size(); ++i) {
-        f.write(reinterpret_cast<const char*>(params[i].data()), static_cast<std::streamsize>(params[i].size() * 4));
-        f.write(reinterpret_cast<const char*>(state[i].data()), static_cast<std::streamsize>(state[i].size() * 4));
+        f.write(reinterpret_cast<const char*>(params[i].data()),
+                static_cast<std::streamsize>(params[i].size() * 4));
+        f.write(reinterpret_cast<const char*>(state[i].data()),
+                static_cast<std::streamsize>(state[i].size() * 4));
       }
       f.flush();
-      if (!f) throw runtime_error(out.temp_path().string() + ": cannot write the server checkpoint");
+      if (!f)
+        throw runtime_error(out.temp_path().string() + ": cannot write the server checkpoint");
     }
     out.commit();
     ++checkpoints_written;
+  }
+
+  /// The checkpoint of a finished job, written once before any worker hears that the job is
+  /// done: a server that dies from then on resumes as finished (the workers will not return).
+  void write_final_checkpoint() {
+    std::lock_guard<std::mutex> lock(final_checkpoint_mutex);
+    if (final_checkpoint_written) return;
+    try {
+      write_checkpoint();
+    } catch (const std::exception& e) {
+      log::warn("server checkpoint at the end of the job failed: ", e.what());
+    }
+    final_checkpoint_written = true;
   }
 
   void load_checkpoint() {
@@ -166,18 +183,22 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
       throw input_error(where + ": not a dcae parameter-server checkpoint");
     }
     std::string header(n, '\0');
-    if (!f.read(header.data(), static_cast<std::streamsize>(n))) throw input_error(where + ": truncated header");
+    if (!f.read(header.data(), static_cast<std::streamsize>(n)))
+      throw input_error(where + ": truncated header");
     nlohmann::json h;
     try {
       h = nlohmann::json::parse(header);
-      if (h.at("format").get<int>() > kCheckpointFormat) throw input_error(where + ": checkpoint format is newer than this dcae");
+      if (h.at("format").get<int>() > kCheckpointFormat)
+        throw input_error(where + ": checkpoint format is newer than this dcae");
       if (h.at("num_shards").get<int>() != opt.num_shards) {
-        throw input_error(where + ": checkpoint of " + std::to_string(h.at("num_shards").get<int>()) +
+        throw input_error(where + ": checkpoint of " +
+                          std::to_string(h.at("num_shards").get<int>()) +
                           " shards, this server has " + std::to_string(opt.num_shards));
       }
       std::vector<int> hosted;
       for (auto& sh : shards) hosted.push_back(sh->index);
-      if (h.at("hosted").get<std::vector<int>>() != hosted) throw input_error(where + ": checkpoint of other shards");
+      if (h.at("hosted").get<std::vector<int>>() != hosted)
+        throw input_error(where + ": checkpoint of other shards");
       total_size = h.at("total_size").get<std::int64_t>();
       const ParameterLayout layout(total_size, opt.num_shards);
       AdagradSettings s;
@@ -199,13 +220,16 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
         sh.params.resize(static_cast<std::size_t>(sh.range.size()));
         sh.state.resize(sh.params.size());
         sh.version = versions.at(i);
-        if (!f.read(reinterpret_cast<char*>(sh.params.data()), static_cast<std::streamsize>(sh.params.size() * 4)) ||
-            !f.read(reinterpret_cast<char*>(sh.state.data()), static_cast<std::streamsize>(sh.state.size() * 4))) {
+        if (!f.read(reinterpret_cast<char*>(sh.params.data()),
+                    static_cast<std::streamsize>(sh.params.size() * 4)) ||
+            !f.read(reinterpret_cast<char*>(sh.state.data()),
+                    static_cast<std::streamsize>(sh.state.size() * 4))) {
           throw input_error(where + ": truncated values of shard " + std::to_string(sh.index));
         }
       }
       if (hosts_coordinator && h.contains("coordinator") && !h["coordinator"].is_null()) {
-        coordinator = std::make_unique<Coordinator>(plan_from_json(h["coordinator"].at("plan")), opt.lease_timeout_s);
+        coordinator = std::make_unique<Coordinator>(plan_from_json(h["coordinator"].at("plan")),
+                                                    opt.lease_timeout_s);
         coordinator->restore(h["coordinator"], Coordinator::Clock::now());
       }
     } catch (const nlohmann::json::exception& e) {
@@ -223,7 +247,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
 
   // ---- service
 
-  GStatus Register(ServerContext* ctx, const pb::RegisterRequest* req, pb::RegisterReply* rep) override {
+  GStatus Register(ServerContext* ctx, const pb::RegisterRequest* req,
+                   pb::RegisterReply* rep) override {
     return guarded(ctx, [&] {
       rep->set_worker_id(hosts_coordinator && !req->observer() ? next_worker++ : 0);
       for (auto& sh : shards) rep->add_shards(sh->index);
@@ -231,26 +256,31 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
       rep->set_initialized(initialized);
       rep->set_total_size(initialized ? total_size : 0);
       rep->set_coordinator(hosts_coordinator);
-      if (hosts_coordinator && !req->observer()) log::debug("worker ", rep->worker_id(), " registered (", req->worker_name(), ")");
+      if (hosts_coordinator && !req->observer())
+        log::debug("worker ", rep->worker_id(), " registered (", req->worker_name(), ")");
       return GStatus::OK;
     });
   }
 
-  GStatus Initialize(ServerContext* ctx, grpc::ServerReader<pb::ParameterChunk>* reader, pb::InitializeReply*) override {
+  GStatus Initialize(ServerContext* ctx, grpc::ServerReader<pb::ParameterChunk>* reader,
+                     pb::InitializeReply*) override {
     return guarded(ctx, [&]() -> GStatus {
       pb::ParameterChunk c;
       if (!reader->Read(&c)) return {StatusCode::INVALID_ARGUMENT, "empty initialization"};
       if (initialized) return {StatusCode::ALREADY_EXISTS, "already initialized"};
       const std::int64_t total = c.total_size();
-      if (total < opt.num_shards) return {StatusCode::INVALID_ARGUMENT, "total_size smaller than the number of shards"};
+      if (total < opt.num_shards)
+        return {StatusCode::INVALID_ARGUMENT, "total_size smaller than the number of shards"};
       const ParameterLayout layout(total, opt.num_shards);
       AdagradSettings s{c.rule().learning_rate(), c.rule().initial_accumulator(), c.rule().eps()};
       if (!(s.learning_rate > 0) || !(s.initial_accumulator >= 0) || !(s.eps > 0)) {
-        return {StatusCode::INVALID_ARGUMENT, "update rule: learning_rate and eps must be > 0, initial_accumulator ≥ 0"};
+        return {StatusCode::INVALID_ARGUMENT,
+                "update rule: learning_rate and eps must be > 0, initial_accumulator ≥ 0"};
       }
       std::unique_ptr<Coordinator> coord;
       if (hosts_coordinator) {
-        if (c.plan().run_rows_size() == 0) return {StatusCode::INVALID_ARGUMENT, "the coordinator needs a partition plan"};
+        if (c.plan().run_rows_size() == 0)
+          return {StatusCode::INVALID_ARGUMENT, "the coordinator needs a partition plan"};
         PartitionPlan p;
         p.run_rows.assign(c.plan().run_rows().begin(), c.plan().run_rows().end());
         p.block_rows = c.plan().block_rows();
@@ -275,19 +305,22 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
         first = false;
         std::size_t i = 0;
         while (i < shards.size() && shards[i]->index != c.shard()) ++i;
-        if (i == shards.size()) return {StatusCode::INVALID_ARGUMENT, "shard " + std::to_string(c.shard()) + " is not hosted here"};
+        if (i == shards.size())
+          return {StatusCode::INVALID_ARGUMENT,
+                  "shard " + std::to_string(c.shard()) + " is not hosted here"};
         if (c.data().empty()) continue;
         std::string err;
-        const std::int64_t n = decode_chunk(c, enc, static_cast<std::int64_t>(values[i].size()), values[i].data(), &err);
+        const std::int64_t n = decode_chunk(c, enc, static_cast<std::int64_t>(values[i].size()),
+                                            values[i].data(), &err);
         if (n < 0) return {StatusCode::INVALID_ARGUMENT, err};
         filled[i] += n;
         bytes_received += static_cast<std::int64_t>(c.data().size());
       }
       for (std::size_t i = 0; i < shards.size(); ++i) {
         if (filled[i] != static_cast<std::int64_t>(values[i].size())) {
-          return {StatusCode::INVALID_ARGUMENT, "shard " + std::to_string(shards[i]->index) + ": " +
-                                                    std::to_string(filled[i]) + " of " + std::to_string(values[i].size()) +
-                                                    " initial values"};
+          return {StatusCode::INVALID_ARGUMENT,
+                  "shard " + std::to_string(shards[i]->index) + ": " + std::to_string(filled[i]) +
+                      " of " + std::to_string(values[i].size()) + " initial values"};
         }
       }
       std::lock_guard<std::mutex> lock(init_mutex);
@@ -308,7 +341,7 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
       }
       initialized = true;
       try {
-        write_checkpoint();  // a server restarted from now on always finds its parameters
+        write_checkpoint(); // a server restarted from now on always finds its parameters
       } catch (const std::exception& e) {
         log::warn("server checkpoint failed: ", e.what());
       }
@@ -317,10 +350,12 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
     });
   }
 
-  GStatus Heartbeat(ServerContext* ctx, const pb::HeartbeatRequest* req, pb::HeartbeatReply* rep) override {
+  GStatus Heartbeat(ServerContext* ctx, const pb::HeartbeatRequest* req,
+                    pb::HeartbeatReply* rep) override {
     return guarded(ctx, [&]() -> GStatus {
       std::lock_guard<std::mutex> lock(coord_mutex);
-      if (!coordinator) return {StatusCode::FAILED_PRECONDITION, "no coordinator here (or not initialized)"};
+      if (!coordinator)
+        return {StatusCode::FAILED_PRECONDITION, "no coordinator here (or not initialized)"};
       coordinator->heartbeat(req->worker_id(), req->steps(), Coordinator::Clock::now());
       rep->set_finished(coordinator->finished());
       rep->set_warmup_done(coordinator->warmup_done());
@@ -328,14 +363,20 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
     });
   }
 
-  GStatus Fetch(ServerContext* ctx, const pb::FetchRequest* req, grpc::ServerWriter<pb::ParameterChunk>* writer) override {
+  GStatus Fetch(ServerContext* ctx, const pb::FetchRequest* req,
+                grpc::ServerWriter<pb::ParameterChunk>* writer) override {
     return guarded(ctx, [&]() -> GStatus {
       if (!initialized) return {StatusCode::FAILED_PRECONDITION, "not initialized"};
       Shard* sh = find_shard(req->shard());
-      if (sh == nullptr) return {StatusCode::INVALID_ARGUMENT, "shard " + std::to_string(req->shard()) + " is not hosted here"};
-      if (req->encoding() != pb::FLOAT32 && req->encoding() != pb::FLOAT16) return {StatusCode::INVALID_ARGUMENT, "unknown encoding"};
-      const std::int64_t chunk = req->chunk_values() > 0 ? std::clamp<std::int64_t>(req->chunk_values(), 256, kMaxChunkValues)
-                                                         : opt.chunk_values;
+      if (sh == nullptr)
+        return {StatusCode::INVALID_ARGUMENT,
+                "shard " + std::to_string(req->shard()) + " is not hosted here"};
+      if (req->encoding() != pb::FLOAT32 && req->encoding() != pb::FLOAT16)
+        return {StatusCode::INVALID_ARGUMENT, "unknown encoding"};
+      const std::int64_t chunk =
+          req->chunk_values() > 0
+              ? std::clamp<std::int64_t>(req->chunk_values(), 256, kMaxChunkValues)
+              : opt.chunk_values;
       std::vector<float> params, state;
       std::int64_t version = 0;
       {
@@ -357,7 +398,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
         }
         c.set_offset(off);
         encode_values(params.data() + off, m, req->encoding(), c.mutable_data());
-        if (req->with_accumulator()) encode_values(state.data() + off, m, req->encoding(), c.mutable_accumulator());
+        if (req->with_accumulator())
+          encode_values(state.data() + off, m, req->encoding(), c.mutable_accumulator());
         bytes_sent += static_cast<std::int64_t>(c.data().size() + c.accumulator().size());
         if (!writer->Write(c)) return {StatusCode::CANCELLED, "the client went away"};
         if (n == 0) break;
@@ -366,7 +408,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
     });
   }
 
-  GStatus Push(ServerContext* ctx, grpc::ServerReader<pb::ParameterChunk>* reader, pb::PushReply* rep) override {
+  GStatus Push(ServerContext* ctx, grpc::ServerReader<pb::ParameterChunk>* reader,
+               pb::PushReply* rep) override {
     return guarded(ctx, [&]() -> GStatus {
       auto refuse = [&](StatusCode code, const std::string& why) {
         ++pushes_refused;
@@ -376,11 +419,14 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
       if (!reader->Read(&c)) return refuse(StatusCode::INVALID_ARGUMENT, "empty push");
       if (!initialized) return refuse(StatusCode::FAILED_PRECONDITION, "not initialized");
       Shard* sh = find_shard(c.shard());
-      if (sh == nullptr) return refuse(StatusCode::INVALID_ARGUMENT, "shard " + std::to_string(c.shard()) + " is not hosted here");
-      const auto n = static_cast<std::int64_t>(sh->params.size());  // fixed after initialization
+      if (sh == nullptr)
+        return refuse(StatusCode::INVALID_ARGUMENT,
+                      "shard " + std::to_string(c.shard()) + " is not hosted here");
+      const auto n = static_cast<std::int64_t>(sh->params.size()); // fixed after initialization
       if (c.length() != n) {
-        return refuse(StatusCode::INVALID_ARGUMENT, "gradient of length " + std::to_string(c.length()) + " for shard " +
-                                                        std::to_string(sh->index) + " of length " + std::to_string(n));
+        return refuse(StatusCode::INVALID_ARGUMENT,
+                      "gradient of length " + std::to_string(c.length()) + " for shard " +
+                          std::to_string(sh->index) + " of length " + std::to_string(n));
       }
       const std::int64_t base = c.version();
       const pb::Encoding enc = c.encoding();
@@ -391,7 +437,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
       while (first || reader->Read(&c)) {
         first = false;
         if (c.data().empty()) continue;
-        if (c.offset() != filled) return refuse(StatusCode::INVALID_ARGUMENT, "chunks out of order");
+        if (c.offset() != filled)
+          return refuse(StatusCode::INVALID_ARGUMENT, "chunks out of order");
         std::string err;
         const std::int64_t m = decode_chunk(c, enc, n, grad.data(), &err);
         if (m < 0) return refuse(StatusCode::INVALID_ARGUMENT, err);
@@ -399,8 +446,9 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
         bytes_received += static_cast<std::int64_t>(c.data().size());
       }
       if (filled != n) {
-        return refuse(StatusCode::INVALID_ARGUMENT, "gradient of length " + std::to_string(filled) + " for shard " +
-                                                        std::to_string(sh->index) + " of length " + std::to_string(n));
+        return refuse(StatusCode::INVALID_ARGUMENT, "gradient of length " + std::to_string(filled) +
+                                                        " for shard " + std::to_string(sh->index) +
+                                                        " of length " + std::to_string(n));
       }
       std::lock_guard<std::mutex> lock(sh->mutex);
       const std::int64_t staleness = std::max<std::int64_t>(0, sh->version - base);
@@ -420,38 +468,58 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
     });
   }
 
-  GStatus LeasePartition(ServerContext* ctx, const pb::LeaseRequest* req, pb::LeaseReply* rep) override {
+  GStatus LeasePartition(ServerContext* ctx, const pb::LeaseRequest* req,
+                         pb::LeaseReply* rep) override {
     return guarded(ctx, [&]() -> GStatus {
-      std::lock_guard<std::mutex> lock(coord_mutex);
-      if (!coordinator) return {StatusCode::FAILED_PRECONDITION, "no coordinator here (or not initialized)"};
-      const LeaseAnswer a = coordinator->lease(req->worker_id(), req->steps(), Coordinator::Clock::now());
+      std::unique_lock<std::mutex> lock(coord_mutex);
+      if (!coordinator)
+        return {StatusCode::FAILED_PRECONDITION, "no coordinator here (or not initialized)"};
+      const LeaseAnswer a =
+          coordinator->lease(req->worker_id(), req->steps(), Coordinator::Clock::now());
       rep->set_lease_timeout_s(coordinator->lease_timeout_s());
+      if (a.kind == LeaseAnswer::Kind::kDone) {
+        lock.unlock();
+        write_final_checkpoint();
+      }
       switch (a.kind) {
-        case LeaseAnswer::Kind::kDone: rep->set_kind(pb::LeaseReply::DONE); break;
-        case LeaseAnswer::Kind::kWait: rep->set_kind(pb::LeaseReply::WAIT); break;
-        case LeaseAnswer::Kind::kPartition: {
-          rep->set_kind(pb::LeaseReply::PARTITION);
-          auto* p = rep->mutable_partition();
-          p->set_id(a.task.lease_id);
-          p->set_epoch(a.task.epoch);
-          p->set_index(a.task.index);
-          p->set_run(a.task.run);
-          p->set_first_row(a.task.first_row);
-          p->set_rows(a.task.rows);
-          break;
-        }
+      case LeaseAnswer::Kind::kDone:
+        rep->set_kind(pb::LeaseReply::DONE);
+        break;
+      case LeaseAnswer::Kind::kWait:
+        rep->set_kind(pb::LeaseReply::WAIT);
+        break;
+      case LeaseAnswer::Kind::kPartition: {
+        rep->set_kind(pb::LeaseReply::PARTITION);
+        auto* p = rep->mutable_partition();
+        p->set_id(a.task.lease_id);
+        p->set_epoch(a.task.epoch);
+        p->set_index(a.task.index);
+        p->set_run(a.task.run);
+        p->set_first_row(a.task.first_row);
+        p->set_rows(a.task.rows);
+        break;
+      }
       }
       return GStatus::OK;
     });
   }
 
-  GStatus CompletePartition(ServerContext* ctx, const pb::CompleteRequest* req, pb::CompleteReply* rep) override {
+  GStatus CompletePartition(ServerContext* ctx, const pb::CompleteRequest* req,
+                            pb::CompleteReply* rep) override {
     return guarded(ctx, [&]() -> GStatus {
-      if (!std::isfinite(req->mean_loss())) return {StatusCode::INVALID_ARGUMENT, "the partition's loss is not finite"};
-      std::lock_guard<std::mutex> lock(coord_mutex);
-      if (!coordinator) return {StatusCode::FAILED_PRECONDITION, "no coordinator here (or not initialized)"};
-      rep->set_accepted(coordinator->complete(req->worker_id(), req->lease_id(), req->mean_loss(), req->steps(),
-                                              Coordinator::Clock::now()));
+      if (!std::isfinite(req->mean_loss()))
+        return {StatusCode::INVALID_ARGUMENT, "the partition's loss is not finite"};
+      bool job_done = false;
+      {
+        std::lock_guard<std::mutex> lock(coord_mutex);
+        if (!coordinator)
+          return {StatusCode::FAILED_PRECONDITION, "no coordinator here (or not initialized)"};
+        const bool was_finished = coordinator->finished();
+        rep->set_accepted(coordinator->complete(req->worker_id(), req->lease_id(), req->mean_loss(),
+                                                req->steps(), Coordinator::Clock::now()));
+        job_done = !was_finished && coordinator->finished();
+      }
+      if (job_done) write_final_checkpoint();
       return GStatus::OK;
     });
   }
@@ -503,7 +571,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
     return guarded(ctx, [&] { return fill_status(rep); });
   }
 
-  GStatus Shutdown(ServerContext* ctx, const pb::ShutdownRequest* req, pb::ShutdownReply*) override {
+  GStatus Shutdown(ServerContext* ctx, const pb::ShutdownRequest* req,
+                   pb::ShutdownReply*) override {
     return guarded(ctx, [&]() -> GStatus {
       write_checkpoint();
       if (req->stop()) request_stop();
@@ -553,7 +622,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
   }
 };
 
-ParameterServer::ParameterServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
+ParameterServer::ParameterServer(ServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {
   auto& o = impl_->opt;
   if (o.token.empty()) throw usage_error("parameter server: a token is required");
   if (o.num_shards < 1) throw usage_error("parameter server: --shards must be ≥ 1");
@@ -564,21 +634,26 @@ ParameterServer::ParameterServer(ServerOptions options) : impl_(std::make_unique
   o.hosted.erase(std::unique(o.hosted.begin(), o.hosted.end()), o.hosted.end());
   for (const int s : o.hosted) {
     if (s < 0 || s >= o.num_shards) {
-      throw usage_error("parameter server: shard " + std::to_string(s) + " out of range [0, " + std::to_string(o.num_shards) + ")");
+      throw usage_error("parameter server: shard " + std::to_string(s) + " out of range [0, " +
+                        std::to_string(o.num_shards) + ")");
     }
     auto sh = std::make_unique<Shard>();
     sh->index = s;
     impl_->shards.push_back(std::move(sh));
   }
   impl_->hosts_coordinator = o.hosted.front() == 0;
-  if (o.tls.cert.empty() != o.tls.key.empty()) throw usage_error("parameter server: TLS needs both a certificate and a key");
+  if (o.tls.cert.empty() != o.tls.key.empty())
+    throw usage_error("parameter server: TLS needs both a certificate and a key");
   if (o.chunk_values < 256 || o.chunk_values > kMaxChunkValues) {
-    throw usage_error("parameter server: chunk size must be in [256, " + std::to_string(kMaxChunkValues) + "] values");
+    throw usage_error("parameter server: chunk size must be in [256, " +
+                      std::to_string(kMaxChunkValues) + "] values");
   }
   if (o.resume && !o.checkpoint.empty() && fs::exists(o.checkpoint)) impl_->load_checkpoint();
 }
 
-ParameterServer::~ParameterServer() { shutdown(); }
+ParameterServer::~ParameterServer() {
+  shutdown();
+}
 
 void ParameterServer::start() {
   auto& o = impl_->opt;
@@ -603,11 +678,14 @@ void ParameterServer::start() {
   impl_->checkpoint_thread = std::thread([this] { impl_->checkpoint_loop(); });
   std::string hosted;
   for (const int s : o.hosted) hosted += (hosted.empty() ? "" : ",") + std::to_string(s);
-  log::info("parameter server: shard(s) ", hosted, " of ", o.num_shards, " on ", o.listen, " (port ", impl_->bound_port, ")",
-            o.tls.cert.empty() ? "" : " with TLS", impl_->hosts_coordinator ? "; coordinator" : "");
+  log::info("parameter server: shard(s) ", hosted, " of ", o.num_shards, " on ", o.listen,
+            " (port ", impl_->bound_port, ")", o.tls.cert.empty() ? "" : " with TLS",
+            impl_->hosts_coordinator ? "; coordinator" : "");
 }
 
-int ParameterServer::port() const { return impl_->bound_port; }
+int ParameterServer::port() const {
+  return impl_->bound_port;
+}
 
 void ParameterServer::wait() {
   {
@@ -617,15 +695,22 @@ void ParameterServer::wait() {
   impl_->do_shutdown();
 }
 
-void ParameterServer::shutdown() { impl_->do_shutdown(); }
-
-void ParameterServer::write_checkpoint() { impl_->write_checkpoint(); }
-
-ServerCounters ParameterServer::counters() const {
-  return {impl_->pushes_applied, impl_->pushes_stale, impl_->pushes_refused, impl_->unauthenticated,
-          impl_->bytes_received, impl_->bytes_sent,   impl_->checkpoints_written};
+void ParameterServer::shutdown() {
+  impl_->do_shutdown();
 }
 
-bool ParameterServer::resumed() const { return impl_->resumed; }
+void ParameterServer::write_checkpoint() {
+  impl_->write_checkpoint();
+}
 
-}  // namespace dcae::ps
+ServerCounters ParameterServer::counters() const {
+  return {impl_->pushes_applied,     impl_->pushes_stale,   impl_->pushes_refused,
+          impl_->unauthenticated,    impl_->bytes_received, impl_->bytes_sent,
+          impl_->checkpoints_written};
+}
+
+bool ParameterServer::resumed() const {
+  return impl_->resumed;
+}
+
+} // namespace dcae::ps

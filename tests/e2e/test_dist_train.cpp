@@ -1,12 +1,6 @@
 // Distributed training end to end on loopback: dcae-train --workers N starts dcae-ps and
 // dcae-worker processes; the final model must reach the loss of single-machine training, survive
 // kill -9 of a worker or of a server, and be a standard checkpoint that dcae-encode reads.
-#include <gtest/gtest.h>
-
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -14,7 +8,11 @@
 #include <sstream>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/atomic_file.h"
 #include "core/log.h"
@@ -45,16 +43,19 @@ std::vector<fs::path> simulated_shards(const fs::path& dir, int runs) {
   c.subjects = runs;
   std::vector<fs::path> out;
   for (int s = 0; s < runs; ++s) {
-    out.push_back(test::write_simulated_shard(dir / ("sub-0" + std::to_string(s + 1) + "_desc-preproc_timeseries.npy"),
-                                              c, s, 0, "simulated subject " + std::to_string(s)));
+    out.push_back(test::write_simulated_shard(
+        dir / ("sub-0" + std::to_string(s + 1) + "_desc-preproc_timeseries.npy"), c, s, 0,
+        "simulated subject " + std::to_string(s)));
   }
   return out;
 }
 
 fs::path model_yaml(const fs::path& dir, int epochs) {
   const fs::path p = dir / "model.yaml";
-  write_file_atomic(p, "model:\n  channels: [8, 8]\n  kernel_size: 5\noptimizer:\n  learning_rate: 0.02\n"
-                       "train:\n  batch_size: 32\n  epochs: " + std::to_string(epochs) + "\n");
+  write_file_atomic(
+      p, "model:\n  channels: [8, 8]\n  kernel_size: 5\noptimizer:\n  learning_rate: 0.02\n"
+         "train:\n  batch_size: 32\n  epochs: " +
+             std::to_string(epochs) + "\n");
   return p;
 }
 
@@ -67,9 +68,11 @@ double evaluate(const fs::path& checkpoint, const std::vector<fs::path>& shards)
   for (const auto& s : shards) {
     io::ShardReader r(s);
     auto all = r.read_all();
-    auto x = torch::from_blob(all.data(), {r.info().n_voxels, 1, r.info().n_timepoints}, torch::kFloat32);
+    auto x = torch::from_blob(all.data(), {r.info().n_voxels, 1, r.info().n_timepoints},
+                              torch::kFloat32);
     const auto out = ck.model->forward(x);
-    sum += model::autoencoder_loss(out, x, ck.config).item<double>() * static_cast<double>(r.info().n_voxels);
+    sum += model::autoencoder_loss(out, x, ck.config).item<double>() *
+           static_cast<double>(r.info().n_voxels);
     n += r.info().n_voxels;
   }
   return sum / static_cast<double>(n);
@@ -83,8 +86,8 @@ std::string quote(const std::vector<std::string>& argv) {
 
 /// An executable of bin_dir() started in the background in its own process group (stderr to
 /// `log`), with `env` ("NAME=value") added to its environment.
-pid_t start_process(const std::string& exe, const std::vector<std::string>& args, const fs::path& log,
-                    const std::vector<std::string>& env = {}) {
+pid_t start_process(const std::string& exe, const std::vector<std::string>& args,
+                    const fs::path& log, const std::vector<std::string>& env = {}) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
@@ -102,10 +105,13 @@ pid_t start_process(const std::string& exe, const std::vector<std::string>& args
 }
 
 /// Its exit code; a job still running after `timeout_s` is killed with all its processes (-1).
-pid_t start_train(const std::vector<std::string>& args, const fs::path& log) { return start_process("dcae-train", args, log); }
+pid_t start_train(const std::vector<std::string>& args, const fs::path& log) {
+  return start_process("dcae-train", args, log);
+}
 
 int wait_exit(pid_t pid, double timeout_s = 150) {
-  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(timeout_s));
   int st = 0;
   while (::waitpid(pid, &st, WNOHANG) == 0) {
     if (Clock::now() > until) {
@@ -120,7 +126,9 @@ int wait_exit(pid_t pid, double timeout_s = 150) {
 }
 
 /// dcae-train with `args`, stderr to `log`; returns its exit code.
-int dcae_train(const std::vector<std::string>& args, const fs::path& log) { return wait_exit(start_train(args, log)); }
+int dcae_train(const std::vector<std::string>& args, const fs::path& log) {
+  return wait_exit(start_train(args, log));
+}
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p);
@@ -132,7 +140,8 @@ std::string slurp(const fs::path& p) {
 /// Waits until `log` matches `re`; returns the first capture group.
 std::string wait_for_log(const fs::path& log, const std::string& re, double timeout_s = 60) {
   const std::regex r(re);
-  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(timeout_s));
   while (Clock::now() < until) {
     std::smatch m;
     const std::string text = slurp(log);
@@ -143,8 +152,8 @@ std::string wait_for_log(const fs::path& log, const std::string& re, double time
   return {};
 }
 
-/// `count` of the coordinator's counters (the port from the job's log), or -1 when the
-/// server does not answer.
+/// `count` of the coordinator's status (the port from the job's log), or -1 when the server
+/// does not answer.
 template <typename Count>
 std::int64_t coordinator_count(const fs::path& out, const std::string& port, Count&& count) {
   ps::ClientOptions o;
@@ -155,16 +164,17 @@ std::int64_t coordinator_count(const fs::path& out, const std::string& port, Cou
   o.retry_budget_s = 2;
   try {
     ps::Client c(o);
-    return count(ps::TaskClient(c).status().coordination);
+    return count(ps::TaskClient(c).status());
   } catch (const std::exception&) {
     return -1;
   }
 }
 
-/// Waits (up to 60 s) until `count` of the coordinator's counters reaches `n`.
+/// Waits (up to 60 s) until `count` of the coordinator's status reaches `n`.
 template <typename Count>
 void wait_for_count(const fs::path& out, const fs::path& log, std::int64_t n, Count&& count) {
-  const std::string port = wait_for_log(log, R"(dcae-ps: parameter server: .* on 127\.0\.0\.1:(\d+))");
+  const std::string port =
+      wait_for_log(log, R"(dcae-ps: parameter server: .* on 127\.0\.0\.1:(\d+))");
   const auto until = Clock::now() + std::chrono::seconds(60);
   while (Clock::now() < until && coordinator_count(out, port, count) < n)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -173,29 +183,38 @@ void wait_for_count(const fs::path& out, const fs::path& log, std::int64_t n, Co
 /// Waits until `n` workers have each completed a partition: past the warm-up, all of them are
 /// in the lease loop (a worker killed then holds a lease, or is about to take one).
 void wait_for_active_workers(const fs::path& out, const fs::path& log, std::int64_t n) {
-  wait_for_count(out, log, n, [](const auto& c) {
+  wait_for_count(out, log, n, [](const ps::ServerStatus& s) {
     std::int64_t active = 0;
-    for (const auto& [id, done] : c.partitions_by_worker) active += done > 0 ? 1 : 0;
+    for (const auto& [id, done] : s.coordination.partitions_by_worker) active += done > 0 ? 1 : 0;
     return active;
   });
 }
 
 /// Waits until the coordinator has `n` completed partitions.
 void wait_for_partitions(const fs::path& out, const fs::path& log, std::int64_t n) {
-  wait_for_count(out, log, n, [](const auto& c) { return c.partitions_completed; });
+  wait_for_count(out, log, n,
+                 [](const ps::ServerStatus& s) { return s.coordination.partitions_completed; });
 }
 
-nlohmann::json summary(const fs::path& out) { return nlohmann::json::parse(slurp(out / "dist.json")); }
+/// Waits until the coordinator has written `n` checkpoints.
+void wait_for_checkpoints(const fs::path& out, const fs::path& log, std::int64_t n) {
+  wait_for_count(out, log, n, [](const ps::ServerStatus& s) { return s.checkpoints_written; });
+}
+
+nlohmann::json summary(const fs::path& out) {
+  return nlohmann::json::parse(slurp(out / "dist.json"));
+}
 
 class DistTrain : public ::testing::Test {
- protected:
+protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     shards_ = simulated_shards(dir_->path(), 3);
     yaml_ = model_yaml(dir_->path(), kEpochs);
     // The reference: single-machine training, same configuration.
-    ASSERT_EQ(dcae_train({"--nthreads", "1", "--model-config", yaml_.string(), "-o", (dir_->path() / "single").string(),
-                          shards_[0].string(), shards_[1].string(), shards_[2].string()},
+    ASSERT_EQ(dcae_train({"--nthreads", "1", "--model-config", yaml_.string(), "-o",
+                          (dir_->path() / "single").string(), shards_[0].string(),
+                          shards_[1].string(), shards_[2].string()},
                          dir_->path() / "single.log"),
               0)
         << slurp(dir_->path() / "single.log");
@@ -204,27 +223,45 @@ class DistTrain : public ::testing::Test {
     const auto cfg = model::load_model_config(yaml_);
     torch::manual_seed(cfg.seed);
     model::Autoencoder initial(cfg, io::read_shard_info(shards_[0]).n_timepoints);
-    model::save_model_checkpoint(dir_->path() / "initial.pt", cfg, io::read_shard_info(shards_[0]).n_timepoints, initial,
-                                 {}, 0, 0.0);
+    model::save_model_checkpoint(dir_->path() / "initial.pt", cfg,
+                                 io::read_shard_info(shards_[0]).n_timepoints, initial, {}, 0, 0.0);
     initial_loss_ = evaluate(dir_->path() / "initial.pt", shards_);
-    std::cerr << "untrained loss " << initial_loss_ << ", single-machine loss " << single_loss_ << "\n";
-    ASSERT_LT(single_loss_, 0.8 * initial_loss_) << "the reference run must learn for the comparisons to mean anything";
+    std::cerr << "untrained loss " << initial_loss_ << ", single-machine loss " << single_loss_
+              << "\n";
+    ASSERT_LT(single_loss_, 0.8 * initial_loss_)
+        << "the reference run must learn for the comparisons to mean anything";
   }
   static void TearDownTestSuite() {
     delete dir_;
     dir_ = nullptr;
   }
-  static std::vector<std::string> dist_args(const fs::path& out, int workers, std::vector<std::string> extra = {}) {
-    std::vector<std::string> a{"--workers", std::to_string(workers), "--nthreads", std::to_string(workers), "--block-rows",
-                               "400", "--warmup-steps", "20", "--lease-timeout", "2", "--ps-checkpoint-every", "0.5",
-                               "--model-config", yaml_.string(), "-o", out.string()};
+  static std::vector<std::string> dist_args(const fs::path& out, int workers,
+                                            std::vector<std::string> extra = {}) {
+    std::vector<std::string> a{"--workers",
+                               std::to_string(workers),
+                               "--nthreads",
+                               std::to_string(workers),
+                               "--block-rows",
+                               "400",
+                               "--warmup-steps",
+                               "20",
+                               "--lease-timeout",
+                               "2",
+                               "--ps-checkpoint-every",
+                               "0.2",
+                               "--model-config",
+                               yaml_.string(),
+                               "-o",
+                               out.string()};
     a.insert(a.end(), extra.begin(), extra.end());
     for (const auto& s : shards_) a.push_back(s.string());
     return a;
   }
-  static void kill_the_server_and_finish(const std::string& name, const std::vector<std::string>& extra);
+  static void kill_the_server_and_finish(const std::string& name,
+                                         const std::vector<std::string>& extra);
   static void expect_complete(const nlohmann::json& j) {
-    EXPECT_EQ(j.at("partitions_completed").get<std::int64_t>(), kEpochs * j.at("partitions_per_epoch").get<std::int64_t>())
+    EXPECT_EQ(j.at("partitions_completed").get<std::int64_t>(),
+              kEpochs * j.at("partitions_per_epoch").get<std::int64_t>())
         << "every partition of every epoch is completed";
     EXPECT_TRUE(j.at("warmup_done").get<bool>());
   }
@@ -244,10 +281,12 @@ double DistTrain::initial_loss_ = 0;
 TEST_F(DistTrain, OneServerTwoWorkersReachTheSingleMachineLoss) {
   const fs::path out = dir_->path() / "d1x2";
   const auto t0 = Clock::now();
-  ASSERT_EQ(dcae_train(dist_args(out, 2), dir_->path() / "d1x2.log"), 0) << slurp(dir_->path() / "d1x2.log");
+  ASSERT_EQ(dcae_train(dist_args(out, 2), dir_->path() / "d1x2.log"), 0)
+      << slurp(dir_->path() / "d1x2.log");
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   const double loss = evaluate(out / "model.pt", shards_);
-  std::cerr << "1 server, 2 workers: loss " << loss << " (single machine " << single_loss_ << "), " << wall << " s\n";
+  std::cerr << "1 server, 2 workers: loss " << loss << " (single machine " << single_loss_ << "), "
+            << wall << " s\n";
   EXPECT_LE(loss, single_loss_ * 1.05);
   const auto j = summary(out);
   expect_complete(j);
@@ -255,20 +294,24 @@ TEST_F(DistTrain, OneServerTwoWorkersReachTheSingleMachineLoss) {
   EXPECT_EQ(j.at("partitions_by_worker").size(), 2U) << "both workers trained";
   EXPECT_EQ(j.at("leases_expired").get<int>(), 0);
   // The final model is a standard checkpoint: dcae-encode reads it.
-  const std::string enc = quote({(test::bin_dir() / "dcae-encode").string(), "-q", "-m", (out / "model.pt").string(), "-o",
-                                 (out / "features").string(), shards_[0].string()});
+  const std::string enc =
+      quote({(test::bin_dir() / "dcae-encode").string(), "-q", "-m", (out / "model.pt").string(),
+             "-o", (out / "features").string(), shards_[0].string()});
   ASSERT_EQ(std::system(enc.c_str()), 0);
   io::ShardReader feat(out / "features" / "sub-01_desc-features_timeseries.npy");
   EXPECT_EQ(feat.info().n_voxels, io::read_shard_info(shards_[0]).n_voxels);
   // Nothing half-written is left: no temporary files beside the outputs.
-  for (const auto& e : fs::directory_iterator(out)) EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+  for (const auto& e : fs::directory_iterator(out))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
 }
 
 TEST_F(DistTrain, TwoServersThreeWorkersReachTheSingleMachineLoss) {
   const fs::path out = dir_->path() / "d2x3";
-  ASSERT_EQ(dcae_train(dist_args(out, 3, {"--servers", "2"}), dir_->path() / "d2x3.log"), 0) << slurp(dir_->path() / "d2x3.log");
+  ASSERT_EQ(dcae_train(dist_args(out, 3, {"--servers", "2"}), dir_->path() / "d2x3.log"), 0)
+      << slurp(dir_->path() / "d2x3.log");
   const double loss = evaluate(out / "model.pt", shards_);
-  std::cerr << "2 servers, 3 workers: loss " << loss << " (single machine " << single_loss_ << ")\n";
+  std::cerr << "2 servers, 3 workers: loss " << loss << " (single machine " << single_loss_
+            << ")\n";
   EXPECT_LE(loss, single_loss_ * 1.05);
   const auto j = summary(out);
   expect_complete(j);
@@ -283,7 +326,8 @@ TEST_F(DistTrain, WorkersThatExchangeWhileTheyComputeReachTheSingleMachineLoss) 
   const fs::path log = dir_->path() / "overlap.log";
   ASSERT_EQ(dcae_train(dist_args(out, 2, {"--overlap"}), log), 0) << slurp(log);
   const double loss = evaluate(out / "model.pt", shards_);
-  std::cerr << "1 server, 2 workers, --overlap: loss " << loss << " (single machine " << single_loss_ << ")\n";
+  std::cerr << "1 server, 2 workers, --overlap: loss " << loss << " (single machine "
+            << single_loss_ << ")\n";
   EXPECT_LE(loss, single_loss_ * 1.05);
   const auto j = summary(out);
   expect_complete(j);
@@ -291,10 +335,12 @@ TEST_F(DistTrain, WorkersThatExchangeWhileTheyComputeReachTheSingleMachineLoss) 
   EXPECT_EQ(j.at("partitions_by_worker").size(), 2U) << "both workers trained";
   const std::string text = slurp(log);
   std::size_t background = 0;
-  for (std::size_t at = text.find("(in the background)"); at != std::string::npos; at = text.find("(in the background)", at + 1)) {
+  for (std::size_t at = text.find("(in the background)"); at != std::string::npos;
+       at = text.find("(in the background)", at + 1)) {
     ++background;
   }
-  EXPECT_EQ(background, 2U) << "both workers report their exchanges as run in the background\n" << text;
+  EXPECT_EQ(background, 2U) << "both workers report their exchanges as run in the background\n"
+                            << text;
 }
 
 TEST_F(DistTrain, KillingOneOfThreeWorkersLosesNoPartition) {
@@ -317,7 +363,8 @@ TEST_F(DistTrain, KillingOneOfThreeWorkersLosesNoPartition) {
   const auto j = summary(out);
   expect_complete(j);
   EXPECT_GE(j.at("leases_expired").get<int>(), 1) << "the killed worker held a lease";
-  EXPECT_GE(j.at("requeued_completed_by_other").get<int>(), 1) << "another worker trained its partition";
+  EXPECT_GE(j.at("requeued_completed_by_other").get<int>(), 1)
+      << "another worker trained its partition";
   EXPECT_EQ(j.at("workers_failed").get<int>(), 1);
   bool seen = false;
   for (const auto& e : j.at("worker_exits")) seen |= e.at("signal").get<int>() == SIGKILL;
@@ -326,20 +373,24 @@ TEST_F(DistTrain, KillingOneOfThreeWorkersLosesNoPartition) {
 
 // kill -9 of the server in the middle of a run: the launcher restarts it from its last
 // checkpoint, the workers reconnect with backoff, and the job completes.
-void DistTrain::kill_the_server_and_finish(const std::string& name, const std::vector<std::string>& extra) {
+void DistTrain::kill_the_server_and_finish(const std::string& name,
+                                           const std::vector<std::string>& extra) {
   const fs::path out = dir_->path() / name;
   const fs::path log = dir_->path() / (name + ".log");
   const pid_t job = start_train(dist_args(out, 2, extra), log);
   const std::string victim = wait_for_log(log, R"(server 0 started \(pid (\d+)\))");
   wait_for_partitions(out, log, 6);
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // at least one periodic checkpoint
+  // One periodic checkpoint past the one written at initialization, then at once: the job
+  // still has most of its partitions ahead (a fixed sleep could outlast a fast machine's run).
+  wait_for_checkpoints(out, log, 2);
   ASSERT_EQ(::kill(std::stoi(victim), SIGKILL), 0);
   ASSERT_EQ(wait_exit(job), 0) << slurp(log);
   const std::string text = slurp(log);
   EXPECT_NE(text.find("restarting it"), std::string::npos);
   EXPECT_NE(text.find("resumed from"), std::string::npos);
   const double loss = evaluate(out / "model.pt", shards_);
-  std::cerr << "kill -9 of the server: loss " << loss << " (single machine " << single_loss_ << ")\n";
+  std::cerr << "kill -9 of the server: loss " << loss << " (single machine " << single_loss_
+            << ")\n";
   EXPECT_LE(loss, single_loss_ * 1.10);
   const auto j = summary(out);
   expect_complete(j);
@@ -359,8 +410,9 @@ TEST_F(DistTrain, KillingTheServerWhileWorkersExchangeInTheBackgroundRestartsIt)
 
 TEST_F(DistTrain, TheSynchronousGlooBaselineTakesTheStepsOfOneProcessWithDoubleBatches) {
   const fs::path out = dir_->path() / "sync";
-  ASSERT_EQ(dcae_train({"--workers", "2", "--sync", "--nthreads", "2", "--model-config", yaml_.string(), "-o", out.string(),
-                        shards_[0].string(), shards_[1].string(), shards_[2].string()},
+  ASSERT_EQ(dcae_train({"--workers", "2", "--sync", "--nthreads", "2", "--model-config",
+                        yaml_.string(), "-o", out.string(), shards_[0].string(),
+                        shards_[1].string(), shards_[2].string()},
                        dir_->path() / "sync.log"),
             0)
       << slurp(dir_->path() / "sync.log");
@@ -368,15 +420,18 @@ TEST_F(DistTrain, TheSynchronousGlooBaselineTakesTheStepsOfOneProcessWithDoubleB
   // Two ranks averaging the gradients of batches 2i and 2i+1 of the same seeded order take the
   // steps of one process with batches twice as large: compare with that run.
   const fs::path yaml2 = dir_->path() / "model-batch64.yaml";
-  write_file_atomic(yaml2, "model:\n  channels: [8, 8]\n  kernel_size: 5\noptimizer:\n  learning_rate: 0.02\n"
-                           "train:\n  batch_size: 64\n  epochs: " + std::to_string(kEpochs) + "\n");
-  ASSERT_EQ(dcae_train({"--nthreads", "1", "--model-config", yaml2.string(), "-o", (dir_->path() / "single64").string(),
-                        shards_[0].string(), shards_[1].string(), shards_[2].string()},
+  write_file_atomic(
+      yaml2, "model:\n  channels: [8, 8]\n  kernel_size: 5\noptimizer:\n  learning_rate: 0.02\n"
+             "train:\n  batch_size: 64\n  epochs: " +
+                 std::to_string(kEpochs) + "\n");
+  ASSERT_EQ(dcae_train({"--nthreads", "1", "--model-config", yaml2.string(), "-o",
+                        (dir_->path() / "single64").string(), shards_[0].string(),
+                        shards_[1].string(), shards_[2].string()},
                        dir_->path() / "single64.log"),
             0);
   const double single64 = evaluate(dir_->path() / "single64" / "model.pt", shards_);
-  std::cerr << "--sync, 2 workers (c10d Gloo): loss " << loss << "; one process with batches of 2 x 32: " << single64
-            << "\n";
+  std::cerr << "--sync, 2 workers (c10d Gloo): loss " << loss
+            << "; one process with batches of 2 x 32: " << single64 << "\n";
   EXPECT_NEAR(loss, single64, 0.02 * single64);
   EXPECT_LT(loss, 0.8 * initial_loss_);
   const auto j = summary(out);
@@ -391,14 +446,19 @@ TEST_F(DistTrain, RolesStartedByHandWriteTheModel) {
   fs::create_directories(out);
   const std::string token = "manual-token-0123456789";
   test::put(out / "token", token + "\n");
-  const pid_t ps = start_process("dcae-ps", {"--listen", "127.0.0.1:0", "--port-file", (out / "port").string(), "--token-file",
-                                             (out / "token").string(), "--checkpoint", (out / "ps.ckpt").string()},
+  const pid_t ps = start_process("dcae-ps",
+                                 {"--listen", "127.0.0.1:0", "--port-file", (out / "port").string(),
+                                  "--token-file", (out / "token").string(), "--checkpoint",
+                                  (out / "ps.ckpt").string()},
                                  out / "ps.log");
   const auto until = Clock::now() + std::chrono::seconds(30);
-  while (!fs::exists(out / "port") && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!fs::exists(out / "port") && Clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ASSERT_TRUE(fs::exists(out / "port")) << slurp(out / "ps.log");
-  const std::string address = "127.0.0.1:" + slurp(out / "port").substr(0, slurp(out / "port").find('\n'));
-  std::vector<std::string> common{"--ps", address, "--model-config", yaml_.string(), "--block-rows", "400", "--nthreads", "1"};
+  const std::string address =
+      "127.0.0.1:" + slurp(out / "port").substr(0, slurp(out / "port").find('\n'));
+  std::vector<std::string> common{"--ps",         address, "--model-config", yaml_.string(),
+                                  "--block-rows", "400",   "--nthreads",     "1"};
   for (const auto& s : shards_) common.push_back(s.string());
   auto w0 = common, w1 = common;
   w0.insert(w0.end(), {"--token-file", (out / "token").string(), "--output-dir", out.string()});
@@ -411,26 +471,34 @@ TEST_F(DistTrain, RolesStartedByHandWriteTheModel) {
   EXPECT_EQ(wait_exit(ps, 20), 0) << slurp(out / "ps.log");
   EXPECT_TRUE(fs::exists(out / "ps.ckpt")) << "the server checkpoints when it is stopped";
   const double loss = evaluate(out / "model.pt", shards_);
-  std::cerr << "manual roles, 2 workers: loss " << loss << " (single machine " << single_loss_ << ")\n";
+  std::cerr << "manual roles, 2 workers: loss " << loss << " (single machine " << single_loss_
+            << ")\n";
   EXPECT_LE(loss, single_loss_ * 1.05);
   expect_complete(summary(out));
   // A worker without any token is a usage error naming both ways to give one.
   const pid_t c = start_process("dcae-worker", common, out / "w2.log");
   EXPECT_EQ(wait_exit(c), 2);
-  EXPECT_NE(slurp(out / "w2.log").find("DCAE_PS_TOKEN"), std::string::npos) << slurp(out / "w2.log");
+  EXPECT_NE(slurp(out / "w2.log").find("DCAE_PS_TOKEN"), std::string::npos)
+      << slurp(out / "w2.log");
 }
 
 TEST_F(DistTrain, BadJobsAreClearErrors) {
   const fs::path out = dir_->path() / "bad";
-  EXPECT_EQ(dcae_train({"--workers", "2", "--servers", "3", "--ps-shards", "2", "-o", out.string(), shards_[0].string()},
+  EXPECT_EQ(dcae_train({"--workers", "2", "--servers", "3", "--ps-shards", "2", "-o", out.string(),
+                        shards_[0].string()},
                        dir_->path() / "bad.log"),
             2);
-  EXPECT_NE(slurp(dir_->path() / "bad.log").find("--ps-shards"), std::string::npos) << slurp(dir_->path() / "bad.log");
-  EXPECT_EQ(dcae_train({"--workers", "2", "--resume", "-o", out.string(), shards_[0].string()}, dir_->path() / "bad.log"), 2);
-  EXPECT_EQ(dcae_train({"--workers", "2", "-o", out.string(), (dir_->path() / "missing.npy").string()}, dir_->path() / "bad.log"), 1);
+  EXPECT_NE(slurp(dir_->path() / "bad.log").find("--ps-shards"), std::string::npos)
+      << slurp(dir_->path() / "bad.log");
+  EXPECT_EQ(dcae_train({"--workers", "2", "--resume", "-o", out.string(), shards_[0].string()},
+                       dir_->path() / "bad.log"),
+            2);
+  EXPECT_EQ(
+      dcae_train({"--workers", "2", "-o", out.string(), (dir_->path() / "missing.npy").string()},
+                 dir_->path() / "bad.log"),
+      1);
   EXPECT_FALSE(fs::exists(out / "model.pt"));
 }
 
-}  // namespace
-}  // namespace dcae::app
-
+} // namespace
+} // namespace dcae::app

@@ -1,10 +1,5 @@
 // The parameter server and its client on loopback: token, bad pushes, staleness, chunked
 // transfer of more than 4 MB, fp16, checkpoints and resume, TLS, reconnection with backoff.
-#include "ps/server.h"
-
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -13,10 +8,14 @@
 #include <sstream>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include "ps/client.h"
-#include "ps/task_client.h"
-#include "ps/parameter_layout.h"
 #include "ps/internal/parameter_server.grpc.pb.h"
+#include "ps/parameter_layout.h"
+#include "ps/server.h"
+#include "ps/task_client.h"
 #include "ps/update_rule.h"
 #include "test_data.h"
 
@@ -70,7 +69,7 @@ struct Running {
 };
 
 TEST(ParameterServer, ChunkedFetchAndPushOfMoreThan4MBApplyAdagrad) {
-  constexpr std::size_t kN = 1'500'001;  // 6 MB of float32: more than one gRPC message may hold
+  constexpr std::size_t kN = 1'500'001; // 6 MB of float32: more than one gRPC message may hold
   Running r(server_options(2));
   Client c(client_options({r.server.port()}));
   c.connect();
@@ -96,7 +95,8 @@ TEST(ParameterServer, ChunkedFetchAndPushOfMoreThan4MBApplyAdagrad) {
   EXPECT_EQ(accum, state);
   const auto s = c.status(0);
   EXPECT_EQ(s.pushes_applied, 2);
-  EXPECT_GE(s.bytes_received, static_cast<std::int64_t>(kN * 4 * 2));  // initial values + one gradient
+  EXPECT_GE(s.bytes_received,
+            static_cast<std::int64_t>(kN * 4 * 2)); // initial values + one gradient
 }
 
 TEST(ParameterServer, CallsWithoutTheTokenAreRefused) {
@@ -109,14 +109,15 @@ TEST(ParameterServer, CallsWithoutTheTokenAreRefused) {
   grpc::ClientContext ctx2;
   ctx2.AddMetadata(kTokenMetadataKey, "wrong");
   pb::RegisterReply reg;
-  EXPECT_EQ(stub->Register(&ctx2, pb::RegisterRequest(), &reg).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stub->Register(&ctx2, pb::RegisterRequest(), &reg).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
   Client bad(client_options({r.server.port()}, "not-the-token"));
   test::expect_error([&] { bad.connect(); }, ExitCode::kBadUsage, {"unauthenticated", "token"});
   EXPECT_EQ(r.server.counters().calls_unauthenticated, 3);
 }
 
 class Initialized : public ::testing::Test {
- protected:
+protected:
   static constexpr std::size_t kN = 1000;
   void SetUp() override { start(server_options()); }
   void start(ServerOptions o) {
@@ -136,10 +137,12 @@ class Initialized : public ::testing::Test {
 };
 
 TEST_F(Initialized, APushWithNonFiniteValuesIsRefusedAndChangesNothing) {
-  for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+  for (const float bad :
+       {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
     auto grad = random_values(kN, 3);
     grad[kN / 2] = bad;
-    test::expect_error([&] { client->push(grad.data(), {0}); }, ExitCode::kRuntime, {"push refused", "non-finite"});
+    test::expect_error([&] { client->push(grad.data(), {0}); }, ExitCode::kRuntime,
+                       {"push refused", "non-finite"});
   }
   EXPECT_EQ(fetch(), init);
   const auto s = client->status(0);
@@ -150,7 +153,8 @@ TEST_F(Initialized, APushWithNonFiniteValuesIsRefusedAndChangesNothing) {
 
 TEST_F(Initialized, APushOfTheWrongLengthIsRefusedAndChangesNothing) {
   auto stub = raw_stub(running->server.port());
-  for (const std::int64_t len : {static_cast<std::int64_t>(kN) - 1, static_cast<std::int64_t>(kN) + 1}) {
+  for (const std::int64_t len :
+       {static_cast<std::int64_t>(kN) - 1, static_cast<std::int64_t>(kN) + 1}) {
     grpc::ClientContext ctx;
     ctx.AddMetadata(kTokenMetadataKey, kToken);
     pb::PushReply rep;
@@ -166,7 +170,7 @@ TEST_F(Initialized, APushOfTheWrongLengthIsRefusedAndChangesNothing) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_NE(st.error_message().find("length"), std::string::npos) << st.error_message();
   }
-  {  // the header says the right length, but the chunks carry fewer values
+  { // the header says the right length, but the chunks carry fewer values
     grpc::ClientContext ctx;
     ctx.AddMetadata(kTokenMetadataKey, kToken);
     pb::PushReply rep;
@@ -179,7 +183,7 @@ TEST_F(Initialized, APushOfTheWrongLengthIsRefusedAndChangesNothing) {
     w->WritesDone();
     EXPECT_EQ(w->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
-  {  // a shard that is not hosted, and a ragged byte count
+  { // a shard that is not hosted, and a ragged byte count
     grpc::ClientContext ctx;
     ctx.AddMetadata(kTokenMetadataKey, kToken);
     pb::PushReply rep;
@@ -215,7 +219,8 @@ TEST_F(Initialized, BadInitializationAndCoordinatorCallsGetErrorStatuses) {
   pb::CompleteRequest creq;
   creq.set_mean_loss(std::numeric_limits<double>::quiet_NaN());
   pb::CompleteReply crep;
-  EXPECT_EQ(stub->CompletePartition(&ctx2, creq, &crep).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(stub->CompletePartition(&ctx2, creq, &crep).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(fetch(), init);
 }
 
@@ -242,10 +247,11 @@ TEST(ParameterServer, AnUninitializedServerRefusesBadInitialValues) {
     return w->Finish().error_code();
   };
   EXPECT_EQ(init_with(0, {}, true), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(init_with(4, {1, 2, 3}, true), grpc::StatusCode::INVALID_ARGUMENT);          // too few values
-  EXPECT_EQ(init_with(2, {1, 2, 3}, true), grpc::StatusCode::INVALID_ARGUMENT);          // too many
-  EXPECT_EQ(init_with(3, {1, NAN, 3}, true), grpc::StatusCode::INVALID_ARGUMENT);        // non-finite
-  EXPECT_EQ(init_with(3, {1, 2, 3}, false), grpc::StatusCode::INVALID_ARGUMENT);         // no plan for the coordinator
+  EXPECT_EQ(init_with(4, {1, 2, 3}, true), grpc::StatusCode::INVALID_ARGUMENT);   // too few values
+  EXPECT_EQ(init_with(2, {1, 2, 3}, true), grpc::StatusCode::INVALID_ARGUMENT);   // too many
+  EXPECT_EQ(init_with(3, {1, NAN, 3}, true), grpc::StatusCode::INVALID_ARGUMENT); // non-finite
+  EXPECT_EQ(init_with(3, {1, 2, 3}, false),
+            grpc::StatusCode::INVALID_ARGUMENT); // no plan for the coordinator
   Client c(client_options({r.server.port()}));
   c.connect();
   EXPECT_FALSE(c.initialized());
@@ -262,11 +268,11 @@ TEST(ParameterServer, PushesStalerThanMaxStalenessAreDroppedAndCounted) {
   const auto init = random_values(100, 1);
   c.initialize(init, AdagradSettings{}, small_plan());
   const auto g = random_values(100, 2);
-  EXPECT_EQ(c.push(g.data(), {0}).applied, 1);  // staleness 0 → version 1
-  EXPECT_EQ(c.push(g.data(), {0}).applied, 1);  // staleness 1 → version 2
+  EXPECT_EQ(c.push(g.data(), {0}).applied, 1); // staleness 0 → version 1
+  EXPECT_EQ(c.push(g.data(), {0}).applied, 1); // staleness 1 → version 2
   std::vector<float> before(100), after(100);
   c.fetch(before.data());
-  const auto out = c.push(g.data(), {0});       // staleness 2: dropped
+  const auto out = c.push(g.data(), {0}); // staleness 2: dropped
   EXPECT_EQ(out.applied, 0);
   EXPECT_EQ(out.stale, 1);
   c.fetch(after.data());
@@ -289,7 +295,8 @@ TEST(ParameterServer, Fp16TransferHalvesTheBytesAndKeepsHalfPrecision) {
   std::vector<float> got(init.size());
   c.fetch(got.data());
   EXPECT_EQ(c.status(0).bytes_sent - sent0, 20000);
-  for (std::size_t i = 0; i < init.size(); ++i) EXPECT_NEAR(got[i], init[i], std::abs(init[i]) / 1024 + 1e-7);
+  for (std::size_t i = 0; i < init.size(); ++i)
+    EXPECT_NEAR(got[i], init[i], std::abs(init[i]) / 1024 + 1e-7);
   const auto g = random_values(10000, 6);
   const auto recv0 = c.status(0).bytes_received;
   EXPECT_EQ(c.push(g.data(), {0}).applied, 1);
@@ -301,7 +308,7 @@ TEST(ParameterServer, TwoServersEachHostingOneShardServeOneVector) {
   a.hosted = {0};
   b.hosted = {1};
   Running ra(a), rb(b);
-  Client c(client_options({rb.server.port(), ra.server.port()}));  // any order
+  Client c(client_options({rb.server.port(), ra.server.port()})); // any order
   c.connect();
   const auto init = random_values(5001, 9);
   c.initialize(init, AdagradSettings{}, small_plan());
@@ -344,9 +351,44 @@ TEST(ParameterServer, CheckpointsAtomicallyAndResumes) {
   const auto v = c.fetch(got.data());
   EXPECT_EQ(got, after_push);
   EXPECT_EQ(v, (std::vector<std::int64_t>{1, 1}));
-  EXPECT_TRUE(TaskClient(c).complete(lease_id, 0.5, 10)) << "the coordinator's leases survive the restart";
+  EXPECT_TRUE(TaskClient(c).complete(lease_id, 0.5, 10))
+      << "the coordinator's leases survive the restart";
   EXPECT_EQ(c.status(0).coordination.partitions_completed, 1);
   EXPECT_TRUE(c.status(0).resumed);
+}
+
+TEST(ParameterServer, TheLastPartitionIsCheckpointedBeforeAnyWorkerHearsTheJobIsDone) {
+  // No periodic checkpoints: only the one at initialization and the one the last completion
+  // writes. A copy of the checkpoint taken right then (as a kill -9 of the server would leave
+  // it) resumes as a finished job, so a launcher that restarts the server finds the job done
+  // although its workers have left.
+  test::TempDir dir;
+  ServerOptions o = server_options();
+  o.checkpoint = dir / "ps.ckpt";
+  Running r(o);
+  Client c(client_options({r.server.port()}));
+  c.connect();
+  c.initialize(random_values(100, 1), AdagradSettings{}, small_plan());
+  TaskClient tasks(c);
+  const auto first = tasks.lease(0);
+  ASSERT_EQ(first.kind, LeaseAnswer::Kind::kPartition);
+  EXPECT_TRUE(tasks.complete(first.task.lease_id, 0.5, 10));
+  EXPECT_EQ(c.status(0).checkpoints_written, 1) << "only the one at initialization so far";
+  const auto second = tasks.lease(10);
+  ASSERT_EQ(second.kind, LeaseAnswer::Kind::kPartition);
+  EXPECT_TRUE(tasks.complete(second.task.lease_id, 0.4, 10));
+  EXPECT_EQ(c.status(0).checkpoints_written, 2);
+  EXPECT_EQ(tasks.lease(0).kind, LeaseAnswer::Kind::kDone);
+  EXPECT_EQ(c.status(0).checkpoints_written, 2) << "written once";
+  std::filesystem::copy_file(o.checkpoint, dir / "copy.ckpt");
+  ServerOptions o2 = server_options();
+  o2.checkpoint = dir / "copy.ckpt";
+  Running again(o2);
+  ASSERT_TRUE(again.server.resumed());
+  Client c2(client_options({again.server.port()}));
+  c2.connect();
+  EXPECT_TRUE(c2.status(0).coordination.finished);
+  EXPECT_EQ(c2.status(0).coordination.partitions_completed, 2);
 }
 
 TEST(ParameterServer, RefusesACorruptOrForeignCheckpoint) {
@@ -354,7 +396,8 @@ TEST(ParameterServer, RefusesACorruptOrForeignCheckpoint) {
   ServerOptions o = server_options();
   o.checkpoint = dir / "ps.ckpt";
   test::put(o.checkpoint, "not a checkpoint at all");
-  test::expect_error([&] { ParameterServer s(o); }, ExitCode::kBadInput, {"ps.ckpt", "not a dcae parameter-server checkpoint"});
+  test::expect_error([&] { ParameterServer s(o); }, ExitCode::kBadInput,
+                     {"ps.ckpt", "not a dcae parameter-server checkpoint"});
   std::filesystem::remove(o.checkpoint);
   {
     Running r(o);
@@ -364,7 +407,8 @@ TEST(ParameterServer, RefusesACorruptOrForeignCheckpoint) {
   }
   ServerOptions other = o;
   other.num_shards = 2;
-  test::expect_error([&] { ParameterServer s(other); }, ExitCode::kBadInput, {"ps.ckpt", "1 shards"});
+  test::expect_error([&] { ParameterServer s(other); }, ExitCode::kBadInput,
+                     {"ps.ckpt", "1 shards"});
   // Truncated values.
   const auto size = std::filesystem::file_size(o.checkpoint);
   std::filesystem::resize_file(o.checkpoint, size - 8);
@@ -393,7 +437,8 @@ TEST(ParameterServer, ListensOnLoopbackByDefault) {
     }
   }
   EXPECT_GE(listening, 1) << "no listening socket on port " << r.server.port();
-  EXPECT_EQ(loopback, listening) << "a socket on port " << r.server.port() << " is bound beyond 127.0.0.1";
+  EXPECT_EQ(loopback, listening) << "a socket on port " << r.server.port()
+                                 << " is bound beyond 127.0.0.1";
 }
 
 TEST(ParameterServer, ClientReconnectsWithBackoffToARestartedServer) {
@@ -423,7 +468,8 @@ TEST(ParameterServer, ClientReconnectsWithBackoffToARestartedServer) {
   c.connect();
   std::vector<float> got(300);
   c.fetch(got.data());
-  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   restart.join();
   EXPECT_EQ(got, init);
   EXPECT_GE(waited, 0.7);
@@ -433,15 +479,18 @@ TEST(ParameterServer, ClientReconnectsWithBackoffToARestartedServer) {
   auto quick = client_options({port});
   quick.retry_budget_s = 0.5;
   Client gone(quick);
-  test::expect_error([&] { gone.connect(); }, ExitCode::kRuntime, {"127.0.0.1:" + std::to_string(port), "unavailable", "gave up"});
+  test::expect_error([&] { gone.connect(); }, ExitCode::kRuntime,
+                     {"127.0.0.1:" + std::to_string(port), "unavailable", "gave up"});
 }
 
 TEST(ParameterServer, ServesOverTlsWithTheGivenCertificateAndKey) {
-  if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "openssl not installed";
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "openssl not installed";
   test::TempDir dir;
-  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "
-                          "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + (dir / "key.pem").string() +
-                          " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "
+      "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   ServerOptions o = server_options();
   o.tls.cert = dir / "cert.pem";
@@ -462,12 +511,13 @@ TEST(ParameterServer, ServesOverTlsWithTheGivenCertificateAndKey) {
   EXPECT_THROW(p.connect(), Error);
   ServerOptions half = server_options();
   half.tls.cert = dir / "cert.pem";
-  test::expect_error([&] { ParameterServer s(half); }, ExitCode::kBadUsage, {"certificate and a key"});
+  test::expect_error([&] { ParameterServer s(half); }, ExitCode::kBadUsage,
+                     {"certificate and a key"});
 }
 
 TEST(ParameterServer, RefusesBadOptions) {
   ServerOptions o = server_options();
-  o.chunk_values = 1 << 20;  // 4 MB chunks would break gRPC's message limit
+  o.chunk_values = 1 << 20; // 4 MB chunks would break gRPC's message limit
   test::expect_error([&] { ParameterServer s(o); }, ExitCode::kBadUsage, {"chunk size"});
   auto co = client_options({1});
   co.chunk_values = 1 << 20;
@@ -484,5 +534,5 @@ TEST(ParameterServer, RefusesBadOptions) {
   test::expect_error([&] { s.start(); }, ExitCode::kRuntime, {"cannot listen", "256.1.1.1:1"});
 }
 
-}  // namespace
-}  // namespace dcae::ps
+} // namespace
+} // namespace dcae::ps
