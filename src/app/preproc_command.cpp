@@ -18,7 +18,8 @@ public:
         "correction from SliceTiming, brain mask from the mean image (p2 + 10% of the p2..p98\n"
         "range, largest component, holes filled, dilated), Gaussian smoothing in the mask,\n"
         "grand-mean scaling to a median of 10000, high-pass filtering as fslmaths -bptf; then\n"
-        "the z-scored in-mask time series as a shard (.npy + .json). Metadata comes from\n"
+        "the in-mask time series as a shard (.npy + .json), with the motion parameters\n"
+        "(high-passed like the data) regressed out and z-scored. Metadata comes from\n"
         "--sidecar, else the BIDS dataset around the file (inheritance), else <stem>.json.\n"
         "Writes <out>/sub-*/func/*_desc-preproc_bold.nii.gz (+ .json), *_desc-brain_mask.nii.gz,\n"
         "*_desc-confounds_timeseries.tsv (+ .json) and "
@@ -70,6 +71,12 @@ public:
     hp.default_value = "100";
     hp.min = 0;
     hp.value_name = "S";
+    auto& mr = arg("motion-regressors", ArgKind::kChoice,
+                   "motion regressors taken out of the shard's series before z-scoring: 0 "
+                   "(none), 6 (the parameters) or 24 (with derivatives and squares)",
+                   "Steps");
+    mr.choices = {"0", "6", "24"};
+    mr.default_value = "6";
     arg("no-shard", ArgKind::kFlag, "do not write the time-series shard", "Steps");
     arg("template", ArgKind::kInputFile,
         "register the mean image to this 3-D template (12-DOF affine, "
@@ -108,6 +115,7 @@ public:
     o.grand_mean = a.number("grand-mean");
     o.highpass_s = a.number("highpass");
     o.write_shard = !a.flag("no-shard");
+    o.motion_regressors = std::stoi(a.string("motion-regressors"));
     o.force = a.flag("force");
     if (a.has("template")) {
       o.template_image = a.string("template");

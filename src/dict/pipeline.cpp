@@ -131,6 +131,7 @@ nlohmann::json summary_json(const Evaluation& e, const std::string& label) {
 struct SeriesTiming {
   double start_time_s = 0.0, highpass_s = 0.0;
   bool known = false;
+  std::vector<std::vector<double>> nuisance; ///< regressed out of the series (NuisanceColumns)
 };
 
 SeriesTiming timing_of(const io::ShardInfo& info) {
@@ -148,6 +149,8 @@ SeriesTiming timing_of(const io::ShardInfo& info) {
     t.highpass_s = p["Parameters"]["highpass_s"].get<double>();
     t.known = true;
   }
+  if (p.contains("NuisanceColumns") && p["NuisanceColumns"].is_array())
+    t.nuisance = p["NuisanceColumns"].get<std::vector<std::vector<double>>>();
   return t;
 }
 
@@ -287,6 +290,11 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o,
       designs.push_back(io::make_task_design(read_events(ev_path), t_len, tr,
                                              o.start_time_s.value_or(timing.start_time_s),
                                              o.highpass_s.value_or(timing.highpass_s)));
+      // The confounds taken out of the data are taken out of the design (FEAT's GLM with
+      // confound EVs): the data cannot hold the design's part that lies in their span.
+      if (!timing.nuisance.empty() &&
+          static_cast<std::int64_t>(timing.nuisance.front().size()) == t_len)
+        io::regress_out_nuisance(designs.back(), timing.nuisance);
     }
     r.evaluation = evaluate(courses, designs, o.null);
     null_record = {
@@ -400,7 +408,8 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o,
                        {"Conditions", g.conditions},
                        {"Regressors", g.regressors},
                        {"StartTime", g.start_time_s},
-                       {"HighPassCutoff", g.highpass_s}};
+                       {"HighPassCutoff", g.highpass_s},
+                       {"NuisanceRegressorsRemoved", g.nuisance.size()}};
       run["Scores"] = run_scores_json(r.evaluation.runs[i].scores, label);
       run["FlippedAtoms"] = r.evaluation.runs[i].flipped;
       if (!decoded.empty())

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/nuisance_basis.h"
 #include "core/temporal_filter.h"
 
 namespace dcae::io {
@@ -120,7 +121,17 @@ std::vector<double> shifted_regressor(const TaskDesign& d, std::size_t condition
   }
   if (d.highpass_s > 0 && n > 1)
     y = highpass_filter(y, highpass_sigma_volumes(d.highpass_s, d.tr_s));
+  if (!d.nuisance.empty()) NuisanceBasis(d.nuisance, n).project_out(y.data());
   return y;
+}
+
+void regress_out_nuisance(TaskDesign& d, std::vector<std::vector<double>> nuisance) {
+  if (nuisance.empty()) return;
+  const auto n = d.regressors.empty() ? static_cast<std::int64_t>(nuisance.front().size())
+                                      : static_cast<std::int64_t>(d.regressors.front().size());
+  const NuisanceBasis basis(nuisance, n);
+  for (auto& r : d.regressors) basis.project_out(r.data());
+  d.nuisance = std::move(nuisance);
 }
 
 } // namespace dcae::io

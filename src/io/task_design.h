@@ -32,6 +32,9 @@ struct TaskDesign {
   std::vector<std::vector<double>> regressors; ///< [condition][volume], as the data (filtered)
   std::vector<std::vector<double>> unfiltered; ///< [condition][volume], before the high-pass
   std::vector<double> block_s;                 ///< longest event of each condition (s)
+  /// Nuisance regressors regressed out of the data (filtered as the data; [regressor][volume]):
+  /// also out of `regressors` and of every shifted regressor. Empty: none.
+  std::vector<std::vector<double>> nuisance;
 };
 
 /// Builds the design of a run of `n_volumes` volumes. Throws usage_error if tr_s ≤ 0 or
@@ -39,9 +42,15 @@ struct TaskDesign {
 TaskDesign make_task_design(const Events& events, std::int64_t n_volumes, double tr_s,
                             double start_time_s = 0.0, double highpass_s = 0.0);
 
+/// Regresses `nuisance` (the columns regressed out of the data, filtered as the data; each
+/// n_volumes long) out of the design's regressors, as a GLM with those confounds would, and
+/// keeps them for shifted_regressor. Throws usage_error for columns of the wrong length.
+void regress_out_nuisance(TaskDesign& design, std::vector<std::vector<double>> nuisance);
+
 /// Regressor `condition` of `design` shifted circularly by `shift_s` seconds (the run's end
-/// wraps to its start; linear interpolation between volumes), then high-pass filtered as the
-/// data: the design of a null hypothesis that keeps the regressor's shape and smoothness.
+/// wraps to its start; linear interpolation between volumes), then high-pass filtered and
+/// freed of the nuisance regressors as the data: the design of a null hypothesis that keeps
+/// the regressor's shape and smoothness.
 std::vector<double> shifted_regressor(const TaskDesign& design, std::size_t condition,
                                       double shift_s);
 

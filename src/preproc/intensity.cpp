@@ -147,7 +147,8 @@ std::vector<double> dvars(const io::Image& bold, const std::vector<std::uint8_t>
   return out;
 }
 
-ShardData extract_shard(const io::Image& bold, const std::vector<std::uint8_t>& mask) {
+ShardData extract_shard(const io::Image& bold, const std::vector<std::uint8_t>& mask,
+                        const NuisanceBasis* nuisance) {
   const auto idx = mask_indices(bold, mask, "shard extraction");
   const std::int64_t nt = bold.nt();
   if (nt < 2) {
@@ -168,6 +169,7 @@ ShardData extract_shard(const io::Image& bold, const std::vector<std::uint8_t>& 
   std::atomic<std::int64_t> n_constant{0};
   parallel_for(0, (n_vox + kBlock - 1) / kBlock, [&](std::int64_t b) {
     std::int64_t constant_here = 0;
+    std::vector<double> residual;
     for (std::int64_t r = b * kBlock; r < std::min(n_vox, (b + 1) * kBlock); ++r) {
       const std::int64_t v = idx[static_cast<std::size_t>(r)];
       const std::array<std::int32_t, 3> ijk{static_cast<std::int32_t>(v % nx),
@@ -194,7 +196,22 @@ ShardData extract_shard(const io::Image& bold, const std::vector<std::uint8_t>& 
         ++constant_here;
         continue;
       }
-      for (std::int64_t t = 0; t < nt; ++t) row[t] = static_cast<float>((row[t] - mean) / sd);
+      if (nuisance == nullptr || nuisance->empty()) {
+        for (std::int64_t t = 0; t < nt; ++t) row[t] = static_cast<float>((row[t] - mean) / sd);
+        continue;
+      }
+      residual.assign(row, row + nt);
+      nuisance->project_out(residual.data());
+      double rss = 0.0; // the residual's mean is 0: the intercept is in the basis
+      for (const double x : residual) rss += x * x;
+      const double rsd = std::sqrt(rss / static_cast<double>(nt - 1));
+      if (rsd <= 1e-6 * sd) { // the regressors explain the series: nothing is left
+        std::fill(row, row + nt, 0.0f);
+        ++constant_here;
+        continue;
+      }
+      for (std::int64_t t = 0; t < nt; ++t)
+        row[t] = static_cast<float>(residual[static_cast<std::size_t>(t)] / rsd);
     }
     n_constant += constant_here;
   });

@@ -9,6 +9,7 @@
 
 #include "io/nifti.h"
 #include "io/shard.h"
+#include "preproc/nuisance.h"
 
 namespace dcae::preproc {
 
@@ -34,10 +35,13 @@ struct ShardData {
 };
 
 /// Extracts the in-mask voxels in NIfTI order (x fastest) and z-scores each series (mean 0,
-/// SD 1 with N−1). A series whose SD is zero or at float32 rounding level (≤ 4·FLT_EPSILON·
-/// |mean|) is constant: it becomes all zeros and is counted in n_constant. Throws usage_error
-/// for a mask of the wrong size or with no voxels, input_error if the image has fewer than 2
-/// volumes or an in-mask series holds a non-finite value. Uses thread_count() threads.
-ShardData extract_shard(const io::Image& bold, const std::vector<std::uint8_t>& mask);
+/// SD 1 with N−1); with a `nuisance` basis, the series' residual after regressing it out is
+/// z-scored instead. A series whose SD is zero or at float32 rounding level (≤ 4·FLT_EPSILON·
+/// |mean|), or whose residual keeps less than 1e-6 of its SD, becomes all zeros and is counted
+/// in n_constant. Throws usage_error for a mask of the wrong size or with no voxels,
+/// input_error if the image has fewer than 2 volumes or an in-mask series holds a non-finite
+/// value. Uses thread_count() threads.
+ShardData extract_shard(const io::Image& bold, const std::vector<std::uint8_t>& mask,
+                        const NuisanceBasis* nuisance = nullptr);
 
 } // namespace dcae::preproc

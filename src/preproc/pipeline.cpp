@@ -100,6 +100,7 @@ nlohmann::json PreprocOptions::to_json() const {
           {"grand_mean", grand_mean},
           {"highpass_s", highpass_s},
           {"shard", write_shard},
+          {"motion_regressors", motion_regressors},
           {"template", template_image.string()},
           {"template_space", template_image.empty() ? "" : template_space}};
 }
@@ -351,6 +352,12 @@ nlohmann::json bold_sidecar(const LoadedRun& r, const Processed& p, const RunInp
   return bj;
 }
 
+std::vector<std::vector<float>> as_float(const std::vector<std::vector<double>>& columns) {
+  std::vector<std::vector<float>> f;
+  for (const auto& c : columns) f.emplace_back(c.begin(), c.end());
+  return f;
+}
+
 /// Writes every output under a temporary name, then renames them into place together, the
 /// bold sidecar (which marks a complete run) last. The shard (with its own sidecar, each
 /// atomic) is written first: a run cut short leaves no sidecar, so it is redone.
@@ -361,7 +368,15 @@ void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processe
        {&out.bold, &out.mask, &out.confounds, &out.confounds_sidecar, &out.bold_sidecar})
     fs::create_directories(f->parent_path());
   if (opt.write_shard) {
-    ShardData sd = extract_shard(r.bold, p.mask);
+    // Nuisance regression: the motion estimates, filtered with the data's high-pass, out of
+    // every series before it is z-scored (only when motion was estimated).
+    NuisanceRegressors nr =
+        motion_regressors(p.motion, p.reference_index >= 0 ? opt.motion_regressors : 0);
+    if (opt.highpass_s > 0)
+      for (auto& c : nr.columns)
+        c = highpass_filter(c, highpass_sigma_volumes(opt.highpass_s, r.tr));
+    const NuisanceBasis basis(nr.columns, r.bold.nt());
+    ShardData sd = extract_shard(r.bold, p.mask, &basis);
     sd.info.source = run.bold.string();
     sd.info.mask = out.mask.string();
     // What a scorer needs to compare the series with a task design as FEAT does: the time each
@@ -371,6 +386,12 @@ void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processe
                           {"SliceTimingCorrected", r.slice_timing},
                           {"StartTime", r.slice_timing ? r.tr / 2 : 0.0},
                           {"HighPassCutoff", opt.highpass_s},
+                          {"NuisanceRegressors", nr.names},
+                          {"NuisanceRegressorsFiltered", opt.highpass_s > 0},
+                          // As regressed out (float precision), so that a scorer can take them
+                          // out of the task design too.
+                          {"NuisanceColumns", as_float(nr.columns)},
+                          {"NuisanceRank", basis.rank()},
                           {"Version", kVersion}};
     fs::create_directories(out.shard.parent_path());
     io::write_shard(out.shard, sd.data, sd.info);

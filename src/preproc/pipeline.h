@@ -1,9 +1,10 @@
 #pragma once
 /// \file pipeline.h
 /// FEAT-equivalent preprocessing of one BOLD run, in FEAT's order: motion correction, slice
-/// timing, brain mask, smoothing, grand-mean scaling, high-pass filtering; then the z-scored
-/// in-mask time series as a shard. Outputs in BIDS-derivatives naming, written together
-/// (staged, then moved into place), with a provenance record so an identical re-run is skipped.
+/// timing, brain mask, smoothing, grand-mean scaling, high-pass filtering; then the in-mask
+/// time series, with the motion regressors taken out and z-scored, as a shard. Outputs in
+/// BIDS-derivatives naming, written together (staged, then moved into place), with a provenance
+/// record so an identical re-run is skipped.
 
 #include <filesystem>
 #include <map>
@@ -28,6 +29,9 @@ struct PreprocOptions {
   double grand_mean = 10000.0; ///< target in-mask median; 0 = no scaling
   double highpass_s = 100.0;   ///< cutoff (s); 0 = no filter
   bool write_shard = true;
+  /// Motion regressors taken out of the shard's series before z-scoring: 0, 6 or 24
+  /// (preproc/nuisance.h); only when motion correction ran.
+  int motion_regressors = 6;
   bool force = false;                             ///< redo even if the outputs are up to date
   std::filesystem::path template_image;           ///< optional: register to it and resample the run
   std::string template_space = "MNI152NLin6Asym"; ///< the space- label of template outputs

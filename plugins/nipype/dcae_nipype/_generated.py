@@ -256,6 +256,13 @@ class PreprocInputSpec(CommandLineInputSpec):
         argstr='--highpass %s',
         desc='high-pass cutoff in s (0 = off) (default: 100.0)',
     )
+    motion_regressors = traits.Enum(
+        '0',
+        '6',
+        '24',
+        argstr='--motion-regressors %s',
+        desc="motion regressors taken out of the shard's series before z-scoring: 0 (none), 6 (the parameters) or 24 (with derivatives and squares) (default: 6)",
+    )
     no_shard = traits.Bool(
         argstr='--no-shard',
         desc='do not write the time-series shard',
@@ -312,6 +319,7 @@ SPECS['dcae-preproc'] = GeneratedSpec(
         'fwhm': 'fwhm',
         'grand_mean': 'grand-mean',
         'highpass': 'highpass',
+        'motion_regressors': 'motion-regressors',
         'no_shard': 'no-shard',
         'template': 'template',
         'template_space': 'template-space',

@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "core/log.h"
+#include "core/temporal_filter.h"
 #include "io/json.h"
 #include "io/nifti.h"
 #include "io/shard.h"
@@ -172,6 +173,86 @@ TEST(PreprocCommand, TemplateSpaceOutputs) {
   const auto sidecar =
       io::read_json(func / "sub-01_task-motor_run-01_space-MNI152NLin6Asym_desc-preproc_bold.json");
   EXPECT_EQ(sidecar["TemplateTransform"]["Matrix"].size(), 3u);
+}
+
+} // namespace dcae::app
+
+namespace dcae::app {
+namespace {
+
+/// The motion columns of a confounds TSV, [parameter][volume].
+std::vector<std::vector<double>> read_motion(const fs::path& tsv_path, int volumes) {
+  std::ifstream tsv(tsv_path);
+  std::string line;
+  std::getline(tsv, line);
+  std::vector<std::vector<double>> m(6, std::vector<double>(static_cast<std::size_t>(volumes)));
+  for (int t = 0; t < volumes; ++t) {
+    for (auto& c : m) tsv >> c[static_cast<std::size_t>(t)];
+    std::string fd, dv;
+    tsv >> fd >> dv;
+  }
+  return m;
+}
+
+/// The largest |Pearson r| of any shard row with any of the series.
+double worst_correlation(const fs::path& shard_path, const std::vector<std::vector<double>>& xs) {
+  io::ShardReader shard(shard_path);
+  const auto nt = static_cast<std::size_t>(shard.info().n_timepoints);
+  std::vector<float> rows(static_cast<std::size_t>(shard.info().n_voxels) * nt);
+  shard.read_rows(0, shard.info().n_voxels, rows.data());
+  double worst = 0.0;
+  for (const auto& x0 : xs) {
+    std::vector<double> x = x0;
+    double mx = 0.0, sxx = 0.0;
+    for (const double v : x) mx += v / static_cast<double>(nt);
+    for (double& v : x) {
+      v -= mx;
+      sxx += v * v;
+    }
+    if (sxx == 0.0) continue;
+    for (std::size_t r = 0; r < rows.size() / nt; ++r) {
+      double my = 0.0, sxy = 0.0, syy = 0.0;
+      for (std::size_t t = 0; t < nt; ++t) my += rows[r * nt + t] / static_cast<double>(nt);
+      for (std::size_t t = 0; t < nt; ++t) {
+        const double y = rows[r * nt + t] - my;
+        sxy += x[t] * y;
+        syy += y * y;
+      }
+      if (syy > 0.0) worst = std::max(worst, std::fabs(sxy) / std::sqrt(sxx * syy));
+    }
+  }
+  return worst;
+}
+
+} // namespace
+
+TEST(PreprocCommand, TheShardHasTheMotionEstimatesRegressedOut) {
+  // The motion estimates, high-passed as the data were (FEAT's sigma: 100 s / (2 TR)), are
+  // uncorrelated with every series of the default shard; without the regression, series at
+  // the brain's edge follow the motion.
+  test::TempDir dir;
+  const fs::path bold = simulate(dir);
+  const std::string stem = "sub-01_task-motor_run-01_";
+  const fs::path with = dir / "with", without = dir / "without";
+  ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), with.string(), "-q"}), 0);
+  ASSERT_EQ(test::call(*make_preproc_command(),
+                       {bold.string(), without.string(), "-q", "--motion-regressors", "0"}),
+            0);
+  auto motion =
+      read_motion(with / "sub-01" / "func" / (stem + "desc-confounds_timeseries.tsv"), 40);
+  for (auto& c : motion) c = highpass_filter(c, highpass_sigma_volumes(100.0, 2.0));
+  const fs::path shard = fs::path("shards") / (stem + "desc-preproc_timeseries.npy");
+  const double after = worst_correlation(with / shard, motion),
+               before = worst_correlation(without / shard, motion);
+  std::cerr << "largest |r| of a series with a motion parameter: " << before << " without, "
+            << after << " with the regression\n";
+  EXPECT_LT(after, 1e-3);
+  EXPECT_GT(before, 0.3);
+  const auto prov = io::read_shard_info(with / shard).provenance;
+  EXPECT_EQ(prov.at("NuisanceRegressors").size(), 6U);
+  EXPECT_EQ(prov.at("NuisanceRank").get<int>(), 7);
+  EXPECT_TRUE(prov.at("NuisanceRegressorsFiltered").get<bool>());
+  EXPECT_TRUE(io::read_shard_info(without / shard).provenance.at("NuisanceRegressors").empty());
 }
 
 } // namespace dcae::app

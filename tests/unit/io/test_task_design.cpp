@@ -58,4 +58,33 @@ TEST(TaskDesign, OffsetShiftsSampling) {
   for (int i = 0; i + 1 < 30; ++i) EXPECT_NEAR(d1.regressors[0][i], d0.regressors[0][i + 1], 1e-9);
 }
 
+TEST(TaskDesign, NuisanceRegressorsAreTakenOutOfTheDesignAndItsShiftedCopies) {
+  Events ev;
+  for (double on = 10.0; on < 200.0; on += 60.0) ev.events.push_back({on, 20.0, 1.0, "a"});
+  TaskDesign d = make_task_design(ev, 120, 2.0, 1.0, 100.0);
+  std::vector<double> drift(120), wobble(120);
+  for (std::size_t t = 0; t < 120; ++t) {
+    drift[t] = 0.01 * static_cast<double>(t) + d.regressors[0][t]; // shares the design's shape
+    wobble[t] = std::sin(0.3 * static_cast<double>(t));
+  }
+  const auto before = d.regressors[0];
+  regress_out_nuisance(d, {drift, wobble});
+  EXPECT_EQ(d.nuisance.size(), 2U);
+  auto dot = [](const std::vector<double>& a, const std::vector<double>& b) {
+    double s = 0.0;
+    for (std::size_t t = 0; t < a.size(); ++t) s += a[t] * b[t];
+    return s;
+  };
+  EXPECT_NEAR(dot(d.regressors[0], drift), 0.0, 1e-9);
+  EXPECT_NEAR(dot(d.regressors[0], wobble), 0.0, 1e-9);
+  EXPECT_NEAR(dot(d.regressors[0], std::vector<double>(120, 1.0)), 0.0, 1e-9);
+  EXPECT_GT(std::fabs(dot(before, drift)), 1.0) << "the design did overlap the nuisance";
+  // A shift of 0 takes the same path as the design itself; other shifts are freed of the
+  // nuisance too (the null level compares like with like).
+  const auto same = shifted_regressor(d, 0, 0.0);
+  for (std::size_t t = 0; t < 120; ++t) EXPECT_NEAR(same[t], d.regressors[0][t], 1e-9);
+  EXPECT_NEAR(dot(shifted_regressor(d, 0, 37.0), drift), 0.0, 1e-9);
+  EXPECT_THROW(regress_out_nuisance(d, {std::vector<double>(50, 1.0)}), std::exception);
+}
+
 } // namespace dcae::io
