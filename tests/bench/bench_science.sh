@@ -15,7 +15,8 @@
 #   low-pass raw-DL   raw-DL after a Gaussian temporal low-pass of 1 volume (control)
 # all with dcae's defaults (K, lambda) and the same ones for every method. Maps are compared
 # with the planted networks (r, Dice). Prints, per cell, the mean r of each method against its
-# chance level and DCAE vs raw paired over seeds (Wilcoxon signed-rank, rank-biserial r); then
+# chance level and DCAE vs raw paired over seeds (Wilcoxon signed-rank, rank-biserial r), on r
+# and on r minus its chance level (the fair measure: smoother atoms have a higher chance level); then
 # the same for an HCP-like row (284 volumes at TR 0.72 s). Results accumulate in
 # OUT/results.jsonl, so an interrupted run resumes where it stopped.
 #
