@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
 # Runs every test: installs the Debian packages (if missing), builds, and runs ctest
-# (unit tests, then the integration tests: bids-validator, nibabel).
+# (unit tests, then the integration tests: bids-validator, nibabel); then fails if a process
+# the tests started is still running.
 # Usage: tests/run.sh [PRESET]   (default: ci). Extra ctest options via CTEST_ARGS.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 preset=${1:-ci}
 bash "$top/containers/build.sh" "$preset"
 cd "$top"
+# Every process the tests start carries this marker in its environment: when ctest is done,
+# none may be left running (daemons included).
+export DCAE_TEST_SUITE="dcae-tests-$$-$(date +%s)"
+status=0
 # shellcheck disable=SC2086
-ctest --preset "$preset" ${CTEST_ARGS:-}
+ctest --preset "$preset" ${CTEST_ARGS:-} || status=$?
+mapfile -t left < <(bash "$top/tests/support/marked_processes.sh" DCAE_TEST_SUITE "$DCAE_TEST_SUITE" $$)
+if [[ ${#left[@]} -gt 0 ]]; then
+  echo "tests/run.sh: ${#left[@]} process(es) started by the tests are still running:"
+  ps -o pid=,etime=,args= -p "$(IFS=,; echo "${left[*]}")" || true
+  kill "${left[@]}" 2>/dev/null || true
+  status=1
+else
+  echo "tests/run.sh: no process started by the tests is left running"
+fi
+exit "$status"

@@ -40,6 +40,12 @@ void add_distributed_options(Usage& u) {
   port.default_value = "50051";
   port.min = 1;
   port.max = 65535;
+  add_argument(u, "ps-address", ArgKind::kString,
+               "--launcher slurm: where workers reach rank 0's server (HOST or HOST:PORT); "
+               "default: the address rank 0 publishes in <output>/dist/address (its NodeAddr, "
+               "else its interface's IPv4 address), then the first node's name",
+               kGroup)
+      .value_name = "HOST[:PORT]";
   auto& s = add_argument(u, "servers", ArgKind::kInt, "parameter-server processes", kGroup);
   s.default_value = "1";
   s.min = 1;
@@ -95,7 +101,8 @@ int run_distributed(const ParsedArgs& a, const model::ModelConfig& c, train::Job
     train::train_sync_local(c, job);
   } else if (launcher == "slurm") {
     job.worker_threads = thread_count();
-    train::train_distributed_slurm(c, job, static_cast<int>(a.integer("port")));
+    train::train_distributed_slurm(c, job, static_cast<int>(a.integer("port")),
+                                   a.has("ps-address") ? a.string("ps-address") : "");
   } else {
     train::train_distributed_local(c, job);
   }

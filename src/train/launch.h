@@ -41,16 +41,24 @@ struct SlurmRanks {
 /// malformed (not under srun).
 SlurmRanks slurm_ranks();
 
-/// The first host of a SLURM node list ("n[01-04,07],m1" → "n01"). Throws usage_error when the
-/// list is empty or malformed.
+/// The first host of a SLURM node list ("n[01-04,07],m1" → "n01", "r[1-2]n[3-4]" → "r1n3"),
+/// parsed here. Throws usage_error when the list is empty or malformed.
 std::string first_slurm_node(const std::string& nodelist);
+
+/// The first host as `scontrol show hostnames` gives it when scontrol is there (and works),
+/// else first_slurm_node.
+std::string slurm_first_host(const std::string& nodelist);
 
 /// Runs this process's part of `job` under srun: rank 0 is the parameter server (all shards,
 /// listening on `port` of every interface; the coordinator) and writes the final model; ranks
-/// 1..size−1 are the workers (job.workers must be size − 1). Workers find the server at the
-/// first node of SLURM_JOB_NODELIST. The token comes from DCAE_PS_TOKEN or, when unset, from
-/// output-dir/dist/token, which rank 0 writes (the output folder must be shared).
-void train_distributed_slurm(const model::ModelConfig& config, const Job& job, int port);
+/// 1..size−1 are the workers (job.workers must be size − 1). Rendezvous by address: rank 0
+/// publishes "<SLURM_JOB_ID> HOST:PORT" in output-dir/dist/address (HOST: `ps_address`, else
+/// its NodeAddr, else the IPv4 address of its interface); workers try `ps_address`, else the
+/// published address, then the first node's name, and say once what failed and what to set.
+/// The token comes from DCAE_PS_TOKEN or, when unset, from output-dir/dist/token, which rank 0
+/// writes (the output folder must be shared).
+void train_distributed_slurm(const model::ModelConfig& config, const Job& job, int port,
+                             const std::string& ps_address = "");
 
 /// The command lines the local launcher would run, for starting the roles by hand (the
 /// `manual` launcher prints them). Writes a fresh token to `token_file` (readable by this user

@@ -1,13 +1,23 @@
 // The SLURM launcher: this process's rank of a job started by srun.
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/process.h"
 #include "ps/security.h"
 #include "ps/server.h"
 #include "ps/task_client.h"
@@ -21,6 +31,130 @@ namespace dcae::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// The full path of `name` on PATH, or empty.
+std::string find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const fs::path p = fs::path(dir.empty() ? "." : dir) / name;
+    if (::access(p.c_str(), X_OK) == 0) return p.string();
+  }
+  return {};
+}
+
+/// The first line `argv` prints on stdout (stderr dropped), or empty when it fails.
+std::string first_line_of(const std::vector<std::string>& argv, bool quiet) {
+  const std::string cmd = quote_command(argv) + (quiet ? " 2>/dev/null" : "");
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (f == nullptr) return {};
+  std::string out;
+  char buf[512];
+  if (std::fgets(buf, sizeof buf, f) != nullptr) out = buf;
+  while (std::fgets(buf, sizeof buf, f) != nullptr) {
+  }
+  const int status = ::pclose(f);
+  if (status != 0) return {};
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+/// The address other nodes reach this node at: its NodeAddr (scontrol show node, when that is
+/// an address or a name other than the node's own), else the IPv4 address of its first
+/// non-loopback interface that is up, else its SLURM node name.
+std::string this_node_address() {
+  const char* node = std::getenv("SLURMD_NODENAME");
+  if (node != nullptr && *node != '\0' && !find_on_path("scontrol").empty()) {
+    const std::string cmd =
+        quote_command({"scontrol", "-o", "show", "node", node}) + " 2>/dev/null";
+    if (FILE* f = ::popen(cmd.c_str(), "r"); f != nullptr) {
+      std::string text;
+      char buf[1024];
+      while (std::fgets(buf, sizeof buf, f) != nullptr) text += buf;
+      ::pclose(f);
+      const auto at = text.find("NodeAddr=");
+      if (at != std::string::npos) {
+        const std::string addr = text.substr(at + 9, text.find_first_of(" \n", at) - at - 9);
+        if (!addr.empty() && addr != node) return addr;
+      }
+    }
+  }
+  ifaddrs* list = nullptr;
+  std::string found;
+  if (::getifaddrs(&list) == 0) {
+    for (const ifaddrs* i = list; i != nullptr && found.empty(); i = i->ifa_next) {
+      if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+      if ((i->ifa_flags & IFF_UP) == 0 || (i->ifa_flags & IFF_LOOPBACK) != 0) continue;
+      char text[INET_ADDRSTRLEN] = {};
+      const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) != nullptr) found = text;
+    }
+    ::freeifaddrs(list);
+  }
+  if (!found.empty()) return found;
+  return node != nullptr && *node != '\0' ? node : "127.0.0.1";
+}
+
+/// This job's id (the rendezvous file names it, so a file left by an earlier job is ignored).
+std::string job_id() {
+  const char* id = std::getenv("SLURM_JOB_ID");
+  return id != nullptr ? id : "";
+}
+
+/// Rank 0 publishes where its server listens: "<job id> <host>:<port>" in
+/// output-dir/dist/address.
+void publish_address(const fs::path& file, const std::string& address) {
+  write_file_atomic(file, job_id() + " " + address + "\n");
+  log::info("rank 0's server is published as ", address, " in ", file.string());
+}
+
+/// The address rank 0 published for this job, waiting up to `timeout_s`; empty if none came.
+std::string published_address(const fs::path& file, double timeout_s) {
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(timeout_s));
+  while (Clock::now() < until) {
+    std::ifstream f(file);
+    std::string id, address;
+    if (f >> id >> address && id == job_id()) return address;
+    if (detail::g_interrupted != 0) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return {};
+}
+
+/// HOST[:PORT] with `port` added when it names none (an IPv6 literal needs brackets).
+std::string with_port(const std::string& address, int port) {
+  const auto colon = address.rfind(':');
+  const auto bracket = address.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket))
+    return address;
+  return address + ":" + std::to_string(port);
+}
+
+/// The first candidate address whose server answers (tried in order, `budget_s` each); says
+/// once which failed and what to set when none does.
+std::string reachable_server(const std::vector<std::string>& candidates, const std::string& token,
+                             double budget_s) {
+  std::string failures;
+  for (const auto& address : candidates) {
+    ps::ClientOptions probe;
+    probe.servers = {address};
+    probe.token = token;
+    probe.observer = true;
+    probe.retry_budget_s = budget_s;
+    probe.worker_name = "slurm rendezvous";
+    try {
+      ps::Client(probe).connect();
+      return address;
+    } catch (const std::exception& e) {
+      log::warn("rank 0's server does not answer at ", address, ": ", e.what());
+      failures += (failures.empty() ? "" : "; ") + address;
+    }
+  }
+  throw runtime_error("cannot reach rank 0's parameter server (tried " + failures +
+                      "); give --ps-address HOST[:PORT] with an address of rank 0's node that "
+                      "this node can reach");
+}
 
 int env_int(const char* name) {
   const char* v = std::getenv(name);
@@ -60,7 +194,7 @@ std::string job_token(const SlurmRanks& r, const fs::path& token_file) {
 
 /// Rank 0: the parameter server and the coordinator, until the job is done; then the model.
 void serve(const model::ModelConfig& cfg, const Job& job, const SlurmRanks& r, int port,
-           const std::string& token) {
+           const std::string& token, const std::string& advertised) {
   partition_plan(cfg, job.shards,
                  job.exchange); // checked here, so that bad shards fail on rank 0 too
   const auto t0 = Clock::now();
@@ -77,6 +211,7 @@ void serve(const model::ModelConfig& cfg, const Job& job, const SlurmRanks& r, i
   fs::remove(so.checkpoint);
   ps::ParameterServer server(so);
   server.start();
+  publish_address(work / "address", with_port(advertised, port));
   log::warn("rank 0 listens on every interface (port ", port,
             "); every call needs the job's token");
   ps::ClientOptions co;
@@ -108,28 +243,47 @@ void serve(const model::ModelConfig& cfg, const Job& job, const SlurmRanks& r, i
 } // namespace
 
 std::string first_slurm_node(const std::string& list) {
-  // The first entry is everything before the first comma outside brackets.
+  // The first entry is everything before the first comma outside brackets; each bracket group
+  // in it ("r[1-2]n[3-4]") contributes its first element, digits kept as written (padding).
   std::string first;
   int depth = 0;
   for (const char c : list) {
     if (c == '[') ++depth;
     if (c == ']') --depth;
+    if (depth < 0 || depth > 1) break;
     if (c == ',' && depth == 0) break;
     first += c;
   }
-  const auto open = first.find('[');
-  if (first.empty() || depth < 0)
-    throw usage_error("SLURM_JOB_NODELIST '" + list + "' is not a node list");
-  if (open == std::string::npos) return first;
-  const auto close = first.find(']', open);
-  if (close == std::string::npos || close == open + 1)
-    throw usage_error("SLURM_JOB_NODELIST '" + list + "' is not a node list");
-  std::string range = first.substr(open + 1, close - open - 1);
-  range = range.substr(0, range.find(','));
-  const std::string lowest = range.substr(0, range.find('-'));
-  if (lowest.empty() || lowest.find_first_not_of("0123456789") != std::string::npos)
-    throw usage_error("SLURM_JOB_NODELIST '" + list + "' is not a node list");
-  return first.substr(0, open) + lowest + first.substr(close + 1);
+  auto bad = [&] { return usage_error("SLURM_JOB_NODELIST '" + list + "' is not a node list"); };
+  if (first.empty() || depth != 0) throw bad();
+  std::string host;
+  for (std::size_t at = 0; at < first.size();) {
+    const auto open = first.find('[', at);
+    if (open == std::string::npos) {
+      host += first.substr(at);
+      break;
+    }
+    const auto close = first.find(']', open);
+    if (close == std::string::npos || close == open + 1) throw bad();
+    std::string range = first.substr(open + 1, close - open - 1);
+    range = range.substr(0, range.find(','));
+    const std::string lowest = range.substr(0, range.find('-'));
+    if (lowest.empty() || lowest.find_first_not_of("0123456789") != std::string::npos) throw bad();
+    host += first.substr(at, open - at) + lowest;
+    at = close + 1;
+  }
+  if (host.find_first_of("[]") != std::string::npos) throw bad();
+  return host;
+}
+
+std::string slurm_first_host(const std::string& nodelist) {
+  // scontrol knows every form SLURM writes; the parser above is the fallback without it.
+  if (!find_on_path("scontrol").empty()) {
+    const std::string out =
+        first_line_of({"scontrol", "show", "hostnames", nodelist}, /*quiet=*/true);
+    if (!out.empty()) return out;
+  }
+  return first_slurm_node(nodelist);
 }
 
 SlurmRanks slurm_ranks() {
@@ -140,14 +294,15 @@ SlurmRanks slurm_ranks() {
   if (nodes == nullptr || *nodes == '\0')
     throw usage_error("--launcher slurm: SLURM_JOB_NODELIST is not set (run under srun)");
   r.nodelist = nodes;
-  r.first_node = first_slurm_node(r.nodelist);
+  r.first_node = slurm_first_host(r.nodelist);
   if (r.rank >= r.size)
     throw usage_error("--launcher slurm: SLURM_PROCID " + std::to_string(r.rank) +
                       " ≥ SLURM_NTASKS " + std::to_string(r.size));
   return r;
 }
 
-void train_distributed_slurm(const model::ModelConfig& cfg, const Job& job, int port) {
+void train_distributed_slurm(const model::ModelConfig& cfg, const Job& job, int port,
+                             const std::string& ps_address) {
   check(job);
   const SlurmRanks r = slurm_ranks();
   if (r.size < 2)
@@ -161,11 +316,28 @@ void train_distributed_slurm(const model::ModelConfig& cfg, const Job& job, int 
   if (job.servers != 1)
     throw usage_error("--launcher slurm runs one server process (rank 0); --servers must be 1");
   const std::string token = job_token(r, job.output_dir / "dist" / "token");
-  const std::string address = r.first_node + ":" + std::to_string(port);
+  const fs::path address_file = job.output_dir / "dist" / "address";
   log::info("slurm rank ", r.rank, " of ", r.size, " (nodes ", r.nodelist,
-            "): ", r.rank == 0 ? "parameter server" : "worker", "; server at ", address);
+            "): ", r.rank == 0 ? "parameter server" : "worker");
   detail::install_interrupt_handlers();
-  if (r.rank == 0) return serve(cfg, job, r, port, token);
+  if (r.rank == 0)
+    return serve(cfg, job, r, port, token, ps_address.empty() ? this_node_address() : ps_address);
+  // Rendezvous by address: --ps-address, else what rank 0 published, then the first node's
+  // name (which need not resolve on every node).
+  std::vector<std::string> candidates;
+  if (!ps_address.empty()) {
+    candidates.push_back(with_port(ps_address, port));
+  } else {
+    const std::string published = published_address(address_file, 120);
+    if (published.empty())
+      log::warn(address_file.string(), ": rank 0 published no address for job ", job_id(),
+                " within 120 s (is the output folder shared?); trying the first node's name");
+    else
+      candidates.push_back(published);
+    candidates.push_back(r.first_node + ":" + std::to_string(port));
+  }
+  const std::string address = reachable_server(candidates, token, 20);
+  log::info("worker rank ", r.rank, ": server at ", address);
   ps::ClientOptions client;
   client.servers = {address};
   client.token = token;

@@ -397,6 +397,10 @@ class TrainInputSpec(CommandLineInputSpec):
         argstr='--port %d',
         desc="--launcher slurm: the server's port on the first node (default: 50051)",
     )
+    ps_address = traits.Str(
+        argstr='--ps-address %s',
+        desc="--launcher slurm: where workers reach rank 0's server (HOST or HOST:PORT); default: the address rank 0 publishes in <output>/dist/address (its NodeAddr, else its interface's IPv4 address), then the first node's name",
+    )
     servers = traits.Range(
         low=1,
         argstr='--servers %d',
@@ -491,6 +495,7 @@ SPECS['dcae-train'] = GeneratedSpec(
         'workers': 'workers',
         'launcher': 'launcher',
         'port': 'port',
+        'ps_address': 'ps-address',
         'servers': 'servers',
         'ps_shards': 'ps-shards',
         'n_fetch': 'n-fetch',

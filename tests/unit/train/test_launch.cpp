@@ -20,9 +20,39 @@ TEST(SlurmLauncher, TheServerIsOnTheFirstNodeOfTheNodeList) {
   EXPECT_EQ(first_slurm_node("node[01-04,07],gpu1"), "node01");
   EXPECT_EQ(first_slurm_node("a1,b[2-3]"), "a1");
   EXPECT_EQ(first_slurm_node("c[7,9]"), "c7");
+  EXPECT_EQ(first_slurm_node("a[008-010]"), "a008") << "zero padding kept";
+  EXPECT_EQ(first_slurm_node("r[1-2]n[3-4]"), "r1n3") << "several brackets";
+  EXPECT_EQ(first_slurm_node("cn[5,1-3]"), "cn5") << "SLURM's order, not sorted";
+  EXPECT_EQ(first_slurm_node("x-1,x-2"), "x-1");
+  test::expect_error([] { first_slurm_node("n[1-2"); }, ExitCode::kBadUsage, {"n[1-2"});
+  test::expect_error([] { first_slurm_node("n[[1]]"); }, ExitCode::kBadUsage, {"n[[1]]"});
   test::expect_error([] { first_slurm_node(""); }, ExitCode::kBadUsage, {"SLURM_JOB_NODELIST"});
   test::expect_error([] { first_slurm_node("n[]"); }, ExitCode::kBadUsage, {"n[]"});
   test::expect_error([] { first_slurm_node("n[x-y]"); }, ExitCode::kBadUsage, {"n[x-y]"});
+}
+
+TEST(SlurmLauncher, TheParserAgreesWithScontrolOnSlurmsNodeListForms) {
+  // The fallback parser against scontrol (when it is installed; it needs a slurm.conf, any
+  // will do, for hostlist expansion).
+  const std::vector<std::pair<std::string, std::string>> table = {
+      {"node[01-03,07]", "node01"}, {"gpu[1-2],cpu7", "gpu1"}, {"a[008-010]", "a008"},
+      {"r[1-2]n[3-4]", "r1n3"},     {"single", "single"},      {"x-1,x-2", "x-1"},
+      {"cn[5,1-3]", "cn5"},         {"n[9-11]", "n9"}};
+  for (const auto& [list, first] : table) EXPECT_EQ(first_slurm_node(list), first) << list;
+  if (std::system("command -v scontrol > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "scontrol is not installed (slurm-client): the table is checked against "
+                    "the expected first hosts only";
+  test::TempDir dir;
+  test::put(dir / "slurm.conf", "ClusterName=t\nSlurmctldHost=localhost\nNodeName=n1 CPUs=1\n"
+                                "PartitionName=p Nodes=n1\n");
+  ::setenv("SLURM_CONF", (dir / "slurm.conf").c_str(), 1);
+  if (std::system("scontrol show hostnames single > /dev/null 2>&1") != 0) {
+    ::unsetenv("SLURM_CONF");
+    GTEST_SKIP() << "scontrol does not expand host lists here (no usable slurm.conf)";
+  }
+  for (const auto& [list, first] : table)
+    EXPECT_EQ(slurm_first_host(list), first) << list << ": scontrol show hostnames";
+  ::unsetenv("SLURM_CONF");
 }
 
 TEST(SlurmLauncher, RanksComeFromTheSlurmVariables) {
