@@ -160,7 +160,10 @@ const std::vector<Argument>& standard_arguments() {
     add("version", ArgKind::kFlag, "print the version and exit");
     add("quiet", ArgKind::kFlag, "only warnings and errors on stderr; no progress", "q");
     add("verbose", ArgKind::kFlag, "more log output (repeat for more)", "v");
-    add("nthreads", ArgKind::kInt, "worker threads (0 = all cores)", "", "N");
+    add("nthreads", ArgKind::kInt,
+        "worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, "
+        "OMP_NUM_THREADS)",
+        "", "N");
     s.back().min = 0;
     s.back().default_value = "0";
     s.back().aliases = {"n-cpus", "nprocs"}; // fMRIPrep's and BIDS-Apps' spellings
@@ -476,6 +479,9 @@ int run_main(Command& command, int argc, char** argv) {
     if (parsed.quiet) log::set_level(log::Level::kWarning);
     if (parsed.verbosity > 0) log::set_level(log::Level::kDebug);
     set_thread_count(parsed.nthreads);
+    log::debug("threads: ", thread_count(),
+               parsed.nthreads > 0 ? " (--nthreads)"
+                                   : " of the CPUs available: " + describe_available_cpus());
     return command.run(parsed);
   } catch (const Error& e) {
     log::error(e.what());

@@ -137,7 +137,7 @@ class SimulateInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
@@ -291,7 +291,7 @@ class PreprocInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
@@ -469,7 +469,7 @@ class TrainInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
@@ -565,7 +565,7 @@ class EncodeInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
@@ -718,7 +718,7 @@ class DictLearnInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
@@ -831,7 +831,7 @@ class ReportInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
@@ -998,7 +998,7 @@ class BidsAppInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
@@ -1113,7 +1113,7 @@ class ParameterServerInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
@@ -1256,7 +1256,7 @@ class WorkerInputSpec(CommandLineInputSpec):
     nthreads = traits.Range(
         low=0,
         argstr='--nthreads %d',
-        desc='worker threads (0 = all cores) (default: 0)',
+        desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
     )
     config = File(
         exists=True,
