@@ -43,20 +43,14 @@ std::string find_on_path(const std::string& name) {
   return {};
 }
 
-/// The first line `argv` prints on stdout (stderr dropped), or empty when it fails.
-std::string first_line_of(const std::vector<std::string>& argv, bool quiet) {
-  const std::string cmd = quote_command(argv) + (quiet ? " 2>/dev/null" : "");
-  FILE* f = ::popen(cmd.c_str(), "r");
+/// What `argv` prints on stdout (stderr dropped), or empty when it fails.
+std::string output_of(const std::vector<std::string>& argv) {
+  FILE* f = ::popen((quote_command(argv) + " 2>/dev/null").c_str(), "r");
   if (f == nullptr) return {};
   std::string out;
   char buf[512];
-  if (std::fgets(buf, sizeof buf, f) != nullptr) out = buf;
-  while (std::fgets(buf, sizeof buf, f) != nullptr) {
-  }
-  const int status = ::pclose(f);
-  if (status != 0) return {};
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+  while (std::fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  return ::pclose(f) == 0 ? out : std::string();
 }
 
 /// The address other nodes reach this node at: its NodeAddr (scontrol show node, when that is
@@ -65,18 +59,11 @@ std::string first_line_of(const std::vector<std::string>& argv, bool quiet) {
 std::string this_node_address() {
   const char* node = std::getenv("SLURMD_NODENAME");
   if (node != nullptr && *node != '\0' && !find_on_path("scontrol").empty()) {
-    const std::string cmd =
-        quote_command({"scontrol", "-o", "show", "node", node}) + " 2>/dev/null";
-    if (FILE* f = ::popen(cmd.c_str(), "r"); f != nullptr) {
-      std::string text;
-      char buf[1024];
-      while (std::fgets(buf, sizeof buf, f) != nullptr) text += buf;
-      ::pclose(f);
-      const auto at = text.find("NodeAddr=");
-      if (at != std::string::npos) {
-        const std::string addr = text.substr(at + 9, text.find_first_of(" \n", at) - at - 9);
-        if (!addr.empty() && addr != node) return addr;
-      }
+    const std::string text = output_of({"scontrol", "-o", "show", "node", node});
+    const auto at = text.find("NodeAddr=");
+    if (at != std::string::npos) {
+      const std::string addr = text.substr(at + 9, text.find_first_of(" \n", at) - at - 9);
+      if (!addr.empty() && addr != node) return addr;
     }
   }
   ifaddrs* list = nullptr;
@@ -279,9 +266,9 @@ std::string first_slurm_node(const std::string& list) {
 std::string slurm_first_host(const std::string& nodelist) {
   // scontrol knows every form SLURM writes; the parser above is the fallback without it.
   if (!find_on_path("scontrol").empty()) {
-    const std::string out =
-        first_line_of({"scontrol", "show", "hostnames", nodelist}, /*quiet=*/true);
-    if (!out.empty()) return out;
+    const std::string out = output_of({"scontrol", "show", "hostnames", nodelist});
+    const std::string first = out.substr(0, out.find('\n'));
+    if (!first.empty()) return first;
   }
   return first_slurm_node(nodelist);
 }
