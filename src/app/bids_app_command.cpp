@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -75,13 +76,31 @@ std::string format_number(double v) {
   return buf;
 }
 
-std::string timestamp() {
+/// The time in ISO 8601 basic form (UTC), e.g. 20261207T035512Z.
+std::string utc_time() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
   std::ostringstream s;
   s << std::put_time(&tm, "%Y%m%dT%H%M%SZ");
   return s.str();
+}
+
+/// A name for one job's log and configuration: its start time and a random suffix, so that
+/// jobs started in the same second (a cluster array) never share a log.
+std::string job_id() {
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%06x", static_cast<unsigned>(rd() & 0xffffffu));
+  return utc_time() + "-" + suffix;
+}
+
+/// Where the output folder may be: outside the input dataset, or in its derivatives/<name>
+/// (where BIDS recommends derivatives go).
+bool is_in_derivatives(const fs::path& out, const fs::path& bids) {
+  const fs::path d = fs::weakly_canonical(fs::absolute(bids)) / "derivatives";
+  const fs::path o = fs::weakly_canonical(fs::absolute(out));
+  return is_within(o, d) && o != d;
 }
 
 /// Runs the BIDS validator when it is installed; a clear warning when it is not.
@@ -154,6 +173,40 @@ public:
     add_argument(u, "clean-workdir", ArgKind::kFlag,
                  "remove the work dir first and recompute everything")
         .aliases = {"clean_workdir"};
+    // Preprocessing: dcae-preproc's options, passed through.
+    auto& fwhm =
+        add_argument(u, "fwhm", ArgKind::kFloat, "smoothing FWHM in mm (0 = off)", "Preprocessing");
+    fwhm.default_value = "5";
+    fwhm.min = 0;
+    fwhm.max = 50;
+    fwhm.value_name = "MM";
+    auto& hp = add_argument(u, "highpass", ArgKind::kFloat, "high-pass cutoff in s (0 = off)",
+                            "Preprocessing");
+    hp.default_value = "100";
+    hp.min = 0;
+    hp.value_name = "S";
+    add_argument(u, "no-slice-timing", ArgKind::kFlag,
+                 "skip slice-timing correction even when SliceTiming is known", "Preprocessing");
+    auto& mr = add_argument(u, "motion-regressors", ArgKind::kChoice,
+                            "motion regressors taken out of the series before decomposition: 0, "
+                            "6 (the parameters) or 24 (with derivatives and squares)",
+                            "Preprocessing");
+    mr.choices = {"0", "6", "24"};
+    mr.default_value = "6";
+    auto& spaces = add_argument(
+        u, "output-spaces", ArgKind::kStringList,
+        "spaces of the preprocessed runs: native and/or a template label (e.g. "
+        "MNI152NLin6Asym); with a template, the group analysis and its maps are in the "
+        "template's space, so that participants are comparable",
+        "Preprocessing");
+    spaces.default_value = "native";
+    spaces.value_name = "SPACE";
+    add_argument(u, "template", ArgKind::kInputFile,
+                 "the template image of the --output-spaces template (default: TemplateFlow's "
+                 "tpl-<space>/tpl-<space>_res-02_desc-brain_T1w.nii.gz under $TEMPLATEFLOW_HOME, "
+                 "else ~/.cache/templateflow)",
+                 "Preprocessing")
+        .value_name = "NIFTI";
     add_argument(u, "model-config", ArgKind::kInputFile,
                  "YAML of the autoencoder and its training (see dcae-train)", "Training")
         .value_name = "YAML";
@@ -219,13 +272,15 @@ public:
     out_ = fs::absolute(a.string("output_dir")).lexically_normal();
     work_ =
         a.has("work-dir") ? fs::absolute(a.string("work-dir")).lexically_normal() : out_ / "work";
-    if (is_within(out_, bids_))
-      throw usage_error("output_dir " + out_.string() +
-                        " is the input dataset or inside it; choose a folder outside " +
-                        bids_.string());
-    if (is_within(work_, bids_))
+    const bool in_derivatives = is_in_derivatives(out_, bids_);
+    if (is_within(out_, bids_) && !in_derivatives)
+      throw usage_error("output_dir " + out_.string() + " is inside the input dataset " +
+                        bids_.string() + "; choose a folder outside it or " +
+                        (bids_ / "derivatives" / "<name>").string());
+    if (is_within(work_, bids_) && !is_within(work_, out_))
       throw usage_error("--work-dir " + work_.string() + " is inside the input dataset " +
                         bids_.string());
+    spaces_ = output_spaces();
     if (a.has("mem")) mem_mb_ = parse_memory_mb(a.string("mem"));
 
     const io::BidsLayout layout = io::BidsLayout::open(bids_);
@@ -238,20 +293,21 @@ public:
     fs::create_directories(out_ / "logs");
     fs::create_directories(work_);
     const std::string level = a.string("analysis_level");
-    log_ = out_ / "logs" / ("dcae-" + level + "-" + timestamp() + ".log");
+    job_ = "dcae-" + level + "-" + job_id();
+    log_ = out_ / "logs" / (job_ + ".log");
     nlohmann::json config = {{"Command", "dcae-bids-app"},
                              {"Version", kVersion},
                              {"Arguments", a.to_json()},
                              {"BidsDir", bids_.string()},
                              {"WorkDir", work_.string()}};
-    io::write_json(out_ / "logs" / ("dcae-" + level + "-" + timestamp() + "_config.json"), config);
+    io::write_json(out_ / "logs" / (job_ + "_config.json"), config);
     write_dataset_description();
 
     if (level == "participant")
       participant(runs);
     else
       group(runs);
-    return 0;
+    return finish();
   }
 
 private:
@@ -303,42 +359,175 @@ private:
     return c;
   }
 
-  void step(std::vector<std::string> argv, const std::string& what) {
+  /// A stage that failed: recorded in logs/errors/<key>.json (for the reports) and summarised
+  /// when the job ends.
+  struct Failure {
+    std::string key, what, error, subject;
+    int status = 0;
+  };
+
+  /// Runs one stage (a sibling executable). Returns whether it succeeded; a failure is
+  /// recorded under `key` and the job goes on with what does not depend on it. A success
+  /// removes the record an earlier job left under the same key.
+  bool try_step(std::vector<std::string> argv, const std::string& what, const std::string& key,
+                const std::string& subject = {}) {
     argv[0] = (executable_dir() / argv[0]).string();
     for (const auto& c : common_args()) argv.push_back(c);
     ++step_;
     log::info("[", step_, "] ", what);
-    const int rc = run_process(argv, log_);
-    if (rc != 0)
-      throw Error(what + " failed (" + fs::path(argv[0]).filename().string() + " exit status " +
-                      std::to_string(rc) + "; log: " + log_.string() + ")",
-                  rc == 1 ? ExitCode::kBadInput : ExitCode::kRuntime);
+    std::string last;
+    const int rc = run_process(argv, log_, &last);
+    if (const auto tag = last.find(": [error] "); tag != std::string::npos)
+      last.erase(tag + 1, 8); // "dcae-preproc: [error] x.nii: ..." → "dcae-preproc: x.nii: ..."
+    if (rc == 0) {
+      std::error_code ec;
+      fs::remove(out_ / "logs" / "errors" / (key + ".json"), ec);
+      return true;
+    }
+    log::error(what, " failed (exit status ", rc, "): ", last.empty() ? "no message" : last);
+    record_failure({key, what, last.empty() ? "no message" : last, subject, rc},
+                   quote_command(argv));
+    return false;
+  }
+
+  void record_failure(Failure f, const std::string& command) {
+    const fs::path record = out_ / "logs" / "errors" / (f.key + ".json");
+    fs::create_directories(record.parent_path());
+    io::write_json(record, {{"Step", f.what},
+                            {"Participant", f.subject},
+                            {"Command", command},
+                            {"ExitStatus", f.status},
+                            {"Error", f.error},
+                            {"Log", log_.string()},
+                            {"Job", job_},
+                            {"Time", utc_time()}});
+    failures_.push_back(std::move(f));
+  }
+
+  /// A stage everything after it depends on: its failure ends the job.
+  void step(std::vector<std::string> argv, const std::string& what, const std::string& key) {
+    if (!try_step(argv, what, key))
+      throw Error(what + " failed: " + failures_.back().error + " (log: " + log_.string() + ")",
+                  failures_.back().status == 1 ? ExitCode::kBadInput : ExitCode::kRuntime);
+  }
+
+  /// The exit status: 0 when every stage succeeded; else a summary of what failed and why,
+  /// and 1 when every failure was bad input (exit status 1), 3 otherwise.
+  int finish() const {
+    if (failures_.empty()) return 0;
+    std::cerr << "dcae-bids-app: " << failures_.size() << " of " << step_
+              << " steps failed (the others completed; details in " << log_.string() << "):\n";
+    bool all_input = true;
+    for (const auto& f : failures_) {
+      std::cerr << "  " << f.what << ": " << f.error << '\n';
+      all_input = all_input && f.status == 1;
+    }
+    return static_cast<int>(all_input ? ExitCode::kBadInput : ExitCode::kRuntime);
+  }
+
+  /// A space the runs are preprocessed into: "native", or a template label with its image.
+  struct Space {
+    std::string label;
+    fs::path image;
+    bool native() const { return image.empty(); }
+  };
+
+  std::vector<Space> output_spaces() const {
+    std::vector<Space> spaces;
+    for (const auto& label : args_->strings("output-spaces")) {
+      if (std::any_of(spaces.begin(), spaces.end(),
+                      [&](const Space& s) { return s.label == label; }))
+        continue;
+      if (label == "native") {
+        spaces.push_back({label, {}});
+        continue;
+      }
+      if (label.empty() || !std::all_of(label.begin(), label.end(),
+                                        [](unsigned char c) { return std::isalnum(c) != 0; }))
+        throw usage_error("--output-spaces: '" + label +
+                          "' is not native or a template label (letters and digits, e.g. "
+                          "MNI152NLin6Asym)");
+      if (std::count_if(spaces.begin(), spaces.end(), [](const Space& s) { return !s.native(); }))
+        throw usage_error("--output-spaces: one template space at a time (got a second, '" + label +
+                          "')");
+      fs::path image;
+      if (args_->has("template")) {
+        image = fs::absolute(args_->string("template"));
+      } else {
+        const char* tf = std::getenv("TEMPLATEFLOW_HOME");
+        const char* home = std::getenv("HOME");
+        const fs::path root =
+            tf ? fs::path(tf) : fs::path(home ? home : "/tmp") / ".cache" / "templateflow";
+        image = root / ("tpl-" + label) / ("tpl-" + label + "_res-02_desc-brain_T1w.nii.gz");
+        if (!fs::exists(image))
+          throw usage_error("--output-spaces " + label + ": no template image " + image.string() +
+                            " (give it with --template, or fetch it with "
+                            "TemplateFlow into $TEMPLATEFLOW_HOME)");
+      }
+      spaces.push_back({label, image});
+    }
+    if (args_->has("template") &&
+        std::none_of(spaces.begin(), spaces.end(), [](const Space& s) { return !s.native(); }))
+      throw usage_error("--template is given but --output-spaces names no template space");
+    return spaces;
+  }
+
+  /// The space of the group analysis: the template's when there is one (participants are
+  /// then comparable voxel by voxel), else native.
+  const Space& analysis_space() const {
+    for (const auto& s : spaces_)
+      if (!s.native()) return s;
+    return spaces_.front();
+  }
+
+  /// The run's name with its space, as dcae-preproc names shards.
+  std::string run_in_space(const io::BoldRun& r) const {
+    const Space& s = analysis_space();
+    return io::run_name(r.entities) + (s.native() ? "" : "_space-" + s.label);
   }
 
   void write_dataset_description() const {
-    io::ensure_derivative_description(out_, bids_);
-    // Derivative and report files the raw-data validator does not know (as fMRIPrep does).
-    const fs::path ignore = out_ / ".bidsignore";
-    if (!fs::exists(ignore))
-      write_file_atomic(ignore, "logs/\nwork/\nmodel/\nshards/\nfeatures/"
-                                "\n*.html\n*_timeseries.npy\n*_decomposition.json\n"
-                                "*_mixing.tsv\n*_components.nii.gz\n*_desc-*\n");
+    io::write_derivative_description(out_, bids_);
+    // What in the derivatives the BIDS specification has no name for (as fMRIPrep does):
+    // dcae's folders and reports, and the decompositions' own files.
+    write_file_atomic(out_ / ".bidsignore", "logs/\nwork/\nmodel/\nshards/\nfeatures/\n*.html\n"
+                                            "*_decomposition.json\n*_mixing.tsv\n*_mixing.json\n"
+                                            "*_components.nii.gz\n*_components.json\n");
   }
 
   void participant(const std::vector<io::BoldRun>& runs) {
     if (!args_->flag("skip-bids-validation")) validate_dataset(bids_, log_);
-    std::set<std::string> subjects;
+    std::vector<std::string> subjects;
     for (const auto& r : runs) {
-      std::vector<std::string> argv = {"dcae-preproc", r.bold.string(), out_.string()};
-      if (args_->flag("clean-workdir")) argv.emplace_back("--force");
-      step(argv, "preprocessing " + r.bold.filename().string());
-      subjects.insert(r.subject);
+      if (std::find(subjects.begin(), subjects.end(), r.subject) == subjects.end())
+        subjects.push_back(r.subject);
+      for (const Space& space : spaces_) {
+        std::vector<std::string> argv = {"dcae-preproc",
+                                         r.bold.string(),
+                                         out_.string(),
+                                         "--fwhm",
+                                         format_number(args_->number("fwhm")),
+                                         "--highpass",
+                                         format_number(args_->number("highpass")),
+                                         "--motion-regressors",
+                                         args_->string("motion-regressors")};
+        if (args_->flag("no-slice-timing")) argv.emplace_back("--no-slice-timing");
+        if (!space.native())
+          argv.insert(argv.end(),
+                      {"--template", space.image.string(), "--template-space", space.label});
+        if (args_->flag("clean-workdir")) argv.emplace_back("--force");
+        const std::string run = io::run_name(r.entities);
+        try_step(argv,
+                 "preprocessing " + r.bold.filename().string() +
+                     (space.native() ? "" : " into " + space.label),
+                 "preproc_" + run + (space.native() ? "" : "_space-" + space.label), r.subject);
+      }
     }
     for (const auto& s : subjects)
-      step({"dcae-report", out_.string(), "--level", "participant", "--participant-label", s},
-           "report of sub-" + s);
-    for (const auto& s : subjects)
-      std::cout << "report: " << (out_ / ("sub-" + s + ".html")).string() << '\n';
+      if (try_step(
+              {"dcae-report", out_.string(), "--level", "participant", "--participant-label", s},
+              "report of sub-" + s, "report_sub-" + s, s))
+        std::cout << "report: " << (out_ / ("sub-" + s + ".html")).string() << '\n';
   }
 
   /// Participants whose runs train the model, and those whose runs are decomposed and scored:
@@ -376,14 +565,30 @@ private:
   }
 
   fs::path shard_of(const io::BoldRun& r) const {
-    return io::shard_path(out_ / "shards", io::run_name(r.entities), "preproc");
+    return io::shard_path(out_ / "shards", run_in_space(r), "preproc");
   }
 
-  void group(const std::vector<io::BoldRun>& runs) {
-    for (const auto& r : runs)
-      if (!fs::exists(shard_of(r)))
-        throw input_error(shard_of(r).string() + ": missing; run the participant level for sub-" +
-                          r.subject + " first");
+  void group(const std::vector<io::BoldRun>& selected) {
+    // Runs whose participant level failed (or never ran) are left out, and said so.
+    std::vector<io::BoldRun> runs;
+    for (const auto& r : selected) {
+      if (fs::exists(shard_of(r))) {
+        runs.push_back(r);
+        std::error_code ec;
+        fs::remove(out_ / "logs" / "errors" / ("group_" + run_in_space(r) + ".json"), ec);
+        continue;
+      }
+      const std::string what = "the group analysis of " + r.bold.filename().string();
+      const std::string error = shard_of(r).string() +
+                                ": missing (the participant level failed for it or was not run "
+                                "for sub-" +
+                                r.subject + "); the run is left out";
+      log::error(error);
+      record_failure({"group_" + run_in_space(r), what, error, r.subject, 1}, "");
+    }
+    if (runs.empty())
+      throw input_error(out_.string() + ": no selected run has a preprocessed shard in " +
+                        (out_ / "shards").string() + "; run the participant level first");
     const Split split = split_subjects(runs);
     auto in = [](const std::vector<std::string>& v, const std::string& x) {
       return std::find(v.begin(), v.end(), x) != v.end();
@@ -445,7 +650,8 @@ private:
     }
     train.insert(train.end(), {"--device", args_->string("device")});
     train.insert(train.end(), train_shards.begin(), train_shards.end());
-    step(train, "training the autoencoder on " + std::to_string(train_shards.size()) + " runs");
+    step(train, "training the autoencoder on " + std::to_string(train_shards.size()) + " runs",
+         "train");
     io::write_json(
         model / "split.json",
         {{"TrainSubjects", split.train},
@@ -460,7 +666,8 @@ private:
         "dcae-encode",     "-m",       (model / "model.pt").string(), "-o",
         features.string(), "--device", args_->string("device")};
     encode.insert(encode.end(), eval_shards.begin(), eval_shards.end());
-    step(encode, "encoding every voxel of " + std::to_string(eval_shards.size()) + " runs");
+    step(encode, "encoding every voxel of " + std::to_string(eval_shards.size()) + " runs",
+         "encode");
 
     for (const auto& [task, task_runs] : by_task) {
       std::vector<std::string> raw, feat, events;
@@ -468,7 +675,7 @@ private:
         if (!r->events)
           throw input_error(r->bold.string() + ": no events.tsv, so its atoms cannot be scored");
         raw.push_back(shard_of(*r).string());
-        feat.push_back(io::shard_path(features, io::run_name(r->entities), "features").string());
+        feat.push_back(io::shard_path(features, run_in_space(*r), "features").string());
         events.push_back(r->events->string());
       }
       std::vector<std::string> dl = {"--atoms",  std::to_string(args_->integer("atoms")),
@@ -483,7 +690,8 @@ private:
       a.insert(a.end(), raw.begin(), raw.end());
       a.insert(a.end(), {"--label", "rawodl"});
       a.insert(a.end(), dl.begin(), dl.end());
-      step(a, "dictionary learning on the raw signals of task " + task);
+      try_step(a, "dictionary learning on the raw signals of task " + task,
+               "dictlearn_task-" + task + "_rawodl");
       std::vector<std::string> b = {"dcae-dictlearn"};
       b.insert(b.end(), feat.begin(), feat.end());
       b.insert(b.end(), {"--label", "dcaeodl", "--checkpoint", (model / "model.pt").string(),
@@ -491,14 +699,18 @@ private:
                          args_->string("decoder-readout"), "--signals"});
       b.insert(b.end(), raw.begin(), raw.end());
       b.insert(b.end(), dl.begin(), dl.end());
-      step(b, "dictionary learning on the DCAE features of task " + task);
+      try_step(b, "dictionary learning on the DCAE features of task " + task,
+               "dictlearn_task-" + task + "_dcaeodl");
     }
-    step({"dcae-report", out_.string(), "--level", "all"}, "reports");
-    std::cout << "report: " << (out_ / "group.html").string() << '\n';
+    if (try_step({"dcae-report", out_.string(), "--level", "all"}, "reports", "report_group"))
+      std::cout << "report: " << (out_ / "group.html").string() << '\n';
   }
 
   const ParsedArgs* args_ = nullptr;
   fs::path bids_, out_, work_, log_;
+  std::string job_;
+  std::vector<Space> spaces_;
+  std::vector<Failure> failures_;
   long long mem_mb_ = 0;
   int step_ = 0;
 };

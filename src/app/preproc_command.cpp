@@ -21,7 +21,9 @@ public:
         "the in-mask time series as a shard (.npy + .json), with the motion parameters\n"
         "(high-passed like the data) regressed out and z-scored. Metadata comes from\n"
         "--sidecar, else the BIDS dataset around the file (inheritance), else <stem>.json.\n"
-        "Writes <out>/sub-*/func/*_desc-preproc_bold.nii.gz (+ .json), *_desc-brain_mask.nii.gz,\n"
+        "Writes <out>/sub-*/func/*_desc-preproc_bold.nii.gz (motion- and slice-timing-corrected,\n"
+        "not smoothed: fMRIPrep's), *_desc-filtered_bold.nii.gz (smoothed, scaled, high-passed:\n"
+        "FEAT's filtered_func_data), *_desc-brain_mask.nii.gz, each with a JSON sidecar,\n"
         "*_desc-confounds_timeseries.tsv (+ .json) and "
         "<out>/shards/*_desc-preproc_timeseries.npy.\n"
         "An identical re-run (same inputs, parameters and version) is skipped.";
@@ -125,9 +127,9 @@ public:
     if (a.has("sidecar")) sidecar = a.string("sidecar");
     const auto run = preproc::resolve_run(a.string("bold"), sidecar);
     preproc::preprocess_run(run, o, a.string("output_dir"));
-    // The output folder is a BIDS-derivative dataset: describe it (once), with the raw dataset
-    // the run came from, as the BIDS-App does.
-    io::ensure_derivative_description(a.string("output_dir"), io::enclosing_dataset(run.bold));
+    // The output folder is a BIDS-derivative dataset: describe it, linked to the raw dataset
+    // the run came from (its sidecars' Sources are BIDS URIs into it), as the BIDS-App does.
+    io::write_derivative_description(a.string("output_dir"), io::enclosing_dataset(run.bold));
     return 0;
   }
 };

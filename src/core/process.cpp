@@ -76,7 +76,8 @@ std::filesystem::path executable_dir() {
   return ec ? std::filesystem::current_path() : exe.parent_path();
 }
 
-int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log,
+                std::string* last_line) {
   if (argv.empty()) throw usage_error("run_process: no program");
   int fds[2];
   if (::pipe(fds) != 0)
@@ -96,13 +97,26 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
     log_file << "$ " << quote_command(argv) << '\n';
   }
   char buf[4096];
+  std::string line; // the line being read, for last_line
   for (;;) {
     const ssize_t n = ::read(fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     std::fwrite(buf, 1, static_cast<std::size_t>(n), stderr);
     if (log_file) log_file.write(buf, n);
+    if (last_line)
+      for (ssize_t i = 0; i < n; ++i) {
+        if (buf[i] != '\n' && buf[i] != '\r') {
+          line += buf[i];
+        } else if (line.find_first_not_of(" \t") != std::string::npos) {
+          *last_line = std::move(line);
+          line.clear();
+        } else {
+          line.clear();
+        }
+      }
   }
+  if (last_line && line.find_first_not_of(" \t") != std::string::npos) *last_line = line;
   ::close(fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -17,7 +17,10 @@ namespace dcae {
 /// Runs argv[0] (a path, or a name searched in PATH) with the arguments, stdin from /dev/null,
 /// stdout and stderr copied line by line to our stderr and to `log` (appended; none if empty).
 /// Returns the exit status (128 + signal if killed). Throws runtime_error when it cannot start.
-int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log = {});
+/// With `last_line`, also keeps the child's last non-empty output line there (its one-line
+/// error when it failed).
+int run_process(const std::vector<std::string>& argv, const std::filesystem::path& log = {},
+                std::string* last_line = nullptr);
 
 /// The folder of the running executable (/proc/self/exe), to find sibling programs.
 std::filesystem::path executable_dir();

@@ -395,6 +395,40 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o,
     auto rel = [&](const fs::path& p) {
       return p.empty() ? std::string() : fs::relative(p, group_dir).generic_string();
     };
+    // Sidecars: what each file holds and what it was made from (BIDS URIs within the output
+    // dataset, file:// outside it).
+    auto uri = [&](const fs::path& p) {
+      const fs::path a = fs::absolute(p).lexically_normal();
+      const fs::path r = a.lexically_relative(fs::absolute(o.output_dir).lexically_normal());
+      return !r.empty() && *r.begin() != ".." ? "bids::" + r.generic_string()
+                                              : "file://" + a.generic_string();
+    };
+    nlohmann::json sources = nlohmann::json::array({uri(o.shards[i])});
+    if (d.signal_shards[i] != o.shards[i]) sources.push_back(uri(d.signal_shards[i]));
+    io::write_json(fs::path(rr.mixing).replace_extension(".json"),
+                   {{"Description", "Temporal atoms of the " + label +
+                                        " dictionary in this run: least squares of the run's "
+                                        "series on its voxels' sparse codes, one column per atom"},
+                    {"RepetitionTime", tr},
+                    {"Sources", sources},
+                    {"Decomposition", uri(r.decomposition)}});
+    if (!decoded.empty())
+      io::write_json(fs::path(rr.decoder_mixing).replace_extension(".json"),
+                     {{"Description", "Temporal atoms of the " + label +
+                                          " dictionary brought to time through the "
+                                          "autoencoder's decoder (" +
+                                          decoder->method + "), one column per atom"},
+                      {"RepetitionTime", tr},
+                      {"Sources", sources},
+                      {"Decomposition", uri(r.decomposition)}});
+    nlohmann::json map_sources = sources;
+    map_sources.push_back(uri(find_mask(info, o.shards[i])));
+    io::write_json(fs::path(rr.components).replace_extension("").replace_extension(".json"),
+                   {{"Description", "Spatial maps of the " + label +
+                                        " dictionary: volume k holds each voxel's sparse code "
+                                        "of atom k (oriented as the run's mixing)"},
+                    {"Sources", map_sources},
+                    {"Decomposition", uri(r.decomposition)}});
     nlohmann::json run = {{"Name", rr.name},
                           {"Shard", o.shards[i].string()},
                           {"Signals", d.signal_shards[i].string()},

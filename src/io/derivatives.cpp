@@ -75,7 +75,7 @@ std::filesystem::path derivative_path(const std::filesystem::path& out_root,
 }
 
 nlohmann::json derivative_description(const std::string& name,
-                                      const std::vector<std::string>& source_datasets,
+                                      const std::filesystem::path& raw_root,
                                       const std::string& container_image) {
   nlohmann::json gen = {{"Name", kProjectName}, {"Version", kVersion}, {"CodeURL", kCodeUrl}};
   if (!container_image.empty()) { // "image:tag" (docker) or "apptainer:<image.sif>"
@@ -90,24 +90,29 @@ nlohmann::json derivative_description(const std::string& name,
                       {"BIDSVersion", kBidsVersion},
                       {"DatasetType", "derivative"},
                       {"GeneratedBy", nlohmann::json::array({gen})}};
-  if (!source_datasets.empty()) {
-    nlohmann::json src = nlohmann::json::array();
-    for (const auto& s : source_datasets) src.push_back({{"URL", s}});
-    d["SourceDatasets"] = src;
+  if (!raw_root.empty()) {
+    auto raw = std::filesystem::absolute(raw_root).lexically_normal();
+    if (!raw.has_filename()) raw = raw.parent_path(); // "/data/bids/" → "/data/bids"
+    d["DatasetLinks"] = {{"raw", raw.generic_string()}};
+    d["SourceDatasets"] = nlohmann::json::array({{{"URL", "bids:raw:"}}});
   }
   return d;
 }
 
-void ensure_derivative_description(const std::filesystem::path& out_root,
-                                   const std::filesystem::path& source_root) {
-  const std::filesystem::path dd = out_root / "dataset_description.json";
-  if (std::filesystem::exists(dd)) return;
-  std::vector<std::string> sources;
-  if (!source_root.empty())
-    sources.push_back("file://" +
-                      std::filesystem::absolute(source_root).lexically_normal().generic_string());
+void write_derivative_description(const std::filesystem::path& out_root,
+                                  const std::filesystem::path& raw_root) {
   const char* container = std::getenv("DCAE_CONTAINER_IMAGE");
-  write_json(dd, derivative_description("dcae", sources, container ? container : ""));
+  write_json(out_root / "dataset_description.json",
+             derivative_description("dcae", raw_root, container ? container : ""));
+}
+
+std::string source_uri(const std::filesystem::path& file, const std::filesystem::path& raw_root) {
+  const auto f = std::filesystem::absolute(file).lexically_normal();
+  if (!raw_root.empty()) {
+    const auto rel = f.lexically_relative(std::filesystem::absolute(raw_root).lexically_normal());
+    if (!rel.empty() && *rel.begin() != "..") return "bids:raw:" + rel.generic_string();
+  }
+  return "file://" + f.generic_string();
 }
 
 std::filesystem::path enclosing_dataset(const std::filesystem::path& file) {

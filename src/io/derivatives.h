@@ -36,17 +36,24 @@ std::filesystem::path derivative_path(const std::filesystem::path& out_root,
 
 /// dataset_description.json for a derivative dataset written by dcae:
 /// Name, BIDSVersion, DatasetType "derivative", GeneratedBy [{Name, Version, CodeURL,
-/// Container?}], SourceDatasets (if given). `container_image`: "image:tag" (Docker) or
-/// "apptainer:<file.sif>" (Apptainer/Singularity); empty when not in a container.
+/// Container?}]; with a `raw_root`, DatasetLinks {"raw": its absolute path} and SourceDatasets
+/// [{"URL": "bids:raw:"}], so that files' Sources can be BIDS URIs (source_uri).
+/// `container_image`: "image:tag" (Docker) or "apptainer:<file.sif>" (Apptainer/Singularity);
+/// empty when not in a container.
 nlohmann::json derivative_description(const std::string& name,
-                                      const std::vector<std::string>& source_datasets = {},
+                                      const std::filesystem::path& raw_root = {},
                                       const std::string& container_image = {});
 
-/// Writes `<out_root>/dataset_description.json` (derivative_description("dcae", ...)) unless
-/// one is there; SourceDatasets is `source_root` as a file:// URI when given. The container is
-/// read from DCAE_CONTAINER_IMAGE (set in dcae's images). Written atomically.
-void ensure_derivative_description(const std::filesystem::path& out_root,
-                                   const std::filesystem::path& source_root = {});
+/// Writes `<out_root>/dataset_description.json` (derivative_description("dcae", raw_root)),
+/// replacing one that is there so that GeneratedBy names the version that wrote last. The
+/// container is read from DCAE_CONTAINER_IMAGE (set in dcae's images). Written atomically.
+void write_derivative_description(const std::filesystem::path& out_root,
+                                  const std::filesystem::path& raw_root = {});
+
+/// How a derivative's sidecar names a file it was made from: "bids:raw:<path in the dataset>"
+/// when `raw_root` (the dataset linked as "raw") holds it, else "file://<absolute path>".
+std::string source_uri(const std::filesystem::path& file,
+                       const std::filesystem::path& raw_root = {});
 
 /// The BIDS dataset holding `file`: the nearest folder above it with a dataset_description.json
 /// (empty when there is none).

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <map>
 #include <optional>
@@ -159,7 +160,10 @@ PreprocOutputs output_paths(const RunInput& run, const PreprocOptions& opt,
   const std::string space = to_template ? opt.template_space : "";
   out.bold = deriv({{"space", space}, {"desc", "preproc"}}, "bold", ".nii.gz");
   out.bold_sidecar = deriv({{"space", space}, {"desc", "preproc"}}, "bold", ".json");
+  out.filtered = deriv({{"space", space}, {"desc", "filtered"}}, "bold", ".nii.gz");
+  out.filtered_sidecar = deriv({{"space", space}, {"desc", "filtered"}}, "bold", ".json");
   out.mask = deriv({{"space", space}, {"desc", "brain"}}, "mask", ".nii.gz");
+  out.mask_sidecar = deriv({{"space", space}, {"desc", "brain"}}, "mask", ".json");
   out.confounds = deriv({{"desc", "confounds"}}, "timeseries", ".tsv");
   out.confounds_sidecar = deriv({{"desc", "confounds"}}, "timeseries", ".json");
   if (opt.write_shard)
@@ -184,7 +188,8 @@ nlohmann::json provenance_of(const RunInput& run, const PreprocOptions& opt) {
 /// Whether every output exists and the sidecar (written last) records `provenance`.
 bool up_to_date(const PreprocOutputs& out, const PreprocOptions& opt,
                 const nlohmann::json& provenance) {
-  for (const fs::path* p : {&out.bold_sidecar, &out.bold, &out.mask, &out.confounds})
+  for (const fs::path* p : {&out.bold_sidecar, &out.bold, &out.filtered, &out.filtered_sidecar,
+                            &out.mask, &out.mask_sidecar, &out.confounds})
     if (!fs::exists(*p)) return false;
   if (opt.write_shard && !fs::exists(out.shard)) return false;
   try {
@@ -247,8 +252,10 @@ struct Processed {
   std::optional<AffineMap> to_space;
 };
 
-/// FEAT's steps in FEAT's order, on r.bold in place.
-Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt) {
+/// FEAT's steps in FEAT's order, on r.bold in place. `write_preproc` receives the run
+/// motion-corrected and slice-timed (in the output space), before smoothing.
+Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt,
+                    const std::function<void(const io::Image&)>& write_preproc) {
   io::Image& bold = r.bold;
   Processed p;
   p.motion.assign(static_cast<std::size_t>(bold.nt()), io::MotionParams{});
@@ -270,20 +277,27 @@ Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt
   const auto mean = temporal_mean(bold);
   p.mask = brain_mask(bold.header(), mean, opt.mask);
   p.dvars = dvars(bold, p.mask);
-  // 5–7. Smoothing in the mask, grand-mean scaling, high-pass filter.
-  smooth(bold, p.mask, opt.fwhm_mm);
-  if (opt.grand_mean > 0) p.scale = grand_mean_scale(bold, p.mask, opt.grand_mean);
-  if (opt.highpass_s > 0) highpass_filter(bold, opt.highpass_s);
-  // 8. Optional: 12-DOF affine registration of the mean image to the template, then the run
-  // and its mask resampled into the template's grid.
+  // Optional: 12-DOF affine registration of the mean image to the template; the outputs are
+  // resampled into the template's grid.
+  std::optional<io::ImageHeader> template_grid;
+  std::vector<std::uint8_t> out_mask = p.mask;
   if (!opt.template_image.empty()) {
     io::ImageRequirements three_d;
     three_d.max_ndim = 3;
     const io::Image templ = io::Image::read(opt.template_image, three_d);
     p.to_space = register_to_template(bold.header(), mean, templ);
-    p.mask = resample_mask(bold.header(), p.mask, *p.to_space, templ.header());
-    bold = resample_run(bold, *p.to_space, templ.header());
+    out_mask = resample_mask(bold.header(), p.mask, *p.to_space, templ.header());
+    template_grid = templ.header();
+    write_preproc(resample_run(bold, *p.to_space, *template_grid));
+  } else {
+    write_preproc(bold);
   }
+  // 5–7. Smoothing in the mask, grand-mean scaling, high-pass filter.
+  smooth(bold, p.mask, opt.fwhm_mm);
+  if (opt.grand_mean > 0) p.scale = grand_mean_scale(bold, p.mask, opt.grand_mean);
+  if (opt.highpass_s > 0) highpass_filter(bold, opt.highpass_s);
+  if (template_grid) bold = resample_run(bold, *p.to_space, *template_grid);
+  p.mask = std::move(out_mask);
   const auto nvox = static_cast<std::size_t>(bold.header().voxels_per_volume());
   for (std::int64_t t = 0; t < bold.nt(); ++t) {
     float* v = bold.volume(t);
@@ -330,26 +344,69 @@ nlohmann::json confounds_sidecar(const Processed& p) {
   return cj;
 }
 
-nlohmann::json bold_sidecar(const LoadedRun& r, const Processed& p, const RunInput& run,
-                            const PreprocOptions& opt, const nlohmann::json& provenance) {
-  nlohmann::json bj = {{"RepetitionTime", r.tr},
-                       {"SkullStripped", false},
-                       {"SliceTimingCorrected", r.slice_timing},
-                       {"StartTime", r.slice_timing ? r.tr / 2 : 0.0},
-                       {"Sources", nlohmann::json::array({run.bold.string()})},
-                       {"GrandMeanScaleFactor", p.scale},
-                       {"DcaeProvenance", provenance}};
+/// The sidecars of the two BOLD series and the mask. `preproc` is the unsmoothed series (it
+/// carries the provenance and is written last); the others name it as their source.
+struct Sidecars {
+  nlohmann::json preproc, filtered, mask;
+};
+
+Sidecars sidecars(const LoadedRun& r, const Processed& p, const RunInput& run,
+                  const PreprocOptions& opt, const PreprocOutputs& out,
+                  const nlohmann::json& provenance) {
+  const fs::path raw_root = io::enclosing_dataset(run.bold);
+  const std::string raw = io::source_uri(run.bold, raw_root);
+  // Within this derivative dataset, a BIDS URI with the empty dataset name.
+  const fs::path root = out.bold.parent_path().parent_path().parent_path();
+  auto here = [&](const fs::path& f) {
+    fs::path rel = f.lexically_relative(root);
+    if (!rel.empty() && rel.begin()->string().rfind("ses-", 0) == 0) // sub-*/ses-*/func
+      rel = f.lexically_relative(root.parent_path());
+    return "bids::" + rel.generic_string();
+  };
+  const std::string preproc_uri = here(out.bold);
+  nlohmann::json common = {{"RepetitionTime", r.tr},
+                           {"SkullStripped", false},
+                           {"SliceTimingCorrected", r.slice_timing},
+                           {"StartTime", r.slice_timing ? r.tr / 2 : 0.0}};
+  Sidecars sc;
+  sc.preproc = common;
+  sc.preproc["Description"] =
+      std::string(opt.motion_correction ? "Motion-corrected" : "Not motion-corrected") +
+      (r.slice_timing ? ", slice-timing corrected" : "") +
+      "; not smoothed, scaled or filtered (the series fMRIPrep calls preproc)";
+  sc.preproc["Sources"] = nlohmann::json::array({raw});
+  sc.preproc["DcaeProvenance"] = provenance;
+  sc.filtered = common;
+  sc.filtered["Description"] =
+      "The preproc series smoothed within the brain mask, grand-mean scaled and high-pass "
+      "filtered as FSL FEAT's filtered_func_data (what the time-series shard comes from)";
+  sc.filtered["Sources"] = nlohmann::json::array({preproc_uri, here(out.mask)});
+  sc.filtered["RawSources"] = nlohmann::json::array({raw});
+  sc.filtered["SmoothingFWHM"] = opt.fwhm_mm;
+  sc.filtered["GrandMeanScaleFactor"] = p.scale;
+  sc.filtered["GrandMeanTarget"] = opt.grand_mean;
+  sc.filtered["HighPassCutoff"] = opt.highpass_s;
+  sc.mask = {{"Type", "Brain"},
+             {"Description", "Brain mask from the mean of the preproc series (threshold at p2 + " +
+                                 tsv_number(opt.mask.fraction) +
+                                 " of the p2..p98 range, largest component, holes filled, " +
+                                 std::to_string(opt.mask.dilations) + " dilation(s))"},
+             {"Sources", nlohmann::json::array({preproc_uri})},
+             {"RawSources", nlohmann::json::array({raw})}};
   if (p.to_space) {
     nlohmann::json m = nlohmann::json::array();
     for (const auto& row : p.to_space->matrix) m.push_back(row);
-    bj["SpatialReference"] = opt.template_image.string();
-    bj["TemplateTransform"] = {{"Description",
-                                "affine map of world points (mm) from the template to the run: "
-                                "p_run = Matrix * p_template + Offset"},
-                               {"Matrix", m},
-                               {"Offset", p.to_space->offset}};
+    const nlohmann::json transform = {
+        {"Description", "affine map of world points (mm) from the template to the run: "
+                        "p_run = Matrix * p_template + Offset"},
+        {"Matrix", m},
+        {"Offset", p.to_space->offset}};
+    for (nlohmann::json* j : {&sc.preproc, &sc.filtered, &sc.mask}) {
+      (*j)["SpatialReference"] = opt.template_image.string();
+      (*j)["TemplateTransform"] = transform;
+    }
   }
-  return bj;
+  return sc;
 }
 
 std::vector<std::vector<float>> as_float(const std::vector<std::vector<double>>& columns) {
@@ -359,14 +416,12 @@ std::vector<std::vector<float>> as_float(const std::vector<std::vector<double>>&
 }
 
 /// Writes every output under a temporary name, then renames them into place together, the
-/// bold sidecar (which marks a complete run) last. The shard (with its own sidecar, each
-/// atomic) is written first: a run cut short leaves no sidecar, so it is redone.
-void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processed& p,
-                   const RunInput& run, const PreprocOptions& opt,
+/// preproc sidecar (which marks a complete run) last. The preproc series itself was written to
+/// its temporary name by run_steps. The shard (with its own sidecar, each atomic) is written
+/// first: a run cut short leaves no sidecar, so it is redone.
+void write_outputs(const PreprocOutputs& out, AtomicOutput& preproc, const LoadedRun& r,
+                   const Processed& p, const RunInput& run, const PreprocOptions& opt,
                    const nlohmann::json& provenance) {
-  for (const fs::path* f :
-       {&out.bold, &out.mask, &out.confounds, &out.confounds_sidecar, &out.bold_sidecar})
-    fs::create_directories(f->parent_path());
   if (opt.write_shard) {
     // Nuisance regression: the motion estimates, filtered with the data's high-pass, out of
     // every series before it is z-scored (only when motion was estimated).
@@ -396,18 +451,24 @@ void write_outputs(const PreprocOutputs& out, const LoadedRun& r, const Processe
     fs::create_directories(out.shard.parent_path());
     io::write_shard(out.shard, sd.data, sd.info);
   }
-  AtomicOutput bold(out.bold), mask(out.mask), confounds(out.confounds),
-      confounds_json(out.confounds_sidecar), bold_json(out.bold_sidecar);
-  r.bold.write(bold.temp_path());
+  AtomicOutput filtered(out.filtered), filtered_json(out.filtered_sidecar), mask(out.mask),
+      mask_json(out.mask_sidecar), confounds(out.confounds), confounds_json(out.confounds_sidecar),
+      bold_json(out.bold_sidecar);
+  r.bold.write(filtered.temp_path());
   io::Image mask_img(r.bold.header());
   mask_img.header().dim[3] = 1;
   mask_img.data().assign(p.mask.begin(), p.mask.end());
   mask_img.write(mask.temp_path(), {io::StoredType::kUInt8, 1});
   write_file_atomic(confounds.temp_path(), confounds_tsv(p));
   io::write_json(confounds_json.temp_path(), confounds_sidecar(p));
-  io::write_json(bold_json.temp_path(), bold_sidecar(r, p, run, opt, provenance));
-  commit_all({&bold, &mask, &confounds, &confounds_json, &bold_json});
-  log::info(run.bold.filename().string(), ": wrote ", out.bold.string());
+  const Sidecars sc = sidecars(r, p, run, opt, out, provenance);
+  io::write_json(filtered_json.temp_path(), sc.filtered);
+  io::write_json(mask_json.temp_path(), sc.mask);
+  io::write_json(bold_json.temp_path(), sc.preproc);
+  commit_all({&preproc, &filtered, &filtered_json, &mask, &mask_json, &confounds, &confounds_json,
+              &bold_json});
+  log::info(run.bold.filename().string(), ": wrote ", out.bold.string(), " and ",
+            out.filtered.filename().string());
 }
 
 } // namespace
@@ -423,8 +484,12 @@ PreprocOutputs preprocess_run(const RunInput& run, const PreprocOptions& opt,
     return out;
   }
   LoadedRun r = load_run(run, opt);
-  const Processed p = run_steps(r, run, opt);
-  write_outputs(out, r, p, run, opt, provenance);
+  for (const fs::path* f : {&out.bold, &out.filtered, &out.mask, &out.confounds})
+    fs::create_directories(f->parent_path());
+  AtomicOutput preproc(out.bold);
+  const Processed p =
+      run_steps(r, run, opt, [&](const io::Image& img) { img.write(preproc.temp_path()); });
+  write_outputs(out, preproc, r, p, run, opt, provenance);
   return out;
 }
 

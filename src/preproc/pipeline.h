@@ -51,7 +51,11 @@ struct RunInput {
 
 /// Where the outputs went.
 struct PreprocOutputs {
-  std::filesystem::path bold, bold_sidecar, mask, confounds, confounds_sidecar, shard;
+  /// bold: motion-corrected and slice-timed, not smoothed (fMRIPrep's desc-preproc);
+  /// filtered: smoothed, scaled and high-passed as FEAT's filtered_func_data (desc-filtered),
+  /// what the shard comes from.
+  std::filesystem::path bold, bold_sidecar, filtered, filtered_sidecar, mask, mask_sidecar,
+      confounds, confounds_sidecar, shard;
   bool skipped = false; ///< up to date: nothing was recomputed
 };
 

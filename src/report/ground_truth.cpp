@@ -27,13 +27,26 @@ std::optional<fs::path> find_ground_truth(const fs::path& derivatives_dir, const
   const fs::path dd = derivatives_dir / "dataset_description.json";
   if (!fs::exists(dd)) return std::nullopt;
   const nlohmann::json j = io::read_json(dd);
-  if (!j.is_object() || !j.contains("SourceDatasets") || !j["SourceDatasets"].is_array())
-    return std::nullopt;
-  for (const auto& s : j["SourceDatasets"]) {
-    if (!s.is_object() || !s.contains("URL") || !s["URL"].is_string()) continue;
-    const std::string url = s["URL"].get<std::string>();
-    if (!starts_with(url, "file://")) continue;
-    const fs::path gt = fs::path(url.substr(7)) / "derivatives" / "groundtruth";
+  if (!j.is_object()) return std::nullopt;
+  // The raw dataset: a DatasetLinks entry (what dcae writes: "raw"), or a file:// URL among
+  // SourceDatasets (older dcae and other tools).
+  std::vector<fs::path> raws;
+  if (j.contains("DatasetLinks") && j["DatasetLinks"].is_object())
+    for (const auto& [name, link] : j["DatasetLinks"].items()) {
+      if (!link.is_string()) continue;
+      std::string l = link.get<std::string>();
+      if (starts_with(l, "file://")) l = l.substr(7);
+      if (!l.empty() && l.find("://") == std::string::npos)
+        raws.push_back(fs::path(l).is_absolute() ? fs::path(l) : derivatives_dir / l);
+    }
+  if (j.contains("SourceDatasets") && j["SourceDatasets"].is_array())
+    for (const auto& s : j["SourceDatasets"]) {
+      if (!s.is_object() || !s.contains("URL") || !s["URL"].is_string()) continue;
+      const std::string url = s["URL"].get<std::string>();
+      if (starts_with(url, "file://")) raws.emplace_back(url.substr(7));
+    }
+  for (const auto& raw : raws) {
+    const fs::path gt = raw / "derivatives" / "groundtruth";
     if (fs::is_directory(gt)) return gt;
   }
   return std::nullopt;

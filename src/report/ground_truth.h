@@ -30,7 +30,8 @@ struct GroundTruthRun {
 
 /// The folder of dcae-simulate's ground truth for a derivatives folder: `given` when not
 /// empty (it must exist), else `<raw>/derivatives/groundtruth` of the raw dataset that the
-/// derivatives' dataset_description.json names (SourceDatasets, file:// URL), when it exists.
+/// derivatives' dataset_description.json links (DatasetLinks, or a file:// URL in
+/// SourceDatasets), when it exists.
 std::optional<std::filesystem::path> find_ground_truth(const std::filesystem::path& derivatives_dir,
                                                        const std::filesystem::path& given = {});
 

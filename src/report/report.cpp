@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/strings.h"
+#include "dcae/version.h"
 #include "io/bids_layout.h"
 #include "io/json.h"
 #include "io/nifti.h"
@@ -569,10 +571,97 @@ void discovery_notes(HtmlPage& page, const fs::path& root,
   }
 }
 
+/// The stages of dcae-bids-app that failed, as it records them (logs/errors/*.json): those
+/// of one participant, or all of them (`label` empty). Sorted by file name.
+std::vector<nlohmann::json> recorded_errors(const fs::path& root, const std::string& label) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root / "logs" / "errors", ec))
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<nlohmann::json> out;
+  for (const auto& f : files) {
+    nlohmann::json j;
+    try {
+      j = io::read_json(f);
+    } catch (const Error& e) {
+      log::warn(e.what());
+      continue;
+    }
+    if (!j.is_object()) continue;
+    if (!label.empty() && j.value("Participant", std::string()) != label) continue;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+/// fMRIPrep's Errors section: every failed stage with its one-line error, or a clear "none".
+void errors_section(HtmlPage& page, const fs::path& root, const std::string& label) {
+  page.section("errors", "Errors");
+  const auto errors = recorded_errors(root, label);
+  if (errors.empty()) {
+    page.paragraph("No errors to report.");
+    return;
+  }
+  Table t;
+  t.caption = std::to_string(errors.size()) + " failed step(s) (from " +
+              (root / "logs" / "errors").string() + "; each is removed when its step succeeds)";
+  t.header = {"step", "exit status", "error", "when", "log"};
+  t.numeric = {false, true, false, false, false};
+  for (const auto& e : errors) {
+    const auto text = [&](const char* key) {
+      const auto it = e.find(key);
+      if (it == e.end()) return std::string("n/a");
+      return it->is_string() ? it->get<std::string>() : it->dump();
+    };
+    t.rows.push_back({text("Step"), text("ExitStatus"), text("Error"), text("Time"),
+                      fs::path(text("Log")).filename().string()});
+  }
+  page.table(t);
+}
+
+/// fMRIPrep's About section: the version that wrote the derivatives, the command of the last
+/// BIDS-App job (logs/*_config.json) and when the page was made.
+void about_section(HtmlPage& page, const fs::path& root) {
+  page.section("about", "About");
+  std::string version = kVersion;
+  try {
+    const auto dd = io::read_json(root / "dataset_description.json");
+    if (dd.contains("GeneratedBy") && dd["GeneratedBy"].is_array() && !dd["GeneratedBy"].empty())
+      version = dd["GeneratedBy"][0].value("Version", version);
+  } catch (const Error&) {
+  }
+  page.paragraph("Derivatives written by dcae " + version + "; this page by dcae " + kVersion +
+                 ".");
+  fs::path latest;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root / "logs", ec)) {
+    const std::string n = e.path().filename().string();
+    if (!ends_with(n, "_config.json")) continue;
+    if (latest.empty() || fs::last_write_time(e.path(), ec) > fs::last_write_time(latest, ec))
+      latest = e.path();
+  }
+  if (!latest.empty()) {
+    try {
+      const auto c = io::read_json(latest);
+      page.paragraph("Last BIDS-App job: " + latest.filename().string() + " (arguments: " +
+                     c.value("Arguments", nlohmann::json::object()).dump() + ").");
+    } catch (const Error& e) {
+      log::warn(e.what());
+    }
+  }
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  page.paragraph(std::string("Report made ") + when + ".");
+}
+
 /// A participant's page: runs, motion, mask, and the decompositions of their runs.
 fs::path participant_page(const std::string& label, const std::vector<RunData>& runs,
                           const std::vector<Decomposition>& decomps, const MeanImages& means,
-                          const RunIndex& index, const fs::path& out_dir,
+                          const RunIndex& index, const fs::path& root, const fs::path& out_dir,
                           const ReportOptions& opt) {
   HtmlPage page("dcae report: sub-" + label);
   page.section("summary", "Summary");
@@ -660,6 +749,8 @@ fs::path participant_page(const std::string& label, const std::vector<RunData>& 
       add_run_maps(page, decs, run, means, bg, index, opt);
     }
   }
+  errors_section(page, root, label);
+  about_section(page, root);
   const fs::path path = out_dir / ("sub-" + label + ".html");
   write_page(path, page);
   return path;
@@ -771,6 +862,8 @@ fs::path group_page(const fs::path& root, const std::vector<ParticipantSummary>&
     for (const auto& run : run_names(decs, ""))
       add_run_maps(page, decs, run, means, &background, index, opt);
   }
+  errors_section(page, root, "");
+  about_section(page, root);
   const fs::path path = out_dir / "group.html";
   write_page(path, page);
   return path;
@@ -787,7 +880,11 @@ std::vector<std::string> find_participants(const fs::path& derivatives_dir) {
     if (e.is_directory() && starts_with(name, "sub-") && name.size() > 4)
       out.push_back(name.substr(4));
   }
+  // A participant whose every run failed has no folder, but a page listing its errors.
+  for (const auto& e : recorded_errors(root, ""))
+    if (const std::string l = e.value("Participant", std::string()); !l.empty()) out.push_back(l);
   std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -897,7 +994,7 @@ std::vector<fs::path> write_reports(const ReportOptions& opt) {
   if (opt.participant_pages)
     for (const std::string& label : selected)
       written.push_back(
-          participant_page(label, runs_of[label], decomps, means, index, out_dir, opt));
+          participant_page(label, runs_of[label], decomps, means, index, root, out_dir, opt));
   if (opt.group_page)
     written.push_back(group_page(root, summaries, decomps, means, background, index,
                                  truth.has_value(), out_dir, opt));

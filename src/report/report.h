@@ -17,7 +17,7 @@ struct ReportOptions {
   std::filesystem::path output_dir; ///< empty: the derivatives folder
   std::filesystem::path loss_log;   ///< empty: <derivatives>/model/loss.tsv if present
   /// dcae-simulate's ground truth; empty: <raw>/derivatives/groundtruth of the raw dataset the
-  /// derivatives name (SourceDatasets), when it exists
+  /// derivatives link (DatasetLinks), when it exists
   std::filesystem::path ground_truth;
   std::vector<std::string> participants; ///< labels ("01" or "sub-01"); empty: all
   bool participant_pages = true;         ///< write sub-<label>.html
@@ -33,7 +33,8 @@ struct RunFiles {
   std::filesystem::path confounds, bold, mask; ///< empty when absent
 };
 
-/// Participant labels (without "sub-") that have a sub-<label> folder, sorted.
+/// Participant labels (without "sub-") that have a sub-<label> folder or a failed step recorded
+/// by dcae-bids-app (logs/errors/*.json), sorted.
 std::vector<std::string> find_participants(const std::filesystem::path& derivatives_dir);
 
 /// The runs of a participant (under sub-<label>/, any session), sorted by name; for each, the

@@ -42,7 +42,7 @@ for data in motion still; do
     start=1 hp=100
     [[ "$opts" == *--no-slice-timing* ]] && start=0
     [[ "$opts" == *"--highpass 0"* ]] && hp=0
-    specs+=("$data: $name|$work/$data-$i/${run}_desc-preproc_bold.nii.gz|$start|$hp")
+    specs+=("$data: $name|$work/$data-$i/${run}_desc-filtered_bold.nii.gz|$start|$hp")
   done
 done
 "$python" - "$here/../support" "$work" "${specs[@]}" <<'PY'

@@ -3,7 +3,10 @@
 # official validator when it is installed), group level (training, encoding, dictionary
 # learning on raw signals and features, reports); then every output name under sub-*/ is
 # checked against the BIDS-Derivatives rules, and the guards are exercised: output inside
-# the input, an unknown participant or task, a re-run that skips completed runs.
+# the input (allowed in derivatives/<name> only), an unknown participant or task, a re-run
+# that skips completed runs, a corrupt run that does not stop the others, preprocessing
+# options passed through, jobs started together that keep their own logs, and (with the MNI
+# template in ../shared/data) a group analysis in template space.
 set -euo pipefail
 bin=${1:?usage: bids_app.sh BIN_DIR}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,7 +35,25 @@ for f in dataset_description.json group.html sub-01.html sub-02.html model/model
          sub-02/func/sub-02_task-motor_run-01_desc-dcaeodl_components.nii.gz; do
   [[ -s "$work/out/$f" ]] || fail "missing output $f"
 done
-grep -q '"DatasetType": "derivative"' "$work/out/dataset_description.json" || fail "dataset_description is not a derivative's"
+/usr/bin/python3 - "$work/out" "$work/bids" <<'PY' || fail "dataset_description, sidecars and .bidsignore"
+import json, os, sys
+out, bids = sys.argv[1], sys.argv[2]
+d = json.load(open(out + "/dataset_description.json"))
+assert d["DatasetType"] == "derivative", d
+assert os.path.samefile(d["DatasetLinks"]["raw"], bids), d
+assert d["SourceDatasets"] == [{"URL": "bids:raw:"}], d
+func = out + "/sub-01/func/sub-01_task-motor_run-01_"
+pre = json.load(open(func + "desc-preproc_bold.json"))
+assert pre["Sources"] == ["bids:raw:sub-01/func/sub-01_task-motor_run-01_bold.nii.gz"], pre["Sources"]
+assert json.load(open(func + "desc-brain_mask.json"))["Type"] == "Brain"
+assert json.load(open(func + "desc-filtered_bold.json"))["SmoothingFWHM"] == 5
+for label in ["rawodl", "dcaeodl"]:
+    for kind in ["mixing", "components"]:
+        side = json.load(open(func + f"desc-{label}_{kind}.json"))
+        assert any(s.startswith("bids::shards/") for s in side["Sources"]), side
+ignore = open(out + "/.bidsignore").read().split()
+assert "*_desc-*" not in ignore, ignore  # derivatives with BIDS names are not hidden
+PY
 ls "$work/out/logs/"*_config.json > /dev/null || fail "no configuration log"
 # Each run is scored against its own events, with its chance level; one atom per condition.
 /usr/bin/python3 - "$work/out/task-motor_desc-rawodl_decomposition.json" "$work/bids" <<'PY' || fail "per-run scoring"
@@ -79,14 +100,94 @@ grep -q "distributed training done" "$work/dist.err" || fail "--workers 2 did no
 
 # Guards.
 set +e
-"$app" "$work/bids" "$work/bids/derivatives/dcae" participant --skip-bids-validation 2> "$work/e1"; rc1=$?
+"$app" "$work/bids" "$work/bids/sub-01/dcae" participant --skip-bids-validation 2> "$work/e1"; rc1=$?
+"$app" "$work/bids" "$work/bids/derivatives" participant --skip-bids-validation 2> "$work/e1b"; rc1b=$?
 "$app" "$work/bids" "$work/out" participant --participant-label 07 2> "$work/e2"; rc2=$?
 "$app" "$work/bids" "$work/out" participant --task rest 2> "$work/e3"; rc3=$?
+"$app" "$work/bids" "$work/out" participant --output-spaces MNI152NLin6Asym 2> "$work/e4"; rc4=$?
 set -e
 [[ $rc1 -eq 2 ]] && grep -q "inside" "$work/e1" || { cat "$work/e1"; fail "output inside the input was not refused (exit $rc1)"; }
+[[ $rc1b -eq 2 ]] || { cat "$work/e1b"; fail "derivatives/ itself as the output was not refused (exit $rc1b)"; }
 [[ $rc2 -eq 2 ]] && grep -q "participants: 01, 02" "$work/e2" || { cat "$work/e2"; fail "unknown participant (exit $rc2)"; }
 [[ $rc3 -eq 2 ]] && grep -q "tasks: motor" "$work/e3" || { cat "$work/e3"; fail "unknown task (exit $rc3)"; }
-[[ ! -e "$work/bids/derivatives/dcae" ]] || fail "something was written inside the input"
+[[ $rc4 -eq 2 ]] && grep -q "no template image" "$work/e4" || { cat "$work/e4"; fail "a template space without its image (exit $rc4)"; }
+[[ ! -e "$work/bids/sub-01/dcae" && ! -e "$work/bids/derivatives/logs" && ! -e "$work/bids/derivatives/dataset_description.json" ]] || fail "something was written inside the input"
+
+# derivatives/<name> inside the input is where BIDS puts derivatives: allowed, with the
+# preprocessing options passed through to dcae-preproc.
+"$app" "$work/bids" "$work/bids/derivatives/dcae" participant --skip-bids-validation --participant-label 01 \
+  --fwhm 0 --highpass 50 --no-slice-timing --motion-regressors 24 > /dev/null 2> "$work/inside.err" ||
+  { cat "$work/inside.err"; fail "output in <bids_dir>/derivatives/dcae"; }
+/usr/bin/python3 - "$work/bids/derivatives/dcae/sub-01/func/sub-01_task-motor_run-01_" <<'PY' || fail "options passed through"
+import json, sys
+f = json.load(open(sys.argv[1] + "desc-filtered_bold.json"))
+assert f["SmoothingFWHM"] == 0 and f["HighPassCutoff"] == 50 and f["SliceTimingCorrected"] is False, f
+shard = sys.argv[1].replace("sub-01/func/", "shards/") + "desc-preproc_timeseries.json"
+assert len(json.load(open(shard))["Provenance"]["NuisanceRegressors"]) == 24
+PY
+[[ ! -e "$work/bids/sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz" ]] || fail "wrote beside the raw data"
+
+# Jobs started in the same second keep their own logs and configurations.
+logs_before=$(ls "$work/out/logs/"*.log | wc -l)
+"$app" "$work/bids" "$work/out" participant --skip-bids-validation --participant-label 01 > /dev/null 2>&1 &
+"$app" "$work/bids" "$work/out" participant --skip-bids-validation --participant-label 01 > /dev/null 2>&1 &
+wait
+logs_after=$(ls "$work/out/logs/"*.log | wc -l)
+[[ $((logs_after - logs_before)) -eq 2 ]] || fail "two jobs started together share a log ($logs_before -> $logs_after)"
+[[ $(ls "$work/out/logs/"*_config.json | wc -l) -eq $logs_after ]] || fail "a job without its own configuration"
+
+# A corrupt run does not stop the others: both levels go on, list it and exit 1.
+cp -r "$work/bids" "$work/bad"
+rm -rf "$work/bad/derivatives"
+bad="$work/bad/sub-02/func/sub-02_task-motor_run-01_bold.nii.gz"
+head -c 2000 "$bad" > "$work/trunc" && mv "$work/trunc" "$bad"
+set +e
+"$app" "$work/bad" "$work/outbad" participant --skip-bids-validation > "$work/bad.txt" 2> "$work/bad.err"; rcb=$?
+set -e
+[[ $rcb -eq 1 ]] || { cat "$work/bad.err"; fail "a corrupt run: exit $rcb, expected 1"; }
+grep -q "1 of .* steps failed" "$work/bad.err" && grep -q "sub-02_task-motor_run-01_bold.nii.gz" "$work/bad.err" ||
+  { cat "$work/bad.err"; fail "no summary naming the corrupt run"; }
+[[ -s "$work/outbad/sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz" ]] || fail "the good run was not processed"
+[[ -s "$work/outbad/sub-01.html" && -s "$work/outbad/sub-02.html" ]] || fail "reports missing after a failed run"
+grep -q "sub-02_task-motor_run-01_bold.nii.gz" "$work/outbad/sub-02.html" || fail "sub-02's report does not list its error"
+grep -q "No errors to report" "$work/outbad/sub-01.html" || fail "sub-01's report does not say it has no errors"
+ls "$work/outbad/logs/errors/"preproc_sub-02_task-motor_run-01.json > /dev/null || fail "no error record"
+set +e
+"$app" "$work/bad" "$work/outbad" group --train-steps 10 --atoms 8 > "$work/badg.txt" 2> "$work/badg.err"; rcg=$?
+set -e
+[[ $rcg -eq 1 ]] && grep -q "left out" "$work/badg.err" || { cat "$work/badg.err"; fail "group level with a missing run: exit $rcg"; }
+[[ -s "$work/outbad/task-motor_desc-rawodl_decomposition.json" && -s "$work/outbad/group.html" ]] ||
+  fail "the group level did not finish the good run"
+grep -q "left out" "$work/outbad/group.html" || fail "group.html does not list the run left out"
+
+# Template space: the group analysis and its maps on the template's grid (a 4 mm copy of the
+# MNI152 2 mm brain, to keep the test small).
+templ="$here/../../../shared/data/templates/2mm-MNI152-2009fsl-brain.nii.gz"
+if [[ -f "$templ" ]] && /usr/bin/python3 -c 'import nibabel, scipy' 2>/dev/null; then
+  /usr/bin/python3 - "$templ" "$work/mni4.nii.gz" <<'PY'
+import sys, numpy as np, nibabel as nib
+img = nib.load(sys.argv[1])
+d = np.asarray(img.dataobj, dtype=np.float32)[::2, ::2, ::2]
+aff = img.affine.copy(); aff[:3, :3] *= 2
+nib.save(nib.Nifti1Image(d, aff), sys.argv[2])
+PY
+  "$app" "$work/bids" "$work/outmni" participant --skip-bids-validation --output-spaces native MNI152NLin6Asym \
+    --template "$work/mni4.nii.gz" > /dev/null 2> "$work/mni.err" || { cat "$work/mni.err"; fail "participant level in template space"; }
+  "$app" "$work/bids" "$work/outmni" group --output-spaces native MNI152NLin6Asym --template "$work/mni4.nii.gz" \
+    --train-steps 10 --atoms 8 > /dev/null 2> "$work/mnig.err" || { cat "$work/mnig.err"; fail "group level in template space"; }
+  /usr/bin/python3 - "$work/outmni" "$work/mni4.nii.gz" <<'PY' || fail "template-space maps"
+import sys, nibabel as nib
+out, templ = sys.argv[1], sys.argv[2]
+shape = nib.load(templ).shape
+for sub in ["01", "02"]:
+    f = f"{out}/sub-{sub}/func/sub-{sub}_task-motor_run-01_"
+    assert nib.load(f + "desc-preproc_bold.nii.gz").shape[:3] != shape  # native too
+    c = nib.load(f + "space-MNI152NLin6Asym_desc-rawodl_components.nii.gz")
+    assert c.shape[:3] == shape and c.shape[3] == 8, c.shape
+PY
+else
+  echo "note: template-space check skipped (no ../shared/data/templates or no nibabel/scipy)"
+fi
 
 # A re-run skips the completed runs.
 before=$(stat -c %Y "$work/out/sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz")
@@ -94,4 +195,4 @@ before=$(stat -c %Y "$work/out/sub-01/func/sub-01_task-motor_run-01_desc-preproc
   fail "re-run"
 after=$(stat -c %Y "$work/out/sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz")
 [[ "$before" == "$after" ]] || fail "the re-run recomputed a completed run"
-echo "PASS: BIDS-App participant + group, names, guards, re-run"
+echo "PASS: BIDS-App participant + group, names, guards, derivatives/<name>, options, logs, a corrupt run, template space, re-run"

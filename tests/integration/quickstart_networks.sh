@@ -39,7 +39,7 @@ for label in ["rawodl", "dcaeodl"]:
         regs = dict(zip(run["Design"]["Conditions"], run["Design"]["Regressors"]))
         scores = {s["Condition"]: s for s in run["Scores"]}
         if label == "rawodl":
-            bold = np.asarray(nib.load(str(func / f"{name}_desc-preproc_bold.nii.gz")).dataobj, dtype=float)
+            bold = np.asarray(nib.load(str(func / f"{name}_desc-filtered_bold.nii.gz")).dataobj, dtype=float)
         line = []
         for k, net in enumerate(nets):
             c = net["Condition"]

@@ -924,6 +924,39 @@ class BidsAppInputSpec(CommandLineInputSpec):
         argstr='--clean-workdir',
         desc='remove the work dir first and recompute everything',
     )
+    fwhm = traits.Range(
+        low=0.0,
+        high=50.0,
+        argstr='--fwhm %s',
+        desc='smoothing FWHM in mm (0 = off) (default: 5.0)',
+    )
+    highpass = traits.Range(
+        low=0.0,
+        argstr='--highpass %s',
+        desc='high-pass cutoff in s (0 = off) (default: 100.0)',
+    )
+    no_slice_timing = traits.Bool(
+        argstr='--no-slice-timing',
+        desc='skip slice-timing correction even when SliceTiming is known',
+    )
+    motion_regressors = traits.Enum(
+        '0',
+        '6',
+        '24',
+        argstr='--motion-regressors %s',
+        desc='motion regressors taken out of the series before decomposition: 0, 6 (the parameters) or 24 (with derivatives and squares) (default: 6)',
+    )
+    output_spaces = InputMultiObject(
+        traits.Str,
+        sep=' ',
+        argstr='--output-spaces %s',
+        desc="spaces of the preprocessed runs: native and/or a template label (e.g. MNI152NLin6Asym); with a template, the group analysis and its maps are in the template's space, so that participants are comparable (default: native)",
+    )
+    template = File(
+        exists=True,
+        argstr='--template %s',
+        desc="the template image of the --output-spaces template (default: TemplateFlow's tpl-<space>/tpl-<space>_res-02_desc-brain_T1w.nii.gz under $TEMPLATEFLOW_HOME, else ~/.cache/templateflow)",
+    )
     model_config = File(
         exists=True,
         argstr='--model-config %s',
@@ -1023,6 +1056,12 @@ SPECS['dcae-bids-app'] = GeneratedSpec(
         'mem': 'mem',
         'skip_bids_validation': 'skip-bids-validation',
         'clean_workdir': 'clean-workdir',
+        'fwhm': 'fwhm',
+        'highpass': 'highpass',
+        'no_slice_timing': 'no-slice-timing',
+        'motion_regressors': 'motion-regressors',
+        'output_spaces': 'output-spaces',
+        'template': 'template',
         'model_config': 'model-config',
         'train_steps': 'train-steps',
         'epochs': 'epochs',

@@ -88,9 +88,14 @@ class Simulate(DcaeCommandLine):
 
 class PreprocOutputSpec(TraitedSpec):
     out_dir = Directory(exists=True, desc="the derivatives folder")
-    preproc_bold = File(exists=True, desc="*[_space-<label>]_desc-preproc_bold.nii.gz")
+    preproc_bold = File(exists=True, desc="*[_space-<label>]_desc-preproc_bold.nii.gz: motion- "
+                                          "and slice-timing-corrected, not smoothed (fMRIPrep's)")
     preproc_json = File(exists=True, desc="its sidecar (RepetitionTime, provenance, ...)")
+    filtered_bold = File(exists=True, desc="*[_space-<label>]_desc-filtered_bold.nii.gz: "
+                                           "smoothed, scaled, high-passed (FEAT's)")
+    filtered_json = File(exists=True, desc="its sidecar (SmoothingFWHM, HighPassCutoff, ...)")
     brain_mask = File(exists=True, desc="*[_space-<label>]_desc-brain_mask.nii.gz")
+    brain_mask_json = File(exists=True, desc="the mask's sidecar")
     confounds = File(exists=True, desc="*_desc-confounds_timeseries.tsv: trans_x ... rot_z, "
                                        "framewise_displacement, dvars")
     confounds_json = File(exists=True, desc="the confounds' sidecar")
@@ -121,7 +126,10 @@ class Preproc(DcaeCommandLine):
         for key, add, suffix, ext in (
                 ("preproc_bold", {"space": space, "desc": "preproc"}, "bold", ".nii.gz"),
                 ("preproc_json", {"space": space, "desc": "preproc"}, "bold", ".json"),
+                ("filtered_bold", {"space": space, "desc": "filtered"}, "bold", ".nii.gz"),
+                ("filtered_json", {"space": space, "desc": "filtered"}, "bold", ".json"),
                 ("brain_mask", {"space": space, "desc": "brain"}, "mask", ".nii.gz"),
+                ("brain_mask_json", {"space": space, "desc": "brain"}, "mask", ".json"),
                 ("confounds", {"desc": "confounds"}, "timeseries", ".tsv"),
                 ("confounds_json", {"desc": "confounds"}, "timeseries", ".json")):
             o[key] = derivative_path(out, entities, add, suffix, ext)

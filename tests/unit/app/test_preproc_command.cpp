@@ -49,7 +49,8 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   const fs::path func = out / "sub-01" / "func";
   const std::string stem = "sub-01_task-motor_run-01_";
   for (const char* f :
-       {"desc-preproc_bold.nii.gz", "desc-preproc_bold.json", "desc-brain_mask.nii.gz",
+       {"desc-preproc_bold.nii.gz", "desc-preproc_bold.json", "desc-filtered_bold.nii.gz",
+        "desc-filtered_bold.json", "desc-brain_mask.nii.gz", "desc-brain_mask.json",
         "desc-confounds_timeseries.tsv", "desc-confounds_timeseries.json"}) {
     EXPECT_TRUE(fs::exists(func / (stem + f))) << f;
   }
@@ -57,8 +58,9 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   const auto description = io::read_json(out / "dataset_description.json");
   EXPECT_EQ(description["DatasetType"], "derivative");
   EXPECT_EQ(description["GeneratedBy"][0]["Name"], "dcae");
-  EXPECT_EQ(description["SourceDatasets"][0]["URL"],
-            "file://" + fs::absolute(dir / "bids").lexically_normal().generic_string());
+  EXPECT_EQ(description["SourceDatasets"][0]["URL"], "bids:raw:");
+  EXPECT_EQ(description["DatasetLinks"]["raw"],
+            fs::absolute(dir / "bids").lexically_normal().generic_string());
   const io::Image pre = io::Image::read(func / (stem + "desc-preproc_bold.nii.gz"));
   EXPECT_EQ(pre.header().dim, (std::array<std::int64_t, 4>{24, 28, 20, 40}));
   EXPECT_DOUBLE_EQ(pre.header().tr_s, 2.0);
@@ -66,6 +68,28 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   EXPECT_TRUE(
       sidecar["SliceTimingCorrected"].get<bool>()); // SliceTiming inherited from the top level
   EXPECT_DOUBLE_EQ(sidecar["RepetitionTime"].get<double>(), 2.0);
+  EXPECT_EQ(sidecar["Sources"][0], "bids:raw:sub-01/func/sub-01_task-motor_run-01_bold.nii.gz");
+  // desc-preproc is fMRIPrep's: corrected, not smoothed, scaled or filtered: its intensities
+  // are the raw ones. desc-filtered is FEAT's filtered_func_data: scaled to a median of 10000.
+  const io::Image filtered = io::Image::read(func / (stem + "desc-filtered_bold.nii.gz"));
+  const io::Image raw = io::Image::read(bold);
+  const auto fsidecar = io::read_json(func / (stem + "desc-filtered_bold.json"));
+  EXPECT_EQ(fsidecar["Sources"][0], "bids::sub-01/func/" + stem + "desc-preproc_bold.nii.gz");
+  EXPECT_DOUBLE_EQ(fsidecar["SmoothingFWHM"].get<double>(), 5.0);
+  EXPECT_EQ(io::read_json(func / (stem + "desc-brain_mask.json"))["Type"], "Brain");
+  const io::Image brain = io::Image::read(func / (stem + "desc-brain_mask.nii.gz"));
+  auto median_in_brain = [&](const io::Image& img) {
+    std::vector<float> v;
+    for (std::size_t i = 0; i < brain.data().size(); ++i)
+      if (brain.data()[i]) v.push_back(img.volume(0)[i]);
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  std::printf("in-brain medians: raw %.1f, preproc %.1f, filtered %.1f\n", median_in_brain(raw),
+              median_in_brain(pre), median_in_brain(filtered));
+  EXPECT_NEAR(median_in_brain(pre), median_in_brain(raw), 0.2 * median_in_brain(raw));
+  EXPECT_GT(std::fabs(median_in_brain(raw) - 10000.0), 0.3 * 10000.0); // a test that can fail
+  EXPECT_NEAR(median_in_brain(filtered), 10000.0, 1000.0);
   // Confounds: fMRIPrep's column names, one row per volume, the motion close to the truth.
   std::ifstream tsv(func / (stem + "desc-confounds_timeseries.tsv"));
   std::string header;
@@ -100,7 +124,7 @@ TEST(PreprocCommand, WritesDerivativesAndSkipsAnIdenticalRerun) {
   EXPECT_NE(testing::internal::GetCapturedStderr().find("up to date, skipped"), std::string::npos);
   EXPECT_EQ(fs::last_write_time(func / (stem + "desc-preproc_bold.nii.gz")), before);
   EXPECT_EQ(count_files(out),
-            8u); // 5 derivatives, the shard and its sidecar, dataset_description.json
+            11u); // 8 derivatives, the shard and its sidecar, dataset_description.json
 }
 
 TEST(PreprocCommand, BadRunsFailWithExitOneAndNoOutput) {

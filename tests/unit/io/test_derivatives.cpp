@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "dcae/version.h"
 #include "io/derivatives.h"
+#include "io/json.h"
 
 namespace dcae::io {
 
@@ -33,7 +37,7 @@ TEST(Derivatives, PathFromSourceEntities) {
 }
 
 TEST(Derivatives, DatasetDescription) {
-  const auto d = derivative_description("dcae", {"bids::/data"}, "bids/dcae:0.1.0");
+  const auto d = derivative_description("dcae", "/data/bids/", "bids/dcae:0.1.0");
   EXPECT_EQ(d["DatasetType"], "derivative");
   EXPECT_EQ(d["GeneratedBy"][0]["Name"], "dcae");
   EXPECT_FALSE(d["GeneratedBy"][0]["Version"].get<std::string>().empty());
@@ -44,8 +48,35 @@ TEST(Derivatives, DatasetDescription) {
   EXPECT_EQ(s["GeneratedBy"][0]["Container"]["Type"], "singularity");
   EXPECT_EQ(s["GeneratedBy"][0]["Container"]["Tag"], "dcae-0.1.0.sif");
   EXPECT_FALSE(derivative_description("dcae")["GeneratedBy"][0].contains("Container"));
-  EXPECT_EQ(d["SourceDatasets"][0]["URL"], "bids::/data");
+  // The raw dataset is linked by name, so that Sources can be BIDS URIs.
+  EXPECT_EQ(d["SourceDatasets"][0]["URL"], "bids:raw:");
+  EXPECT_EQ(d["DatasetLinks"]["raw"], "/data/bids");
+  EXPECT_FALSE(s.contains("DatasetLinks"));
+  EXPECT_FALSE(s.contains("SourceDatasets"));
   EXPECT_EQ(d["BIDSVersion"], kBidsVersion);
+}
+
+TEST(Derivatives, SourcesAreBidsUrisInsideTheLinkedDataset) {
+  EXPECT_EQ(source_uri("/data/bids/sub-01/func/sub-01_task-x_bold.nii.gz", "/data/bids"),
+            "bids:raw:sub-01/func/sub-01_task-x_bold.nii.gz");
+  EXPECT_EQ(source_uri("/data/bids/./sub-01/../sub-02/a.nii", "/data/bids/"),
+            "bids:raw:sub-02/a.nii");
+  EXPECT_EQ(source_uri("/elsewhere/a.nii", "/data/bids"), "file:///elsewhere/a.nii");
+  EXPECT_EQ(source_uri("/data/bidsx/a.nii", "/data/bids"), "file:///data/bidsx/a.nii");
+  EXPECT_EQ(source_uri("/data/a.nii"), "file:///data/a.nii");
+}
+
+TEST(Derivatives, TheDescriptionIsRewrittenByEveryRun) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("dcae-dd-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  write_file_atomic(dir / "dataset_description.json",
+                    R"({"Name": "old", "GeneratedBy": [{"Name": "dcae", "Version": "0.0.1"}]})");
+  write_derivative_description(dir, "/data/bids");
+  const auto d = read_json(dir / "dataset_description.json");
+  EXPECT_EQ(d["GeneratedBy"][0]["Version"], kVersion);
+  EXPECT_EQ(d["DatasetLinks"]["raw"], "/data/bids");
+  std::filesystem::remove_all(dir);
 }
 
 } // namespace dcae::io

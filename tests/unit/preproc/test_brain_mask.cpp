@@ -19,11 +19,11 @@ double dice(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>&
 }
 } // namespace
 
-// The bar is Dice >= 0.95. FEAT's rule (10% of the robust range) also takes in
-// partial-volume voxels at the brain's edge, and its 3x3x3 dilation adds a whole layer, so at
-// 3-4 mm voxels the dilated mask cannot reach it (measured: 0.83 at 4 mm, 0.86 at 3 mm). The
-// brain estimate before dilation reaches it at 3 mm (0.954; 0.945 at 4 mm). Asserted: that
-// case; all four numbers are printed.
+// The bars: Dice >= 0.95 at 3 mm and >= 0.93 at 4 mm for the brain estimate before dilation
+// (FEAT's rule, 10% of the robust range, also takes in partial-volume voxels at the brain's
+// edge; measured 0.954 and 0.945). The pipeline uses the mask dilated once, as FEAT does: a
+// whole extra layer, so it is checked only to stay a superset-like cover (measured 0.86 at
+// 3 mm, 0.83 at 4 mm). All four numbers are printed.
 TEST(BrainMask, MatchesTheSimulatedBrain) {
   const test::LogLevel quiet_log(log::Level::kWarning);
   for (double voxel : {4.0, 3.0}) {
@@ -43,9 +43,7 @@ TEST(BrainMask, MatchesTheSimulatedBrain) {
     const double d = dice(mask, run.brain), d0 = dice(undilated, run.brain);
     std::printf("%.0f mm voxels: Dice %.4f (dilated once, FEAT default), %.4f (no dilation)\n",
                 voxel, d, d0);
-    if (voxel == 3.0) {
-      EXPECT_GE(d0, 0.95) << "3 mm, before dilation";
-    }
+    EXPECT_GE(d0, voxel == 3.0 ? 0.95 : 0.93) << voxel << " mm, before dilation";
     EXPECT_GT(d, 0.8) << voxel << " mm, dilated once";
   }
 }
