@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/citation.h"
 #include "app/commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -302,6 +303,7 @@ public:
                              {"WorkDir", work_.string()}};
     io::write_json(out_ / "logs" / (job_ + "_config.json"), config);
     write_dataset_description();
+    write_citation();
 
     if (level == "participant")
       participant(runs);
@@ -493,6 +495,23 @@ private:
     write_file_atomic(out_ / ".bidsignore", "logs/\nwork/\nmodel/\nshards/\nfeatures/\n*.html\n"
                                             "*_decomposition.json\n*_mixing.tsv\n*_mixing.json\n"
                                             "*_components.nii.gz\n*_components.json\n");
+  }
+
+  /// The methods boilerplate with this job's parameters (logs/CITATION.md and .bib).
+  void write_citation() const {
+    MethodsParameters m;
+    m.version = kVersion;
+    m.fwhm_mm = args_->number("fwhm");
+    m.highpass_s = args_->number("highpass");
+    m.slice_timing = !args_->flag("no-slice-timing");
+    m.motion_regressors = args_->string("motion-regressors");
+    if (!analysis_space().native()) m.template_space = analysis_space().label;
+    m.atoms = args_->integer("atoms");
+    if (args_->has("lambda")) m.lambda = format_number(args_->number("lambda"));
+    m.workers = args_->integer("workers");
+    m.held_out = args_->has("train-subjects");
+    write_file_atomic(out_ / "logs" / "CITATION.md", methods_markdown(m));
+    write_file_atomic(out_ / "logs" / "CITATION.bib", citation_bibtex());
   }
 
   void participant(const std::vector<io::BoldRun>& runs) {

@@ -22,6 +22,7 @@
 #include "preproc/slice_timing.h"
 #include "preproc/smoothing.h"
 #include "preproc/temporal_filter.h"
+#include "preproc/tissue.h"
 
 namespace fs = std::filesystem;
 
@@ -248,6 +249,9 @@ struct Processed {
   std::int64_t reference_index = -1; ///< -1: no motion correction
   std::vector<std::uint8_t> mask;
   std::vector<double> dvars;
+  /// Mean series of the brain mask and of its white-matter and CSF classes (before smoothing).
+  std::vector<double> global_signal, white_matter, csf;
+  std::size_t white_matter_voxels = 0, csf_voxels = 0;
   double scale = 1.0;
   std::optional<AffineMap> to_space;
 };
@@ -277,6 +281,13 @@ Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt
   const auto mean = temporal_mean(bold);
   p.mask = brain_mask(bold.header(), mean, opt.mask);
   p.dvars = dvars(bold, p.mask);
+  const TissueMasks tissues = split_tissues(bold.header(), mean, p.mask);
+  p.global_signal = mask_mean_series(bold, p.mask);
+  p.white_matter = mask_mean_series(bold, tissues.white_matter);
+  p.csf = mask_mean_series(bold, tissues.csf);
+  p.white_matter_voxels = static_cast<std::size_t>(
+      std::count(tissues.white_matter.begin(), tissues.white_matter.end(), 1));
+  p.csf_voxels = static_cast<std::size_t>(std::count(tissues.csf.begin(), tissues.csf.end(), 1));
   // Optional: 12-DOF affine registration of the mean image to the template; the outputs are
   // resampled into the template's grid.
   std::optional<io::ImageHeader> template_grid;
@@ -307,20 +318,65 @@ Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt
   return p;
 }
 
-std::string confounds_tsv(const Processed& p) {
+/// The confounds' columns beyond motion, FD and DVARS: tissue signals and the high-pass's
+/// cosine basis, by fMRIPrep's names.
+std::vector<std::pair<std::string, std::vector<double>>>
+extra_confounds(const Processed& p, double tr_s, double highpass_s) {
+  std::vector<std::pair<std::string, std::vector<double>>> cols = {
+      {"global_signal", p.global_signal}, {"csf", p.csf}, {"white_matter", p.white_matter}};
+  const auto cosines = cosine_basis(static_cast<std::int64_t>(p.motion.size()), tr_s, highpass_s);
+  for (std::size_t k = 0; k < cosines.size(); ++k) {
+    char name[16];
+    std::snprintf(name, sizeof name, "cosine%02zu", k);
+    cols.emplace_back(name, cosines[k]);
+  }
+  return cols;
+}
+
+std::string confounds_tsv(const Processed& p, double tr_s, double highpass_s) {
   const auto fd = io::framewise_displacement(p.motion);
+  const auto extra = extra_confounds(p, tr_s, highpass_s);
   std::ostringstream tsv;
   for (const char* c : io::kMotionColumns) tsv << c << '\t';
-  tsv << "framewise_displacement\tdvars\n";
+  tsv << "framewise_displacement\tdvars";
+  for (const auto& [name, col] : extra) tsv << '\t' << name;
+  tsv << '\n';
   for (std::size_t t = 0; t < p.motion.size(); ++t) {
     for (double v : p.motion[t]) tsv << tsv_number(v) << '\t';
-    tsv << (t ? tsv_number(fd[t]) : "n/a") << '\t' << (t ? tsv_number(p.dvars[t]) : "n/a") << '\n';
+    tsv << (t ? tsv_number(fd[t]) : "n/a") << '\t' << (t ? tsv_number(p.dvars[t]) : "n/a");
+    for (const auto& [name, col] : extra) tsv << '\t' << tsv_number(col[t]);
+    tsv << '\n';
   }
   return tsv.str();
 }
 
-nlohmann::json confounds_sidecar(const Processed& p) {
+nlohmann::json confounds_sidecar(const Processed& p, double tr_s, double highpass_s) {
   nlohmann::json cj;
+  cj["global_signal"] = {
+      {"Description", "Mean over the brain mask of each volume, motion-corrected and slice-timed "
+                      "(before smoothing and scaling)"},
+      {"Units", "arbitrary (input intensity)"}};
+  cj["white_matter"] = {
+      {"Description",
+       "Mean of the white-matter voxels: the darkest of three intensity classes of the mean "
+       "EPI in the brain mask (k-means), eroded once; from the EPI alone (no anatomical image)"},
+      {"Voxels", p.white_matter_voxels},
+      {"Units", "arbitrary (input intensity)"}};
+  cj["csf"] = {{"Description", "Mean of the CSF voxels: the brightest of three intensity classes "
+                               "of the mean EPI in the brain mask (k-means), away from the "
+                               "mask's edge; from the EPI alone (no anatomical image)"},
+               {"Voxels", p.csf_voxels},
+               {"Units", "arbitrary (input intensity)"}};
+  const auto cosines = cosine_basis(static_cast<std::int64_t>(p.motion.size()), tr_s, highpass_s);
+  for (std::size_t k = 0; k < cosines.size(); ++k) {
+    char name[16];
+    std::snprintf(name, sizeof name, "cosine%02zu", k);
+    cj[name] = {{"Description", "Discrete cosine basis function " + std::to_string(k + 1) +
+                                    " of the " + tsv_number(highpass_s) +
+                                    " s high-pass (for models; the data are already high-passed "
+                                    "with fslmaths -bptf)"},
+                {"Units", "arbitrary"}};
+  }
   for (int a = 0; a < 3; ++a) {
     cj[io::kMotionColumns[a]] = {{"Description", std::string("Translation along ") + "xyz"[a] +
                                                      ", relative to the reference volume"},
@@ -459,8 +515,8 @@ void write_outputs(const PreprocOutputs& out, AtomicOutput& preproc, const Loade
   mask_img.header().dim[3] = 1;
   mask_img.data().assign(p.mask.begin(), p.mask.end());
   mask_img.write(mask.temp_path(), {io::StoredType::kUInt8, 1});
-  write_file_atomic(confounds.temp_path(), confounds_tsv(p));
-  io::write_json(confounds_json.temp_path(), confounds_sidecar(p));
+  write_file_atomic(confounds.temp_path(), confounds_tsv(p, r.tr, opt.highpass_s));
+  io::write_json(confounds_json.temp_path(), confounds_sidecar(p, r.tr, opt.highpass_s));
   const Sidecars sc = sidecars(r, p, run, opt, out, provenance);
   io::write_json(filtered_json.temp_path(), sc.filtered);
   io::write_json(mask_json.temp_path(), sc.mask);

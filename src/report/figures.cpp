@@ -62,6 +62,25 @@ std::vector<LinePlot> motion_plots(const Confounds& c, double tr_s) {
   return plots;
 }
 
+std::vector<LinePlot> signal_plots(const Confounds& c, double tr_s) {
+  const auto t = time_axis(c.volumes(), tr_s);
+  std::vector<LinePlot> plots;
+  auto add = [&](const std::vector<double>& y, const char* title, const char* unit,
+                 const char* colour) {
+    if (y.size() != c.volumes()) return;
+    LinePlot p;
+    p.title = title;
+    p.y_label = unit;
+    p.x_label = tr_s > 0 ? "time (s)" : "volume";
+    p.height = 160;
+    p.series.push_back({title, t, y, colour});
+    plots.push_back(std::move(p));
+  };
+  add(c.global_signal, "Global signal", "intensity", "#2ca02c");
+  add(c.dvars, "DVARS", "intensity", "#d62728");
+  return plots;
+}
+
 LinePlot loss_plot(const LossLog& log, const ValidationLog* validation) {
   LinePlot p;
   p.title = "Training loss";

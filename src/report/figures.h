@@ -21,6 +21,9 @@ std::vector<double> zscore(const std::vector<double>& x);
 /// rotations rot_x/y/z (degrees), framewise displacement (mm).
 std::vector<LinePlot> motion_plots(const Confounds& c, double tr_s);
 
+/// The signals above a carpet plot, against time: DVARS and the global signal (plots only for
+/// the columns the confounds have).
+std::vector<LinePlot> signal_plots(const Confounds& c, double tr_s);
 /// Training loss against step: every step (light) and each epoch's mean (dark, at the epoch's
 /// last step); with `validation`, the loss on the held-out voxels after each epoch (orange).
 LinePlot loss_plot(const LossLog& log, const ValidationLog* validation = nullptr);

@@ -125,6 +125,11 @@ Confounds read_confounds(const fs::path& path) {
     c.fd = io::framewise_displacement(p);
   }
   if (!c.fd.empty()) c.fd[0] = kNaN;
+  if (t.column("dvars")) {
+    c.dvars = t.numbers("dvars");
+    if (!c.dvars.empty()) c.dvars[0] = kNaN;
+  }
+  if (t.column("global_signal")) c.global_signal = t.numbers("global_signal");
   return c;
 }
 

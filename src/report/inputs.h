@@ -38,6 +38,8 @@ struct Confounds {
   std::array<std::vector<double>, 6> motion;
   /// Framewise displacement (mm) per volume; NaN for the first volume.
   std::vector<double> fd;
+  /// DVARS and the global signal per volume; empty when the file has no such column.
+  std::vector<double> dvars, global_signal;
   std::size_t volumes() const { return fd.size(); }
   /// Mean of the finite FD values (volumes 2..T), NaN if none.
   double mean_fd() const;

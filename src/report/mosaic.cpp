@@ -189,4 +189,42 @@ Raster map_mosaic(const Volume3* background, const Volume3& map, double threshol
   return r;
 }
 
+Raster carpet_raster(const std::vector<std::vector<float>>& voxel_series, int width, int height) {
+  if (voxel_series.empty() || voxel_series.front().size() < 2)
+    throw runtime_error("carpet plot: no voxels or fewer than 2 volumes");
+  const auto rows = static_cast<int>(voxel_series.size());
+  const auto cols = static_cast<int>(voxel_series.front().size());
+  const int cw = std::max(1, width / cols), rh = std::max(1, height / rows);
+  Raster r(cols * cw, rows * rh, 3, 0);
+  const double tm = 0.5 * (cols - 1);
+  double tss = 0;
+  for (int t = 0; t < cols; ++t) tss += (t - tm) * (t - tm);
+  for (int row = 0; row < rows; ++row) {
+    const auto& x = voxel_series[static_cast<std::size_t>(row)];
+    double mean = 0, slope = 0;
+    for (int t = 0; t < cols; ++t) mean += x[static_cast<std::size_t>(t)];
+    mean /= cols;
+    for (int t = 0; t < cols; ++t) slope += (t - tm) * (x[static_cast<std::size_t>(t)] - mean);
+    slope /= tss;
+    std::vector<double> d(static_cast<std::size_t>(cols));
+    double ss = 0;
+    for (int t = 0; t < cols; ++t) {
+      d[static_cast<std::size_t>(t)] = x[static_cast<std::size_t>(t)] - mean - slope * (t - tm);
+      ss += d[static_cast<std::size_t>(t)] * d[static_cast<std::size_t>(t)];
+    }
+    const double sd = std::sqrt(ss / std::max(1, cols - 1));
+    for (int t = 0; t < cols; ++t) {
+      const double z = sd > 0 ? d[static_cast<std::size_t>(t)] / sd : 0.0;
+      const auto g =
+          static_cast<std::uint8_t>(std::lround(255.0 * std::clamp((z + 2) / 4, 0.0, 1.0)));
+      for (int yy = 0; yy < rh; ++yy)
+        for (int xx = 0; xx < cw; ++xx) {
+          std::uint8_t* px = r.at(t * cw + xx, row * rh + yy);
+          px[0] = px[1] = px[2] = g;
+        }
+    }
+  }
+  return r;
+}
+
 } // namespace dcae::report

@@ -70,4 +70,11 @@ Raster map_mosaic(const Volume3* background, const Volume3& map, double threshol
                   const std::vector<std::int64_t>& slices, const MosaicOptions& opt = {},
                   const Volume3* outline = nullptr);
 
+/// A carpet plot (Power 2017; fMRIPrep's): one row per voxel series given (in the order
+/// given), one column per volume; each row with its mean and linear trend removed and divided
+/// by its SD, in grey from −2 (black) to +2 (white). Columns and rows are widened to about
+/// `width` × `height` pixels. Throws runtime_error when there is no series or T < 2.
+Raster carpet_raster(const std::vector<std::vector<float>>& voxel_series, int width = 720,
+                     int height = 320);
+
 } // namespace dcae::report

@@ -38,7 +38,29 @@ struct RunData {
   std::optional<GroundTruthRun> truth; ///< what a simulation planted in this run
   /// Mean series of each planted network's core in the preprocessed run: [network][volume].
   std::vector<std::vector<double>> core_series;
+  /// Rows of the carpet plot: in-mask voxel series of the preprocessed run.
+  std::vector<std::vector<float>> carpet;
 };
+
+/// Up to `max_rows` in-mask voxel series, evenly sampled from the voxels ordered by mean
+/// intensity (in EPI: white matter darkest, then grey matter, CSF brightest), for the carpet.
+std::vector<std::vector<float>> carpet_rows(const io::Image& bold, const Volume3& mask,
+                                            const Volume3& mean, std::size_t max_rows = 400) {
+  std::vector<std::size_t> in;
+  for (std::size_t i = 0; i < mask.data.size(); ++i)
+    if (mask.data[i] > 0 && std::isfinite(mean.data[i])) in.push_back(i);
+  std::stable_sort(in.begin(), in.end(),
+                   [&](std::size_t a, std::size_t b) { return mean.data[a] < mean.data[b]; });
+  std::vector<std::vector<float>> rows;
+  const std::size_t n = std::min(max_rows, in.size());
+  for (std::size_t r = 0; r < n; ++r) {
+    const std::size_t v = in[r * in.size() / n];
+    std::vector<float> s(static_cast<std::size_t>(bold.nt()));
+    for (std::int64_t t = 0; t < bold.nt(); ++t) s[static_cast<std::size_t>(t)] = bold.volume(t)[v];
+    rows.push_back(std::move(s));
+  }
+  return rows;
+}
 
 Volume3 mean_over_time(const io::Image& img) {
   Volume3 v;
@@ -79,20 +101,31 @@ RunData load_run(const RunFiles& f, const std::optional<std::filesystem::path>& 
   r.files = f;
   if (truth_root) r.truth = read_ground_truth(*truth_root, f.name);
   if (!f.confounds.empty()) r.confounds = read_confounds(f.confounds);
+  if (!f.mask.empty()) {
+    const io::Image m = io::Image::read(f.mask);
+    r.mask = volume_of(m, 0);
+    r.mask_voxels =
+        std::count_if(r.mask.data.begin(), r.mask.data.end(), [](float x) { return x > 0; });
+  }
   if (!f.bold.empty()) {
     log::info("reading ", f.bold.filename().string());
     const io::Image bold = io::Image::read(f.bold);
     r.tr_s = bold.header().tr_s;
     r.mean = mean_over_time(bold);
-    if (r.truth && !f.mask.empty()) {
-      const io::Image m = io::Image::read(f.mask);
-      const Volume3 mask = volume_of(m, 0);
+    if (!r.mask.empty() && r.mask.dim == r.mean.dim && bold.nt() >= 2)
+      r.carpet = carpet_rows(bold, r.mask, r.mean);
+    if (r.truth && !r.mask.empty()) {
+      // The planted cores are compared with the task design as the decompositions are: in
+      // the series the shards come from (desc-filtered: smoothed, scaled, high-passed).
+      std::optional<io::Image> filtered;
+      if (!f.filtered.empty()) filtered = io::Image::read(f.filtered);
+      const io::Image& src = filtered ? *filtered : bold;
       for (const auto& net : r.truth->networks) {
-        std::vector<double> series(static_cast<std::size_t>(bold.nt()), 0.0);
+        std::vector<double> series(static_cast<std::size_t>(src.nt()), 0.0);
         const auto core =
-            net.map.dim == mask.dim ? core_voxels(net.map, mask) : std::vector<std::size_t>{};
-        for (std::int64_t t = 0; t < bold.nt() && !core.empty(); ++t) {
-          const float* vol = bold.volume(t);
+            net.map.dim == r.mask.dim ? core_voxels(net.map, r.mask) : std::vector<std::size_t>{};
+        for (std::int64_t t = 0; t < src.nt() && !core.empty(); ++t) {
+          const float* vol = src.volume(t);
           double sum = 0;
           for (std::size_t v : core) sum += vol[v];
           series[static_cast<std::size_t>(t)] = sum / static_cast<double>(core.size());
@@ -117,15 +150,8 @@ RunData load_run(const RunFiles& f, const std::optional<std::filesystem::path>& 
       }
     }
   }
-  if (!f.mask.empty()) {
-    const io::Image m = io::Image::read(f.mask);
-    r.mask = volume_of(m, 0);
-    r.mask_voxels =
-        std::count_if(r.mask.data.begin(), r.mask.data.end(), [](float x) { return x > 0; });
-    if (!r.mean.empty() && r.mean.dim != r.mask.dim) {
-      throw input_error(f.mask.string() + ": grid differs from " + f.bold.filename().string());
-    }
-  }
+  if (!r.mask.empty() && !r.mean.empty() && r.mean.dim != r.mask.dim)
+    throw input_error(f.mask.string() + ": grid differs from " + f.bold.filename().string());
   return r;
 }
 
@@ -701,6 +727,27 @@ fs::path participant_page(const std::string& label, const std::vector<RunData>& 
             format_number(r.confounds->mean_fd(), 4) + " mm, max " +
             format_number(r.confounds->max_fd(), 4) + " mm.");
   }
+  page.section("carpet", "Signals and carpet plot");
+  for (const auto& r : runs) {
+    page.subheading(r.files.name);
+    if (r.confounds)
+      for (const auto& plot : signal_plots(*r.confounds, r.tr_s))
+        page.figure_svg(render_svg(plot), plot.title == "DVARS"
+                                              ? "DVARS: RMS over the brain mask of the "
+                                                "volume-to-volume change (motion-corrected data)."
+                                              : "Global signal: the mean over the brain mask.");
+    if (r.carpet.empty()) {
+      page.note("No carpet plot: the run's *_desc-preproc_bold and *_desc-brain_mask are needed.");
+      continue;
+    }
+    page.figure_png(carpet_raster(r.carpet),
+                    "Carpet plot of the motion-corrected series (desc-preproc): " +
+                        std::to_string(r.carpet.size()) +
+                        " brain voxels ordered by mean intensity (white matter at the top, CSF at "
+                        "the bottom), each detrended and scaled to unit SD, −2 black to +2 white; "
+                        "time runs left to right.",
+                    "carpet plot of " + r.files.name);
+  }
   page.section("mask", "Brain mask over the mean image");
   for (const auto& r : runs) {
     page.subheading(r.files.name);
@@ -926,6 +973,10 @@ std::vector<RunFiles> find_runs(const fs::path& derivatives_dir, const std::stri
     if (!r.bold.empty()) continue;
     r.bold = b;
     if (r.name.empty()) r.name = n.substr(0, n.find("_desc-preproc_bold"));
+    const fs::path filtered =
+        b.parent_path() / (n.substr(0, n.find("_desc-preproc_bold")) + "_desc-filtered_bold" +
+                           n.substr(n.find("_desc-preproc_bold") + 18));
+    if (fs::exists(filtered)) r.filtered = filtered;
     const auto want = entities_without(n, {"desc"});
     for (const auto& m : masks) {
       if (m.parent_path() == b.parent_path() &&

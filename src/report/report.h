@@ -31,6 +31,7 @@ struct ReportOptions {
 struct RunFiles {
   std::string name;                            ///< "sub-01_task-motor_run-01"
   std::filesystem::path confounds, bold, mask; ///< empty when absent
+  std::filesystem::path filtered; ///< *_desc-filtered_bold beside `bold`; empty when absent
 };
 
 /// Participant labels (without "sub-") that have a sub-<label> folder or a failed step recorded

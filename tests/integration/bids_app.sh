@@ -55,6 +55,8 @@ ignore = open(out + "/.bidsignore").read().split()
 assert "*_desc-*" not in ignore, ignore  # derivatives with BIDS names are not hidden
 PY
 ls "$work/out/logs/"*_config.json > /dev/null || fail "no configuration log"
+grep -q "Gaussian kernel of 5 mm FWHM" "$work/out/logs/CITATION.md" && grep -q "K = 16 atoms" "$work/out/logs/CITATION.md" &&
+  grep -q "@article{mairal2010" "$work/out/logs/CITATION.bib" || fail "the methods boilerplate does not describe the job"
 # Each run is scored against its own events, with its chance level; one atom per condition.
 /usr/bin/python3 - "$work/out/task-motor_desc-rawodl_decomposition.json" "$work/bids" <<'PY' || fail "per-run scoring"
 import json, sys, os
@@ -126,6 +128,7 @@ shard = sys.argv[1].replace("sub-01/func/", "shards/") + "desc-preproc_timeserie
 assert len(json.load(open(shard))["Provenance"]["NuisanceRegressors"]) == 24
 PY
 [[ ! -e "$work/bids/sub-01/func/sub-01_task-motor_run-01_desc-preproc_bold.nii.gz" ]] || fail "wrote beside the raw data"
+grep -q "were not smoothed" "$work/bids/derivatives/dcae/logs/CITATION.md" || fail "the boilerplate does not say --fwhm 0"
 
 # Jobs started in the same second keep their own logs and configurations.
 logs_before=$(ls "$work/out/logs/"*.log | wc -l)

@@ -3,7 +3,8 @@
 two nodes, dcae-simulate (one tiny participant, interleaved slices) → dcae-preproc on its run
 with the dataset's sidecar, and checks what the interfaces report: the preprocessed run
 (nibabel: shape, TR, slice timing corrected from the sidecar), the brain mask, the confounds
-(trans_x ... rot_z, framewise_displacement, dvars; one row per volume), the shard (numpy:
+(trans_x ... rot_z, framewise_displacement, dvars, global_signal, csf, white_matter,
+cosine*; one row per volume), the shard (numpy:
 [mask voxels, T]). A second run must come from Nipype's cache. Then the workflow grows Train
 and Encode nodes fed by the shard alone (its .json sidecar must survive Nipype's clean-up) and,
 when dcae-report is built, a Report node on the derivatives folder; Simulate + Preproc run on
@@ -38,7 +39,7 @@ from dcae_nipype import Encode, Preproc, Report, Simulate, Train  # noqa: E402
 
 GRID, VOXEL_MM, TR, VOLUMES = [16, 20, 14], [8.0, 8.0, 8.0], 2.0, 30
 CONFOUND_COLUMNS = ["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z",
-                    "framewise_displacement", "dvars"]
+                    "framewise_displacement", "dvars", "global_signal", "csf", "white_matter"]
 
 
 def first(files):
@@ -65,7 +66,9 @@ def check_preproc(o, shape, tr, slice_timing):
     check(sidecar["SliceTimingCorrected"] == slice_timing, f"{o.preproc_json}: SliceTimingCorrected")
     with open(o.confounds, newline="") as f:
         rows = list(csv.reader(f, delimiter="\t"))
-    check(rows[0] == CONFOUND_COLUMNS, f"{o.confounds}: columns {rows[0]}")
+    check(rows[0][:len(CONFOUND_COLUMNS)] == CONFOUND_COLUMNS and
+          all(c.startswith("cosine") for c in rows[0][len(CONFOUND_COLUMNS):]),
+          f"{o.confounds}: columns {rows[0]}")
     check(len(rows) == 1 + shape[3], f"{o.confounds}: {len(rows) - 1} rows for {shape[3]} volumes")
     check(all(abs(float(v)) < 20 for row in rows[1:] for v in row[:6]), f"{o.confounds}: motion out of range")
     check(set(json.loads(pathlib.Path(o.confounds_json).read_text())) >= set(CONFOUND_COLUMNS),

@@ -97,7 +97,8 @@ class PreprocOutputSpec(TraitedSpec):
     brain_mask = File(exists=True, desc="*[_space-<label>]_desc-brain_mask.nii.gz")
     brain_mask_json = File(exists=True, desc="the mask's sidecar")
     confounds = File(exists=True, desc="*_desc-confounds_timeseries.tsv: trans_x ... rot_z, "
-                                       "framewise_displacement, dvars")
+                                       "framewise_displacement, dvars, global_signal, csf, "
+                                       "white_matter, cosine*")
     confounds_json = File(exists=True, desc="the confounds' sidecar")
     shard = File(exists=True, desc="shards/*_desc-preproc_timeseries.npy, [n_voxels, T] "
                                    "(unless no_shard)")

@@ -115,3 +115,26 @@ TEST(Mosaic, IntensityWindowIgnoresZeros) {
 
 } // namespace
 } // namespace dcae::report
+
+namespace dcae::report {
+
+// Each row is detrended and scaled to unit SD: a pure trend is flat mid-grey, a series that
+// swings ±1 around its trend is black below and white above (±2 SD saturate).
+TEST(Mosaic, CarpetRowsAreDetrendedAndScaled) {
+  std::vector<float> trend(8), swing(8);
+  for (int t = 0; t < 8; ++t) {
+    trend[static_cast<std::size_t>(t)] = 100.f + 3.f * static_cast<float>(t);
+    swing[static_cast<std::size_t>(t)] = (t % 2 ? 5.f : -5.f);
+  }
+  const Raster r = carpet_raster({trend, swing}, 16, 4);
+  ASSERT_EQ(r.width, 16);
+  ASSERT_EQ(r.height, 4);
+  for (int x = 0; x < 16; ++x) EXPECT_EQ(*r.at(x, 0), 128) << x;
+  // A ±1 SD swing (slightly more after detrending a zig-zag): about a quarter and three
+  // quarters of the grey range.
+  EXPECT_LT(*r.at(0, 2), 100);
+  EXPECT_GT(*r.at(2, 2), 155);
+  EXPECT_THROW(carpet_raster({}), Error);
+}
+
+} // namespace dcae::report

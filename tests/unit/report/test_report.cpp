@@ -189,6 +189,11 @@ for f in sys.argv[1:]:
 TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   test::TempDir dir;
   const double mean_fd = make_derivatives(dir / "deriv");
+  // A step of sub-02 that failed, as dcae-bids-app records it.
+  write_text(dir / "deriv" / "logs" / "errors" / "preproc_sub-02_task-motor.json",
+             R"({"Step": "preprocessing sub-02_task-motor_bold.nii.gz", "Participant": "02",
+                 "ExitStatus": 1, "Error": "dcae-preproc: x.nii.gz: truncated image data",
+                 "Time": "20261207T040000Z", "Log": "/o/logs/dcae-participant-1.log"})");
   ASSERT_EQ(test::call(*app::make_report_command(), {(dir / "deriv").string(), "-q"}), 0);
   const std::string s1 = read_file(dir / "deriv" / "sub-01.html");
   const std::string s2 = read_file(dir / "deriv" / "sub-02.html");
@@ -208,15 +213,26 @@ TEST(ReportCommand, WritesParticipantAndGroupPagesWithTheRightNumbers) {
   EXPECT_NEAR(std::stod(m[3]), mean_fd, 5e-4 * mean_fd);
   EXPECT_EQ(m[3], format_number(mean_fd, 4));
   EXPECT_EQ(m[5], "64");
-  // Figures: 3 motion plots + one atom plot per condition of the run; one mask mosaic and the
-  // maps of both decompositions' assigned atoms (2 conditions each; the decoder's readout
-  // shares the feature decomposition's maps).
-  EXPECT_EQ(count(s1, "<svg "), 5u);
-  EXPECT_EQ(count(s1, "<img "), 5u);
+  // Figures: 3 motion plots, DVARS (the confounds have no global_signal) + one atom plot per
+  // condition of the run; the carpet plot, one mask mosaic and the maps of both
+  // decompositions' assigned atoms (2 conditions each; the decoder's readout shares the
+  // feature decomposition's maps).
+  EXPECT_EQ(count(s1, "<svg "), 6u);
+  EXPECT_EQ(count(s1, "<img "), 6u);
+  EXPECT_NE(s1.find("alt=\"carpet plot of sub-01_task-motor_run-01\""), std::string::npos);
+  EXPECT_NE(s1.find("64 brain voxels ordered by mean intensity"), std::string::npos);
+  // Errors (fMRIPrep's section): sub-01 has none, sub-02 and the group list sub-02's.
+  EXPECT_NE(s1.find("No errors to report."), std::string::npos);
+  EXPECT_EQ(s1.find("truncated image data"), std::string::npos);
+  EXPECT_NE(s2.find("dcae-preproc: x.nii.gz: truncated image data"), std::string::npos);
+  EXPECT_NE(g.find("dcae-preproc: x.nii.gz: truncated image data"), std::string::npos);
+  EXPECT_NE(g.find("id=\"about\""), std::string::npos);
+  EXPECT_NE(s1.find("Report made "), std::string::npos);
   EXPECT_NE(s1.find("Decompositions of this participant&#39;s runs"), std::string::npos);
   EXPECT_NE(s1.find("in sub-01_task-motor_run-01: atom 1, r = 0.812"), std::string::npos);
-  // sub-02: motion only; the mask figure is replaced by a note.
+  // sub-02: motion only; the mask figure and carpet plot are replaced by notes.
   EXPECT_EQ(count(s2, "<svg "), 3u);
+  EXPECT_NE(s2.find("No carpet plot"), std::string::npos);
   EXPECT_EQ(count(s2, "<img "), 0u);
   EXPECT_NE(s2.find("Mask figure missing"), std::string::npos);
   EXPECT_NE(s2.find("<td class=\"num\">0.1</td>"), std::string::npos); // mean FD (0.2 + 0) / 2
