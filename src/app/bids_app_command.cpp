@@ -194,6 +194,8 @@ public:
                             "Preprocessing");
     mr.choices = {"0", "6", "24"};
     mr.default_value = "6";
+    add_argument(u, "tissue-regressors", ArgKind::kFlag,
+                 "also regress the mean white-matter and CSF series out", "Preprocessing");
     auto& spaces = add_argument(
         u, "output-spaces", ArgKind::kStringList,
         "spaces of the preprocessed runs: native and/or a template label (e.g. "
@@ -505,6 +507,7 @@ private:
     m.highpass_s = args_->number("highpass");
     m.slice_timing = !args_->flag("no-slice-timing");
     m.motion_regressors = args_->string("motion-regressors");
+    m.tissue_regressors = args_->flag("tissue-regressors");
     if (!analysis_space().native()) m.template_space = analysis_space().label;
     m.atoms = args_->integer("atoms");
     if (args_->has("lambda")) m.lambda = format_number(args_->number("lambda"));
@@ -531,6 +534,7 @@ private:
                                          "--motion-regressors",
                                          args_->string("motion-regressors")};
         if (args_->flag("no-slice-timing")) argv.emplace_back("--no-slice-timing");
+        if (args_->flag("tissue-regressors")) argv.emplace_back("--tissue-regressors");
         if (!space.native())
           argv.insert(argv.end(),
                       {"--template", space.image.string(), "--template-space", space.label});

@@ -37,10 +37,13 @@ std::string methods_markdown(const MethodsParameters& p) {
   s += p.highpass_s > 0 ? " and high-pass filtered with a cutoff of " + number(p.highpass_s) +
                               " s (FSL's -bptf). "
                         : " and not high-pass filtered. ";
-  if (p.motion_regressors != "0")
-    s += "The " + p.motion_regressors +
-         " motion regressors, high-pass filtered as the data, were regressed out of every voxel "
-         "series, which was then z-scored. ";
+  if (p.motion_regressors != "0" || p.tissue_regressors)
+    s += "The " +
+         (p.motion_regressors != "0" ? p.motion_regressors + " motion regressors" : std::string()) +
+         (p.motion_regressors != "0" && p.tissue_regressors ? " and the " : "") +
+         (p.tissue_regressors ? "mean white-matter and CSF signals" : "") +
+         ", high-pass filtered as the data, were regressed out of every voxel series, which was "
+         "then z-scored. ";
   if (!p.template_space.empty())
     s += "The mean image was registered to the " + p.template_space +
          " template (12-parameter affine, Mattes mutual information) and the runs resampled "

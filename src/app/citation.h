@@ -14,6 +14,7 @@ struct MethodsParameters {
   double fwhm_mm = 5, highpass_s = 100;
   bool slice_timing = true;
   std::string motion_regressors = "6";
+  bool tissue_regressors = false;
   std::string template_space; ///< empty: native space only
   long long atoms = 100;
   std::string lambda = "3/sqrt(T)";

@@ -79,6 +79,10 @@ public:
                    "Steps");
     mr.choices = {"0", "6", "24"};
     mr.default_value = "6";
+    arg("tissue-regressors", ArgKind::kFlag,
+        "also take the mean white-matter and CSF series (the confounds' white_matter and csf) "
+        "out of the shard's series",
+        "Steps");
     arg("no-shard", ArgKind::kFlag, "do not write the time-series shard", "Steps");
     arg("template", ArgKind::kInputFile,
         "register the mean image to this 3-D template (12-DOF affine, "
@@ -118,6 +122,7 @@ public:
     o.highpass_s = a.number("highpass");
     o.write_shard = !a.flag("no-shard");
     o.motion_regressors = std::stoi(a.string("motion-regressors"));
+    o.tissue_regressors = a.flag("tissue-regressors");
     o.force = a.flag("force");
     if (a.has("template")) {
       o.template_image = a.string("template");

@@ -1,5 +1,6 @@
 #include "preproc/pipeline.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -103,6 +104,7 @@ nlohmann::json PreprocOptions::to_json() const {
           {"highpass_s", highpass_s},
           {"shard", write_shard},
           {"motion_regressors", motion_regressors},
+          {"tissue_regressors", tissue_regressors},
           {"template", template_image.string()},
           {"template_space", template_image.empty() ? "" : template_space}};
 }
@@ -483,6 +485,15 @@ void write_outputs(const PreprocOutputs& out, AtomicOutput& preproc, const Loade
     // every series before it is z-scored (only when motion was estimated).
     NuisanceRegressors nr =
         motion_regressors(p.motion, p.reference_index >= 0 ? opt.motion_regressors : 0);
+    if (opt.tissue_regressors) // with as few voxels as they have, still the tissue's signal
+      for (const auto* c : {&p.white_matter, &p.csf})
+        if (std::all_of(c->begin(), c->end(), [](double v) { return std::isfinite(v); })) {
+          nr.names.push_back(c == &p.csf ? "csf" : "white_matter");
+          nr.columns.push_back(*c);
+        } else {
+          log::warn(run.bold.filename().string(), ": no ", c == &p.csf ? "CSF" : "white-matter",
+                    " voxels were found, so that regressor is left out");
+        }
     if (opt.highpass_s > 0)
       for (auto& c : nr.columns)
         c = highpass_filter(c, highpass_sigma_volumes(opt.highpass_s, r.tr));

@@ -32,6 +32,9 @@ struct PreprocOptions {
   /// Motion regressors taken out of the shard's series before z-scoring: 0, 6 or 24
   /// (preproc/nuisance.h); only when motion correction ran.
   int motion_regressors = 6;
+  /// Also regress out the mean white-matter and CSF series (preproc/tissue.h; off by default:
+  /// the tissue split from the EPI alone is coarse).
+  bool tissue_regressors = false;
   bool force = false;                             ///< redo even if the outputs are up to date
   std::filesystem::path template_image;           ///< optional: register to it and resample the run
   std::string template_space = "MNI152NLin6Asym"; ///< the space- label of template outputs

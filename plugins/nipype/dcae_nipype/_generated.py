@@ -263,6 +263,10 @@ class PreprocInputSpec(CommandLineInputSpec):
         argstr='--motion-regressors %s',
         desc="motion regressors taken out of the shard's series before z-scoring: 0 (none), 6 (the parameters) or 24 (with derivatives and squares) (default: 6)",
     )
+    tissue_regressors = traits.Bool(
+        argstr='--tissue-regressors',
+        desc="also take the mean white-matter and CSF series (the confounds' white_matter and csf) out of the shard's series",
+    )
     no_shard = traits.Bool(
         argstr='--no-shard',
         desc='do not write the time-series shard',
@@ -320,6 +324,7 @@ SPECS['dcae-preproc'] = GeneratedSpec(
         'grand_mean': 'grand-mean',
         'highpass': 'highpass',
         'motion_regressors': 'motion-regressors',
+        'tissue_regressors': 'tissue-regressors',
         'no_shard': 'no-shard',
         'template': 'template',
         'template_space': 'template-space',
@@ -946,6 +951,10 @@ class BidsAppInputSpec(CommandLineInputSpec):
         argstr='--motion-regressors %s',
         desc='motion regressors taken out of the series before decomposition: 0, 6 (the parameters) or 24 (with derivatives and squares) (default: 6)',
     )
+    tissue_regressors = traits.Bool(
+        argstr='--tissue-regressors',
+        desc='also regress the mean white-matter and CSF series out',
+    )
     output_spaces = InputMultiObject(
         traits.Str,
         sep=' ',
@@ -1060,6 +1069,7 @@ SPECS['dcae-bids-app'] = GeneratedSpec(
         'highpass': 'highpass',
         'no_slice_timing': 'no-slice-timing',
         'motion_regressors': 'motion-regressors',
+        'tissue_regressors': 'tissue-regressors',
         'output_spaces': 'output-spaces',
         'template': 'template',
         'model_config': 'model-config',

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -5,6 +6,7 @@
 
 #include "app/commands.h"
 #include "core/log.h"
+#include "core/strings.h"
 #include "core/temporal_filter.h"
 #include "io/json.h"
 #include "io/nifti.h"
@@ -279,6 +281,44 @@ TEST(PreprocCommand, TheShardHasTheMotionEstimatesRegressedOut) {
   EXPECT_EQ(prov.at("NuisanceRank").get<int>(), 7);
   EXPECT_TRUE(prov.at("NuisanceRegressorsFiltered").get<bool>());
   EXPECT_TRUE(io::read_shard_info(without / shard).provenance.at("NuisanceRegressors").empty());
+}
+
+TEST(PreprocCommand, TissueRegressorsAreTakenOutWhenAsked) {
+  // --tissue-regressors adds the confounds' white_matter and csf series (high-passed as the
+  // data) to the motion: no shard series follows them afterwards.
+  test::TempDir dir;
+  const fs::path bold = simulate(dir);
+  const std::string stem = "sub-01_task-motor_run-01_";
+  ASSERT_EQ(test::call(*make_preproc_command(),
+                       {bold.string(), (dir / "out").string(), "-q", "--tissue-regressors"}),
+            0);
+  std::ifstream tsv(dir / "out" / "sub-01" / "func" / (stem + "desc-confounds_timeseries.tsv"));
+  std::string line;
+  std::getline(tsv, line);
+  const auto names = split(line, '\t');
+  const auto wm = std::find(names.begin(), names.end(), "white_matter") - names.begin(),
+             csf = std::find(names.begin(), names.end(), "csf") - names.begin();
+  ASSERT_LT(static_cast<std::size_t>(wm), names.size());
+  std::vector<std::vector<double>> tissue(2);
+  while (std::getline(tsv, line)) {
+    const auto cells = split(line, '\t');
+    tissue[0].push_back(std::stod(cells[static_cast<std::size_t>(wm)]));
+    tissue[1].push_back(std::stod(cells[static_cast<std::size_t>(csf)]));
+  }
+  for (auto& c : tissue) c = highpass_filter(c, highpass_sigma_volumes(100.0, 2.0));
+  const fs::path shard = dir / "out" / "shards" / (stem + "desc-preproc_timeseries.npy");
+  ASSERT_EQ(test::call(*make_preproc_command(), {bold.string(), (dir / "motion").string(), "-q"}),
+            0);
+  const double r = worst_correlation(shard, tissue),
+               before = worst_correlation(
+                   dir / "motion" / "shards" / (stem + "desc-preproc_timeseries.npy"), tissue);
+  std::cerr << "largest |r| of a series with a tissue signal: " << before << " with motion "
+            << "regressors only, " << r << " with the tissue regressors too\n";
+  EXPECT_LT(r, 1e-3);
+  EXPECT_GT(before, 0.3);
+  const auto prov = io::read_shard_info(shard).provenance;
+  EXPECT_EQ(prov.at("NuisanceRegressors").size(), 8U);
+  EXPECT_EQ(prov.at("NuisanceRegressors").back(), "csf");
 }
 
 } // namespace dcae::app
