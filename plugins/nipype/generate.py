@@ -16,12 +16,12 @@ import subprocess
 import sys
 
 # One line per executable: name, interface class, arguments whose values are existing files
-# although the usage declares them as strings (a string list has no "input file" kind yet).
+# although the usage declares them as strings (none now: lists of files are "input-file-list").
 EXECUTABLES = [
     ("dcae-simulate", "Simulate", ()),
     ("dcae-preproc", "Preproc", ()),
-    ("dcae-train", "Train", ("shards",)),
-    ("dcae-encode", "Encode", ("shards",)),
+    ("dcae-train", "Train", ()),
+    ("dcae-encode", "Encode", ()),
     ("dcae-dictlearn", "DictLearn", ()),
     ("dcae-report", "Report", ()),
     ("dcae-bids-app", "BidsApp", ()),

@@ -169,6 +169,11 @@ public:
     add_argument(u, "mem", ArgKind::kString,
                  "memory for training, with units (e.g. 8GB): half caches shard rows", "Resources")
         .value_name = "SIZE";
+    add_argument(u, "participant-output", ArgKind::kInputDir,
+                 "group level: the participant level's output folder, when it is not output_dir "
+                 "(a CBRAIN task of its own): its files are linked (or copied) into output_dir "
+                 "first")
+        .value_name = "DIR";
     add_argument(u, "skip-bids-validation", ArgKind::kFlag, "do not run the BIDS validator")
         .aliases = {"skip_bids_validation"};
     add_argument(u, "clean-workdir", ArgKind::kFlag,
@@ -263,6 +268,7 @@ public:
         "Dictionary learning");
     readout.choices = {"upsampling", "ablation"};
     readout.default_value = "upsampling";
+    u.mutually_exclusive = {{"ps", "train-steps"}};
     u.examples = {
         "dcae-bids-app /data/bids /data/derivatives/dcae participant --participant-label 01 02",
         "dcae-bids-app /data/bids /data/derivatives/dcae group --workers 2"};
@@ -307,6 +313,8 @@ public:
     write_dataset_description();
     write_citation();
 
+    if (level == "participant" && a.has("participant-output"))
+      throw usage_error("--participant-output is for the group level");
     if (level == "participant")
       participant(runs);
     else
@@ -591,7 +599,30 @@ private:
     return io::shard_path(out_ / "shards", run_in_space(r), "preproc");
   }
 
+  /// --participant-output: the participant level's files into output_dir (hard links where
+  /// the file system allows, else copies; files already there are kept).
+  void import_participant_output() const {
+    const fs::path from = fs::absolute(args_->string("participant-output")).lexically_normal();
+    if (fs::equivalent(from, out_)) return;
+    log::info("taking the participant level's outputs from ", from.string());
+    for (const auto& e : fs::recursive_directory_iterator(from)) {
+      const fs::path rel = e.path().lexically_relative(from);
+      const std::string top = rel.begin()->string();
+      if (top == "logs" || top == "work" || top == "dataset_description.json") continue;
+      const fs::path to = out_ / rel;
+      if (e.is_directory()) {
+        fs::create_directories(to);
+      } else if (e.is_regular_file() && !fs::exists(to)) {
+        fs::create_directories(to.parent_path());
+        std::error_code ec;
+        fs::create_hard_link(e.path(), to, ec);
+        if (ec) fs::copy_file(e.path(), to);
+      }
+    }
+  }
+
   void group(const std::vector<io::BoldRun>& selected) {
+    if (args_->has("participant-output")) import_participant_output();
     // Runs whose participant level failed (or never ran) are left out, and said so.
     std::vector<io::BoldRun> runs;
     for (const auto& r : selected) {
@@ -636,9 +667,9 @@ private:
     if (args_->has("ps")) { // servers started by hand: train as one of their workers
       if (args_->integer("workers") > 0)
         throw usage_error("--ps and --workers: give one (servers by hand, or launched here)");
-      if (args_->has("epochs") || args_->has("train-steps"))
+      if (args_->has("epochs"))
         log::warn("with --ps the job's length is the model YAML's train.epochs (--model-config), "
-                  "not --epochs/--train-steps");
+                  "not --epochs");
       train = {"dcae-worker", "--output-dir", model.string(), "--ps"};
       for (const auto& a : args_->strings("ps")) train.push_back(a);
     } else {

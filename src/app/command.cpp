@@ -1,8 +1,10 @@
 #include "app/command.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 
 #include <CLI/CLI.hpp>
 
@@ -18,7 +20,8 @@ namespace dcae::app {
 namespace {
 
 bool is_list(ArgKind k) {
-  return k == ArgKind::kIntList || k == ArgKind::kFloatList || k == ArgKind::kStringList;
+  return k == ArgKind::kIntList || k == ArgKind::kFloatList || k == ArgKind::kStringList ||
+         k == ArgKind::kInputFileList;
 }
 
 config::Type config_type(ArgKind k) {
@@ -34,6 +37,7 @@ config::Type config_type(ArgKind k) {
   case ArgKind::kFloatList:
     return config::Type::kFloatList;
   case ArgKind::kStringList:
+  case ArgKind::kInputFileList:
     return config::Type::kStringList;
   default:
     return config::Type::kString;
@@ -66,6 +70,8 @@ const char* kind_name(ArgKind k) {
     return "number-list";
   case ArgKind::kStringList:
     return "string-list";
+  case ArgKind::kInputFileList:
+    return "input-file-list";
   }
   return "string";
 }
@@ -111,6 +117,7 @@ config::Scalar convert(const Argument& a, const std::vector<std::string>& texts)
     return v;
   }
   case ArgKind::kStringList:
+  case ArgKind::kInputFileList:
     return texts;
   case ArgKind::kFlag: {
     const std::string s = to_lower(texts.back());
@@ -327,6 +334,20 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
     if (!problem.empty()) throw usage_error(flag_of(a) + " " + problem);
     out.set(a.name, std::move(v));
   }
+  for (const auto& group : usage.mutually_exclusive) {
+    std::vector<std::string> given;
+    for (const auto& name : group) {
+      const auto a = std::find_if(usage.arguments.begin(), usage.arguments.end(),
+                                  [&](const Argument& x) { return x.name == name; });
+      if (a == usage.arguments.end() || a->default_value)
+        throw std::logic_error(usage.name + ": mutually exclusive '" + name +
+                               "' is not an argument without a default");
+      if (a->kind == ArgKind::kFlag ? out.flag(name) : out.has(name)) given.push_back("--" + name);
+    }
+    if (given.size() > 1)
+      throw usage_error(join(given, " and ") + ": give at most one of them (see " + usage.name +
+                        " --help)");
+  }
   for (const Argument& a : usage.arguments) {
     if (a.required && !out.has(a.name)) {
       throw usage_error("missing required argument " + flag_of(a) + " (see " + usage.name +
@@ -343,6 +364,11 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
         throw usage_error(flag_of(a) + ": '" + p + "' is not a folder");
       }
     }
+    if (a.kind == ArgKind::kInputFileList)
+      for (const auto& p : out.strings(a.name)) {
+        std::error_code ec;
+        if (!fs::exists(p, ec)) throw usage_error(flag_of(a) + ": no such file '" + p + "'");
+      }
   }
   return out;
 }
@@ -441,6 +467,7 @@ nlohmann::json usage_json(const Usage& usage) {
       {"description", usage.description},
       {"arguments", args},
       {"examples", usage.examples},
+      {"mutually_exclusive", usage.mutually_exclusive},
       {"exit_codes",
        {{"0", "success"}, {"1", "bad input data"}, {"2", "bad usage"}, {"3", "runtime failure"}}}};
 }

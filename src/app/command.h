@@ -31,6 +31,7 @@ enum class ArgKind {
   kIntList, ///< several values ("--grid 40 48 36")
   kFloatList,
   kStringList,
+  kInputFileList, ///< several files, each must exist (shards, events)
 };
 
 /// One declared argument. Positional arguments come in declaration order.
@@ -58,6 +59,9 @@ struct Usage {
   std::string description; ///< paragraphs
   std::vector<Argument> arguments;
   std::vector<std::string> examples; ///< full command lines
+  /// Groups of arguments (without defaults) of which at most one may be given; checked by
+  /// parse_arguments and exported (Boutiques "groups", mutually exclusive).
+  std::vector<std::vector<std::string>> mutually_exclusive;
 };
 
 /// Appends an argument to `usage` and returns it for further settings (range, default, ...).

@@ -133,18 +133,18 @@ public:
         "sidecar); atoms are assigned to conditions one-to-one (Hungarian), and every score is\n"
         "given with its chance level NullR95 (95th percentile of the best |r| of the K atoms\n"
         "against circularly shifted designs).";
-    auto& shards = add_argument(u, "shards", ArgKind::kStringList,
+    auto& shards = add_argument(u, "shards", ArgKind::kInputFileList,
                                 "raw time-series or feature shards (.npy), one per run");
     shards.positional = shards.required = true;
     auto& out =
         add_argument(u, "output-dir", ArgKind::kOutputDir, "derivatives folder for the outputs");
     out.short_flag = "o";
     out.required = true;
-    add_argument(u, "events", ArgKind::kStringList,
+    add_argument(u, "events", ArgKind::kInputFileList,
                  "BIDS events.tsv or HCP EVs/ folder of each run (one per shard, in order), or one "
                  "for all runs")
         .value_name = "PATH";
-    add_argument(u, "signals", ArgKind::kStringList,
+    add_argument(u, "signals", ArgKind::kInputFileList,
                  "raw shards behind feature shards (default: the sources their sidecars name)");
     add_argument(u, "prefix", ArgKind::kString,
                  "file-name prefix (default: the entities the runs share)");

@@ -18,7 +18,8 @@ public:
         "Streams each shard through the encoder in batches (inference mode) and writes\n"
         "<stem>_desc-features_timeseries.npy ([n_voxels, F]) and, with --reconstructions,\n"
         "<stem>_desc-reconstruction_timeseries.npy ([n_voxels, T]) into output-dir.";
-    auto& shards = add_argument(u, "shards", ArgKind::kStringList, "time-series shards to encode");
+    auto& shards =
+        add_argument(u, "shards", ArgKind::kInputFileList, "time-series shards to encode");
     shards.positional = shards.required = true;
     auto& ck = add_argument(u, "checkpoint", ArgKind::kInputFile, "model.pt written by dcae-train");
     ck.short_flag = "m";

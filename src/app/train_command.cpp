@@ -121,7 +121,7 @@ public:
         "checkpoint: model, Adagrad state, step, RNG state, configuration and its hash; saved\n"
         "atomically every train.checkpoint_every steps and at the end), model.yaml and\n"
         "loss.tsv. --resume continues exactly where the checkpoint stopped.";
-    auto& shards = add_argument(u, "shards", ArgKind::kStringList,
+    auto& shards = add_argument(u, "shards", ArgKind::kInputFileList,
                                 "time-series shards (.npy with .json sidecars)");
     shards.positional = shards.required = true;
     auto& out = add_argument(u, "output-dir", ArgKind::kOutputDir,
@@ -139,6 +139,7 @@ public:
         add_argument(u, "device", ArgKind::kString, "cpu or cuda:N (needs a LibTorch with CUDA)");
     d.default_value = "cpu";
     add_distributed_options(u);
+    u.mutually_exclusive = {{"sync", "resume"}, {"sync", "ps-address"}};
     u.examples = {"dcae-train -o model/ out/shards/*.npy",
                   "dcae-train --workers 4 --nthreads 1 -o model/ out/shards/*.npy",
                   "dcae-train --model-config model.yaml --max-steps 2000 --nthreads 2 -o model/ "

@@ -27,7 +27,7 @@ public:
         "steps\n"
         "and pushes the mean of its gradients every --n-push steps, until the job is done. The\n"
         "first worker to connect initializes the servers from the seeded model.";
-    auto& shards = add_argument(u, "shards", ArgKind::kStringList,
+    auto& shards = add_argument(u, "shards", ArgKind::kInputFileList,
                                 "time-series shards (the same list for every worker)");
     shards.positional = shards.required = true;
     auto& ps = add_argument(u, "ps", ArgKind::kStringList,
@@ -63,6 +63,7 @@ public:
     add_argument(u, "output-dir", ArgKind::kOutputDir,
                  "when the job is done, write the final model.pt, loss.tsv and dist.json here "
                  "(--sync: rank 0 does)");
+    u.mutually_exclusive = {{"ps", "sync"}};
     u.examples = {"dcae-worker --ps 10.0.0.1:50051 --token-file token --model-config model.yaml "
                   "shards/*.npy"};
     return u;

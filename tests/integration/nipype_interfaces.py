@@ -46,7 +46,7 @@ def sample(arg, tmp):
         return True
     if kind == "choice":
         return next(c for c in arg["choices"] if c != default)
-    if kind in ("input-file", "string-list"):
+    if kind in ("input-file", "string-list", "input-file-list"):
         files = []
         for i in range(2 if kind.endswith("-list") else 1):
             f = tmp / f"{arg['name']}-{i}.txt"
@@ -107,7 +107,10 @@ for exe, class_name, _ in generate.EXECUTABLES:
         continue
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
-        values = {a["name"]: sample(a, tmp) for a in args if a["name"] != "config"}
+        # One member of each mutually exclusive group (the others are left out).
+        excluded = {m for g in usage.get("mutually_exclusive", []) for m in g[1:]}
+        values = {a["name"]: sample(a, tmp) for a in args
+                  if a["name"] != "config" and a["name"] not in excluded}
         config = tmp / "config.yaml"
         config.write_text("{}\n")
         values["config"] = str(config)
@@ -127,8 +130,9 @@ for exe, class_name, _ in generate.EXECUTABLES:
             continue
         # (3) an option given only in a --config YAML: parsed_values sees it.
         option = next(a for a in args if not a["positional"] and not a["standard"]
+                      and a["name"] in values
                       and a["kind"] not in ("input-file", "input-dir", "output-dir",
-                                            "output-file", "flag"))
+                                            "output-file", "input-file-list", "flag"))
         value = values[option["name"]]
         config.write_text(f"{option['name'].replace('-', '_')}: {json.dumps(value)}\n")
         required = {names[a["name"]]: values[a["name"]] for a in args if a["required"]}

@@ -606,7 +606,7 @@ class DictLearnInputSpec(CommandLineInputSpec):
     """Inputs of dcae-dictlearn: online dictionary learning on time-series or DCAE feature shards, scored against the task."""
 
     shards = InputMultiObject(
-        traits.Str,
+        File(exists=True),
         sep=' ',
         argstr='%s',
         position=0,
@@ -619,13 +619,13 @@ class DictLearnInputSpec(CommandLineInputSpec):
         desc="derivatives folder for the outputs (default: a name in the node's folder)",
     )
     events = InputMultiObject(
-        traits.Str,
+        File(exists=True),
         sep=' ',
         argstr='--events %s',
         desc='BIDS events.tsv or HCP EVs/ folder of each run (one per shard, in order), or one for all runs',
     )
     signals = InputMultiObject(
-        traits.Str,
+        File(exists=True),
         sep=' ',
         argstr='--signals %s',
         desc='raw shards behind feature shards (default: the sources their sidecars name)',
@@ -921,6 +921,11 @@ class BidsAppInputSpec(CommandLineInputSpec):
         argstr='--mem %s',
         desc='memory for training, with units (e.g. 8GB): half caches shard rows',
     )
+    participant_output = Directory(
+        exists=True,
+        argstr='--participant-output %s',
+        desc="group level: the participant level's output folder, when it is not output_dir (a CBRAIN task of its own): its files are linked (or copied) into output_dir first",
+    )
     skip_bids_validation = traits.Bool(
         argstr='--skip-bids-validation',
         desc='do not run the BIDS validator',
@@ -1063,6 +1068,7 @@ SPECS['dcae-bids-app'] = GeneratedSpec(
         'task': 'task',
         'work_dir': 'work-dir',
         'mem': 'mem',
+        'participant_output': 'participant-output',
         'skip_bids_validation': 'skip-bids-validation',
         'clean_workdir': 'clean-workdir',
         'fwhm': 'fwhm',
@@ -1203,7 +1209,7 @@ class WorkerInputSpec(CommandLineInputSpec):
     """Inputs of dcae-worker: worker of distributed training: a model replica that trains on leased data partitions."""
 
     shards = InputMultiObject(
-        traits.Str,
+        File(exists=True),
         sep=' ',
         argstr='%s',
         position=0,

@@ -1,4 +1,5 @@
 #include <fstream>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -108,6 +109,43 @@ TEST(Command, BadCommandLinesAreUsageErrors) {
   EXPECT_NE(usage_error_of({"/nonexistent/bids"}).find("no such folder '/nonexistent/bids'"),
             std::string::npos);
   EXPECT_NE(usage_error_of({d, "--nthreads", "-1"}).find("--nthreads"), std::string::npos);
+}
+
+// At most one of a mutually exclusive group, and every file of a file list must exist; both
+// are in the usage JSON (Boutiques "groups", File lists).
+TEST(Command, MutuallyExclusiveGroupsAndFileLists) {
+  Usage u = demo_usage();
+  Argument shards;
+  shards.name = "shards";
+  shards.kind = ArgKind::kInputFileList;
+  u.arguments.push_back(shards);
+  u.mutually_exclusive = {{"participant-label", "overwrite"}};
+  const std::string dir = testing::TempDir();
+  EXPECT_NO_THROW(parse_arguments(u, {dir, "--participant-label", "01"}));
+  EXPECT_NO_THROW(parse_arguments(u, {dir, "--overwrite"}));
+  try {
+    parse_arguments(u, {dir, "--participant-label", "01", "--overwrite"});
+    ADD_FAILURE() << "both members of a mutually exclusive group were accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--participant-label and --overwrite: give at most one"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    parse_arguments(u, {dir, "--shards", dir, dir + "/missing.npy"});
+    ADD_FAILURE() << "a missing file of a file list was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadUsage);
+    EXPECT_NE(std::string(e.what()).find("no such file '" + dir + "/missing.npy'"),
+              std::string::npos)
+        << e.what();
+  }
+  const auto j = usage_json(u);
+  EXPECT_EQ(j["mutually_exclusive"][0][1], "overwrite");
+  for (const auto& a : j["arguments"])
+    if (a["name"] == "shards") EXPECT_EQ(a["kind"], "input-file-list");
+  u.mutually_exclusive = {{"subjects", "overwrite"}}; // a member with a default: a bug
+  EXPECT_THROW(parse_arguments(u, {dir}), std::logic_error);
 }
 
 TEST(Command, ConfigFileThenCommandLine) {
