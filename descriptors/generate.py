@@ -17,7 +17,7 @@ EXECUTABLES = ["dcae-simulate", "dcae-preproc", "dcae-train", "dcae-encode", "dc
 # Standard options that make no sense in a Boutiques invocation (they print and exit).
 SKIPPED = {"help", "version", "usage-json", "parse-only"}
 # The image the containers/ build (containers/README.md), tagged with the version.
-CONTAINER_IMAGE = "dcae/dcae"
+CONTAINER_IMAGE = "bids/dcae"
 # What each tool needs on a typical input (RAM in GB, walltime in s): measured on the 2-core
 # development machine for an HCP-sized run (91x109x91x284) or the group of a small study.
 RESOURCES = {
