@@ -53,6 +53,8 @@ SPECS = {}
 
 
 def trait_name(arg):
+    if arg["name"] == "nthreads":  # Nipype's name: MultiProc counts a node's num_threads
+        return "num_threads"
     name = arg["name"].replace("-", "_")
     if keyword.iskeyword(name):  # "--lambda" → input "lambda_value" (traits reserves a final "_")
         name += "_value"

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""Runs a real Nipype workflow (Debian's python3-nipype, Linear plugin, default settings) of
-two nodes, dcae-simulate (one tiny participant, interleaved slices) → dcae-preproc on its run
+"""First, init_dcae_wf (participant → group: preproc, train, encode, DictLearn on raw signals
+and features) on two simulated participants with MultiProc (n_procs 2, each node's
+num_threads counted), checking the per-run scores, mixing and maps, and that importing
+dcae_nipype changed nothing in Nipype. Then a real Nipype workflow (Linear plugin, default
+settings) of two nodes, dcae-simulate (one tiny participant, interleaved slices) → dcae-preproc on its run
 with the dataset's sidecar, and checks what the interfaces report: the preprocessed run
 (nibabel: shape, TR, slice timing corrected from the sidecar), the brain mask, the confounds
 (trans_x ... rot_z, framewise_displacement, dvars, global_signal, csf, white_matter,
@@ -35,7 +38,14 @@ for exe in ("dcae-simulate", "dcae-preproc", "dcae-train", "dcae-encode"):
         sys.exit(f"FAIL: {bin_dir / exe} is not built")
 sys.path.insert(0, str(top / "plugins" / "nipype"))
 os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
-from dcae_nipype import Encode, Preproc, Report, Simulate, Train  # noqa: E402
+from nipype.utils import filemanip  # noqa: E402
+
+related_before = [tuple(x) for x in filemanip.related_filetype_sets]
+import dcae_nipype  # noqa: E402
+from dcae_nipype import Encode, Preproc, Report, Simulate, Train, init_dcae_wf  # noqa: E402
+
+if [tuple(x) for x in filemanip.related_filetype_sets] != related_before:
+    sys.exit("FAIL: importing dcae_nipype changed Nipype's related file types")
 
 GRID, VOXEL_MM, TR, VOLUMES = [16, 20, 14], [8.0, 8.0, 8.0], 2.0, 30
 CONFOUND_COLUMNS = ["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z",
@@ -80,12 +90,40 @@ with tempfile.TemporaryDirectory() as tmp:
     tmp = pathlib.Path(tmp)
     start = time.monotonic()
 
+    # init_dcae_wf: participant → group as one workflow, DictLearn nodes in it; Nipype's
+    # defaults (unnecessary outputs removed) and no global change (keep_shard_sidecars not
+    # called yet): the factory's nodes keep the shards' sidecars themselves.
+    ds = Simulate(subjects=2, grid=GRID, voxel_size=VOXEL_MM, tr=TR, volumes=60, seed=3,
+                  quiet=True).run(cwd=str(tmp)).outputs
+    full = init_dcae_wf(atoms=6, train_steps=10, num_threads=2)
+    full.base_dir = str(tmp / "full")
+    full.config["execution"] = {"crashdump_dir": str(tmp / "crash"), "stop_on_first_crash": "true"}
+    full.inputs.inputnode.bold_files = ds.bold_files
+    full.inputs.inputnode.events_files = ds.events_files
+    graph = full.run(plugin="MultiProc", plugin_args={"n_procs": 2})
+    nodes = {n.name: n for n in graph.nodes()}
+    check(nodes["preproc"].inputs.num_threads == 2, "the factory did not set num_threads")
+    for label in ("raw", "dcae"):
+        out = nodes["dictlearn_" + label].result.outputs
+        d = json.loads(pathlib.Path(out.decomposition).read_text())
+        check(len(d["Runs"]) == 2 and all(len(r["Scores"]) >= 5 for r in d["Runs"]),
+              f"{out.decomposition}: runs {len(d['Runs'])}, scores per run "
+              f"{[len(r['Scores']) for r in d['Runs']]}")
+        check(len(out.mixing) == 2 and all(os.path.exists(m) for m in out.mixing + out.components),
+              f"dictlearn_{label}: mixing {out.mixing}, components {out.components}")
+        check(nib.load(out.components[0]).shape[3] == 6, f"{out.components[0]}: not 6 maps")
+    check(isinstance(nodes["dictlearn_dcae"].result.outputs.decoder_mixing, list),
+          "dictlearn_dcae: no decoder readout with the checkpoint")
+    print(f"ok   init_dcae_wf: 2 runs preprocessed, trained, encoded, raw and DCAE dictionaries "
+          f"scored per run ({time.monotonic() - start:.1f} s)")
+    dcae_nipype.keep_shard_sidecars()
+
     # The workflow: simulate → preproc.
     wf = Workflow(name="dcae", base_dir=str(tmp / "work"))
     wf.config["execution"] = {"crashdump_dir": str(tmp / "crash"), "stop_on_first_crash": "true"}
     simulate = Node(Simulate(subjects=1, grid=GRID, voxel_size=VOXEL_MM, tr=TR, volumes=VOLUMES,
                              slice_timing="interleaved", seed=7, quiet=True), name="simulate")
-    preproc = Node(Preproc(nthreads=2, quiet=True), name="preproc")
+    preproc = Node(Preproc(num_threads=2, quiet=True), name="preproc")
     # The sidecar is connected too: Nipype deletes a node's files that no connection uses.
     wf.connect([(simulate, preproc, [(("bold_files", first), "bold"), ("bold_sidecar", "sidecar")])])
     graph = wf.run(plugin="Linear")
@@ -110,8 +148,8 @@ with tempfile.TemporaryDirectory() as tmp:
     print("ok   a second run of the workflow is served from Nipype's cache")
 
     # Train and Encode nodes on the shard (connected alone: Nipype cleans preproc's folder).
-    train = Node(Train(max_steps=3, nthreads=2, quiet=True), name="train")
-    encode = Node(Encode(reconstructions=True, nthreads=2, quiet=True), name="encode")
+    train = Node(Train(max_steps=3, num_threads=2, quiet=True), name="train")
+    encode = Node(Encode(reconstructions=True, num_threads=2, quiet=True), name="encode")
     wf.connect([(preproc, train, [("shard", "shards")]), (preproc, encode, [("shard", "shards")]),
                 (train, encode, [("checkpoint", "checkpoint")])])
     with_report = (bin_dir / "dcae-report").exists()

@@ -134,7 +134,7 @@ class SimulateInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -172,7 +172,7 @@ SPECS['dcae-simulate'] = GeneratedSpec(
         'overwrite': 'overwrite',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('output_dir',),
@@ -292,7 +292,7 @@ class PreprocInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -331,7 +331,7 @@ SPECS['dcae-preproc'] = GeneratedSpec(
         'force': 'force',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('output_dir',),
@@ -471,7 +471,7 @@ class TrainInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -515,7 +515,7 @@ SPECS['dcae-train'] = GeneratedSpec(
         'sync': 'sync',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('output_dir',),
@@ -567,7 +567,7 @@ class EncodeInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -593,7 +593,7 @@ SPECS['dcae-encode'] = GeneratedSpec(
         'device': 'device',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('output_dir',),
@@ -720,7 +720,7 @@ class DictLearnInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -761,7 +761,7 @@ SPECS['dcae-dictlearn'] = GeneratedSpec(
         'device': 'device',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('output_dir',),
@@ -833,7 +833,7 @@ class ReportInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -862,7 +862,7 @@ SPECS['dcae-report'] = GeneratedSpec(
         'map_threshold': 'map-threshold',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('output_dir',),
@@ -1042,7 +1042,7 @@ class BidsAppInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -1092,7 +1092,7 @@ SPECS['dcae-bids-app'] = GeneratedSpec(
         'decoder_readout': 'decoder-readout',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('output_dir', 'work_dir'),
@@ -1165,7 +1165,7 @@ class ParameterServerInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -1196,7 +1196,7 @@ SPECS['dcae-ps'] = GeneratedSpec(
         'port_file': 'port-file',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('checkpoint', 'port_file'),
@@ -1308,7 +1308,7 @@ class WorkerInputSpec(CommandLineInputSpec):
         argstr='--verbose',
         desc='more log output (repeat for more)',
     )
-    nthreads = traits.Range(
+    num_threads = traits.Range(
         low=0,
         argstr='--nthreads %d',
         desc='worker threads (0 = the CPUs available: affinity, cgroup quota, SLURM_CPUS_PER_TASK, OMP_NUM_THREADS) (default: 0)',
@@ -1347,7 +1347,7 @@ SPECS['dcae-worker'] = GeneratedSpec(
         'output_dir': 'output-dir',
         'quiet': 'quiet',
         'verbose': 'verbose',
-        'nthreads': 'nthreads',
+        'num_threads': 'nthreads',
         'config': 'config',
     },
     outputs=('rendezvous', 'output_dir'),

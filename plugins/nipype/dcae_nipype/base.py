@@ -11,10 +11,15 @@ import subprocess
 from nipype.interfaces.base import CommandLine, Directory, File, TraitedSpec
 from nipype.utils import filemanip
 
-# A time-series shard is two files, X.npy and its X.json sidecar, which every reader needs:
-# Nipype keeps (and DataSink copies) related files together, as it does for .hdr/.img pairs.
-if (".npy", ".json") not in filemanip.related_filetype_sets:
-    filemanip.related_filetype_sets.append((".npy", ".json"))
+
+def keep_shard_sidecars():
+    """Makes Nipype treat a time-series shard's X.npy and its X.json sidecar (which every
+    reader needs) as related files, kept and copied together as it does .hdr/.img pairs. This
+    changes Nipype for the whole process, so it is not done on import: call it before running
+    a workflow that passes shards between nodes and removes unnecessary outputs (init_dcae_wf
+    keeps the shard-writing nodes' outputs instead, without a global change)."""
+    if (".npy", ".json") not in filemanip.related_filetype_sets:
+        filemanip.related_filetype_sets.append((".npy", ".json"))
 
 
 class DcaeCommandLine(CommandLine):

@@ -235,4 +235,48 @@ class Report(DcaeCommandLine):
         return o
 
 
-HAND_WRITTEN = (Simulate, Preproc, Train, Encode, Report)
+class DictLearnOutputSpec(TraitedSpec):
+    out_dir = Directory(exists=True, desc="the output folder")
+    decomposition = File(exists=True, desc="<prefix>_desc-<label>_decomposition.json: atoms, "
+                                           "scores per run and condition, chance levels")
+    mixing = InputMultiObject(File(exists=True), desc="every run's temporal atoms "
+                                                      "(*_desc-<label>_mixing.tsv)")
+    components = InputMultiObject(File(exists=True), desc="every run's spatial maps "
+                                                          "(*_desc-<label>_components.nii.gz)")
+    decoder_mixing = InputMultiObject(File(exists=True), desc="with a checkpoint: the atoms "
+                                                              "through the decoder")
+
+
+class DictLearn(DcaeCommandLine):
+    """dcae-dictlearn: online dictionary learning on shards (raw signals or DCAE features),
+    each run's atoms scored against its own events. The outputs are those the decomposition
+    JSON it writes lists."""
+
+    _cmd = "dcae-dictlearn"
+    _spec = SPECS["dcae-dictlearn"]
+    _output_names = {"output_dir": "dictlearn"}
+    input_spec = _spec.input_spec
+    output_spec = DictLearnOutputSpec
+
+    def _list_outputs(self):
+        import glob
+        import json
+        p = self.parsed_values()
+        out = os.path.abspath(p["output_dir"])
+        label = p.get("label") or ""
+        found = sorted(glob.glob(os.path.join(out, "**", f"*_desc-{label or '*'}_decomposition.json"),
+                                 recursive=True), key=os.path.getmtime)
+        o = {"out_dir": out}
+        if not found:
+            return o
+        o["decomposition"] = found[-1]
+        d = json.load(open(found[-1]))
+        root = os.path.dirname(found[-1])
+        o["mixing"] = [os.path.join(root, r["Mixing"]) for r in d["Runs"]]
+        o["components"] = [os.path.join(root, r["Components"]) for r in d["Runs"]]
+        if all("DecoderMixing" in r for r in d["Runs"]) and d["Runs"]:
+            o["decoder_mixing"] = [os.path.join(root, r["DecoderMixing"]) for r in d["Runs"]]
+        return o
+
+
+HAND_WRITTEN = (Simulate, Preproc, Train, Encode, DictLearn, Report)
