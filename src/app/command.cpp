@@ -364,10 +364,12 @@ ParsedArgs parse_arguments(const Usage& usage, const std::vector<std::string>& a
         throw usage_error(flag_of(a) + ": '" + p + "' is not a folder");
       }
     }
+    // A missing file of a list (shards, events) is bad input, as the commands have always
+    // reported it (exit 1).
     if (a.kind == ArgKind::kInputFileList)
       for (const auto& p : out.strings(a.name)) {
         std::error_code ec;
-        if (!fs::exists(p, ec)) throw usage_error(flag_of(a) + ": no such file '" + p + "'");
+        if (!fs::exists(p, ec)) throw input_error(flag_of(a) + ": no such file '" + p + "'");
       }
   }
   return out;

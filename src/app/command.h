@@ -31,7 +31,7 @@ enum class ArgKind {
   kIntList, ///< several values ("--grid 40 48 36")
   kFloatList,
   kStringList,
-  kInputFileList, ///< several files, each must exist (shards, events)
+  kInputFileList, ///< several files, each must exist (else bad input, exit 1): shards, events
 };
 
 /// One declared argument. Positional arguments come in declaration order.

@@ -135,7 +135,7 @@ TEST(Command, MutuallyExclusiveGroupsAndFileLists) {
     parse_arguments(u, {dir, "--shards", dir, dir + "/missing.npy"});
     ADD_FAILURE() << "a missing file of a file list was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::kBadUsage);
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
     EXPECT_NE(std::string(e.what()).find("no such file '" + dir + "/missing.npy'"),
               std::string::npos)
         << e.what();
