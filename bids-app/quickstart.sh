@@ -8,6 +8,7 @@
 # task, reports). Prints where the reports are.
 # Usage: bids-app/quickstart.sh [OUTPUT_DIR]   (default: ./quickstart)
 #        WORKERS=2 bids-app/quickstart.sh      trains with 2 Downpour SGD workers on loopback
+#        SIMULATE_ARGS="--motion 2 --rotation 2" bids-app/quickstart.sh   other simulated data
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$(realpath -m "${1:-$PWD/quickstart}")
@@ -18,8 +19,9 @@ echo "== simulating the embedded dataset into $out/bids" >&2
 # Runs of 160 volumes at TR 2 s (about three blocks per movement) and a 4% BOLD change: the
 # planted networks are findable (their cores follow the task at r ≥ 0.8 after preprocessing)
 # and every movement's network is found by dictionary learning above its chance level.
+# shellcheck disable=SC2086
 "$bin/dcae-simulate" --overwrite --subjects 2 --runs 1 --tr 2 --volumes 160 --signal 4 \
-  --slice-timing interleaved "$out/bids"
+  --slice-timing interleaved ${SIMULATE_ARGS:-} "$out/bids"
 echo "== BIDS-App, participant level" >&2
 "$top/bids-app/run" "$out/bids" "$out/derivatives" participant
 echo "== BIDS-App, group level" >&2

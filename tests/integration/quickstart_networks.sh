@@ -7,7 +7,9 @@
 #    the run's chance level (NullR95), with the assigned atom's map peaking inside the
 #    planted network;
 #  - both decompositions report a chance level for every score; the report leads with them.
-# Prints the scores of raw-DL and DCAE-DL. Usage: quickstart_networks.sh   (about 3 minutes)
+# Prints the scores of raw-DL and DCAE-DL (and where each map peaks). SIMULATE_ARGS (e.g.
+# "--motion 2 --rotation 2", integration.networks_motion2x) changes the simulated data.
+# Usage: quickstart_networks.sh   (about 3-4 minutes)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
