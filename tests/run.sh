@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs the Debian packages (if missing), builds, and runs ctest
 # (unit tests, then the integration tests: bids-validator, nibabel); then fails if a process
-# the tests started is still running.
+# the tests started is still running. With the ci preset, also the fuzz targets
+# (tests/fuzz/run.sh, FUZZ_SECONDS each, default 60; 0 skips them).
 # Usage: tests/run.sh [PRESET]   (default: ci). Extra ctest options via CTEST_ARGS.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,5 +23,9 @@ if [[ ${#left[@]} -gt 0 ]]; then
   status=1
 else
   echo "tests/run.sh: no process started by the tests is left running"
+fi
+fuzz_seconds=${FUZZ_SECONDS:-60}
+if [[ "$preset" == ci && "$fuzz_seconds" != 0 ]]; then
+  bash "$top/tests/fuzz/run.sh" "$fuzz_seconds" || status=1
 fi
 exit "$status"

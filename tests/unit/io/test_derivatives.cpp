@@ -80,3 +80,28 @@ TEST(Derivatives, TheDescriptionIsRewrittenByEveryRun) {
 }
 
 } // namespace dcae::io
+
+namespace dcae::io {
+
+// Found by tests/fuzz (fuzz_json): a number too large for a double escaped as nlohmann's
+// out_of_range (a "runtime failure", exit 3) instead of bad input naming the file.
+TEST(Json, MalformedFilesAreBadInputNamingTheFile) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("dcae-json-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const char* text : {R"({"RepetitionTime": 0.095e18099535639069})", R"({"a": )", "[1, 2"}) {
+    write_file_atomic(dir / "x.json", text);
+    try {
+      read_json(dir / "x.json");
+      ADD_FAILURE() << text << " was read";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::kBadInput) << text;
+      EXPECT_NE(std::string(e.what()).find((dir / "x.json").string() + ": invalid JSON"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+} // namespace dcae::io
