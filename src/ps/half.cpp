@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 namespace dcae::ps {
@@ -91,8 +92,18 @@ __attribute__((target("avx,f16c"))) std::size_t decode_f16c(const std::uint16_t*
   return i;
 }
 
+/// AVX and F16C from CPUID, with the OS saving YMM state (XGETBV): what
+/// __builtin_cpu_supports("f16c") tells with gcc, which clang 14 does not know.
 bool has_f16c() {
-  static const bool yes = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  static const bool yes = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    const bool osxsave = (c >> 27) & 1u, avx = (c >> 28) & 1u, f16c = (c >> 29) & 1u;
+    if (!osxsave || !avx || !f16c) return false;
+    unsigned lo = 0, hi = 0;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 6u) == 6u;
+  }();
   return yes;
 }
 

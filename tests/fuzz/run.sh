@@ -47,7 +47,7 @@ done
 mkdir -p "$build/findings"
 status=0
 printf "\n| target | executions | exec/s | coverage (edges) | corpus | result |\n|---|---|---|---|---|---|\n" > "$work/table"
-for t in fuzz_events fuzz_json fuzz_config fuzz_nifti fuzz_npy; do
+for t in fuzz_events fuzz_json fuzz_config fuzz_nifti fuzz_npy fuzz_ps; do
   corpus="$top/tests/fuzz/corpus/$t"
   mkdir -p "$corpus" "$work/run/$t"
   cp "$corpus"/* "$work/run/$t/" 2>/dev/null || true
