@@ -2,7 +2,8 @@
 # Runs every test: installs the Debian packages (if missing), builds, and runs ctest
 # (unit tests, then the integration tests: bids-validator, nibabel); then fails if a process
 # the tests started is still running. With the ci preset, also the fuzz targets
-# (tests/fuzz/run.sh, FUZZ_SECONDS each, default 60; 0 skips them).
+# (tests/fuzz/run.sh, FUZZ_SECONDS each, default 60; 0 skips them) and the unit tests of
+# core, io, sim, ps and report under ASan + UBSan (tests/sanitize.sh; SANITIZE=0 skips it).
 # Usage: tests/run.sh [PRESET]   (default: ci). Extra ctest options via CTEST_ARGS.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,5 +28,8 @@ fi
 fuzz_seconds=${FUZZ_SECONDS:-60}
 if [[ "$preset" == ci && "$fuzz_seconds" != 0 ]]; then
   bash "$top/tests/fuzz/run.sh" "$fuzz_seconds" || status=1
+fi
+if [[ "$preset" == ci && "${SANITIZE:-1}" != 0 ]]; then
+  bash "$top/tests/sanitize.sh" || status=1
 fi
 exit "$status"
