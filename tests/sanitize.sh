@@ -8,7 +8,9 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 targets=(dcae_core_tests dcae_io_tests dcae_sim_tests dcae_ps_tests dcae_report_tests)
-cmake --preset asan > build-asan.configure.log 2>&1 || { cat build-asan.configure.log; exit 1; }
+log=$(mktemp)
+cmake --preset asan > "$log" 2>&1 || { cat "$log"; exit 1; }
+rm -f "$log"
 cmake --build build-asan --target "${targets[@]}"
 status=0
 for t in "${targets[@]}"; do

@@ -10,10 +10,12 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 seconds=${1:-60}
 build="$top/build-fuzz"
+configure_log=$(mktemp)
 command -v clang++ > /dev/null || { echo "tests/fuzz/run.sh: clang++ is not installed (Debian's clang)"; exit 1; }
 cmake -S "$top" -B "$build" -G Ninja -DDCAE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ > "$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ > "$configure_log" 2>&1 ||
+  { cat "$configure_log"; exit 1; }
+rm -f "$configure_log"
 cmake --build "$build" --target fuzz_all
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
