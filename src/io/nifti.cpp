@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <nifti2_io.h>
 
@@ -117,22 +119,56 @@ RawHeaderFacts raw_header_facts(const fs::path& path) {
   return f;
 }
 
+/// The uncompressed size modulo 2^32 that a gzip file records in its last 4 bytes (ISIZE);
+/// nullopt when it cannot be read.
+std::optional<std::uint32_t> gzip_isize(const char* file) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in || in.tellg() < 18) return std::nullopt;
+  in.seekg(-4, std::ios::end);
+  unsigned char b[4];
+  if (!in.read(reinterpret_cast<char*>(b), 4)) return std::nullopt;
+  return static_cast<std::uint32_t>(b[0] | (b[1] << 8) | (b[2] << 16) |
+                                    (static_cast<std::uint32_t>(b[3]) << 24));
+}
+
 /// Reads the raw voxel bytes itself (nifti_image_load would silently turn NaN into 0),
-/// swapping to the CPU's byte order. Throws on a short read (truncated file).
+/// swapping to the CPU's byte order. Throws on a short read (truncated file). Never allocates
+/// more than the file can hold: a header that claims more voxels than the data (found by
+/// tests/fuzz: a few bytes claiming 37 GB) is a truncated file, not an out-of-memory crash.
 std::vector<char> read_raw_data(const nifti_image& nim, const fs::path& path) {
   const auto bytes = static_cast<std::size_t>(nim.nvox) * static_cast<std::size_t>(nim.nbyper);
-  std::vector<char> buf(bytes);
   const char* iname = nim.iname ? nim.iname : path.c_str();
-  znzFile fp = znzopen(iname, "rb", nifti_is_gzfile(iname));
+  const bool gz = nifti_is_gzfile(iname) != 0;
+  const auto offset = static_cast<std::size_t>(std::max<std::int64_t>(nim.iname_offset, 0));
+  auto truncated = [&](std::size_t got) {
+    return input_error(path.string() + ": truncated or corrupt image data (expected " +
+                       std::to_string(bytes) + " bytes, read " + std::to_string(got) + ")");
+  };
+  std::error_code ec;
+  const auto file_bytes = static_cast<std::size_t>(fs::file_size(iname, ec));
+  if (!gz && !ec && file_bytes < offset + bytes)
+    throw truncated(file_bytes > offset ? file_bytes - offset : 0);
+  // A gzip file whose recorded size matches is read in one piece; any other grows its buffer
+  // only as data arrives.
+  const auto isize = gz ? gzip_isize(iname) : std::nullopt;
+  const bool known = !gz || (isize && *isize == static_cast<std::uint32_t>(offset + bytes));
+  znzFile fp = znzopen(iname, "rb", gz);
   if (znz_isnull(fp)) throw input_error(path.string() + ": cannot open image data");
   // znzseek returns the new offset for gzip files and 0 for plain ones; < 0 is failure.
   const bool ok = znzseek(fp, static_cast<znz_off_t>(nim.iname_offset), SEEK_SET) >= 0;
-  const std::size_t got = ok ? znzread(buf.data(), 1, bytes, fp) : 0;
-  znzclose(fp);
-  if (!ok || got != bytes) {
-    throw input_error(path.string() + ": truncated or corrupt image data (expected " +
-                      std::to_string(bytes) + " bytes, read " + std::to_string(got) + ")");
+  std::vector<char> buf;
+  std::size_t got = 0;
+  if (ok) {
+    constexpr std::size_t kStep = std::size_t{64} << 20;
+    buf.resize(known ? bytes : std::min(bytes, kStep));
+    for (;;) {
+      got += znzread(buf.data() + got, 1, buf.size() - got, fp);
+      if (got < buf.size() || buf.size() == bytes) break;
+      buf.resize(std::min(bytes, buf.size() * 2));
+    }
   }
+  znzclose(fp);
+  if (!ok || got != bytes) throw truncated(got);
   if (nim.byteorder != nifti_short_order() && nim.swapsize > 1) {
     nifti_swap_Nbytes(static_cast<int64_t>(nim.nvox), nim.swapsize, buf.data());
   }

@@ -51,7 +51,7 @@ status=0
 printf "\n| target | executions | exec/s | coverage (edges) | corpus | result |\n|---|---|---|---|---|---|\n" > "$work/table"
 for t in fuzz_events fuzz_json fuzz_config fuzz_nifti fuzz_npy fuzz_ps; do
   corpus="$top/tests/fuzz/corpus/$t"
-  mkdir -p "$corpus" "$work/run/$t"
+  mkdir -p "$corpus" "$work/run/$t" "$work/seeds/$t"
   cp "$corpus"/* "$work/run/$t/" 2>/dev/null || true
   log="$build/findings/$t.log"
   rc=0

@@ -1,8 +1,11 @@
 #include <cmath>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "core/error.h"
 #include "io/nifti.h"
@@ -209,6 +212,32 @@ TEST(Nifti, BadInputsGiveClearErrorsNamingTheFile) {
   std::fill(nan.data().begin(), nan.data().end(), std::numeric_limits<float>::quiet_NaN());
   nan.write(dir / "nan.nii");
   expect_input_error([&] { Image::read(dir / "nan.nii"); }, "nan.nii: every voxel value is NaN");
+}
+
+// Found by tests/fuzz (fuzz_nifti): a 364-byte file whose header claims billions of voxels
+// made the reader allocate 37 GB (an out-of-memory crash) before finding the data missing.
+// Now it is a truncated file, as .nii and as .nii.gz (whose gzip size field then disagrees).
+TEST(Nifti, AHeaderClaimingMoreDataThanTheFileHoldsIsTruncatedNotAnAllocation) {
+  test::TempDir dir;
+  Image img = small_image();
+  img.write(dir / "small.nii");
+  std::string bytes;
+  {
+    std::ifstream in(dir / "small.nii", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // dim[1..4] = 30000 x 30000 x 30000 x 30000 (NIfTI-1 header: dim at byte 40, int16).
+  for (int d = 1; d <= 4; ++d) {
+    const std::int16_t v = 30000;
+    std::memcpy(&bytes[40 + 2 * static_cast<std::size_t>(d)], &v, 2);
+  }
+  std::ofstream(dir / "huge.nii", std::ios::binary) << bytes;
+  expect_input_error([&] { Image::read(dir / "huge.nii"); },
+                     "huge.nii: truncated or corrupt image data");
+  gzFile gz = gzopen((dir / "huge.nii.gz").c_str(), "wb");
+  gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(gz);
+  expect_input_error([&] { Image::read(dir / "huge.nii.gz"); }, "huge.nii.gz:");
 }
 
 TEST(Nifti, WriteFailureLeavesNoFile) {
