@@ -44,10 +44,7 @@ public:
                  "the shards this server hosts (default: all S)")
         .min = 0;
     add_token_options(u);
-    add_argument(u, "tls-cert", ArgKind::kInputFile, "TLS certificate chain (PEM); with --tls-key",
-                 "Security");
-    add_argument(u, "tls-key", ArgKind::kInputFile, "TLS private key (PEM); with --tls-cert",
-                 "Security");
+    add_tls_options(u, true, false);
     add_argument(u, "checkpoint", ArgKind::kOutputFile,
                  "server checkpoint file (resumed from when it exists)");
     auto& every = add_argument(u, "checkpoint-every", ArgKind::kFloat,

@@ -63,6 +63,7 @@ void add_distributed_options(Usage& u) {
                "the synchronous baseline instead: gradients all-reduced every step through "
                "LibTorch's c10d Gloo process group (local launcher only)",
                kGroup);
+  add_tls_options(u, true, true);
 }
 
 /// The job the distributed options describe.
@@ -78,13 +79,12 @@ train::Job job_of(const ParsedArgs& a, const std::vector<fs::path>& shards, cons
   job.ps_checkpoint_every_s = a.number("ps-checkpoint-every");
   job.device = a.string("device");
   job.worker_threads = std::max(1, thread_count() / job.workers);
+  job.resume = a.flag("resume");
+  job.tls = read_tls_options(a);
   return job;
 }
 
 int run_distributed(const ParsedArgs& a, const model::ModelConfig& c, train::Job job) {
-  if (a.flag("resume"))
-    throw usage_error("--resume applies to single-process training; a distributed job resumes "
-                      "through its servers' checkpoints");
   const std::string launcher = a.string("launcher");
   if (launcher == "manual") {
     const fs::path yaml = job.output_dir / "model.yaml";
@@ -134,7 +134,9 @@ public:
     add_argument(u, "epochs", ArgKind::kInt, "override train.epochs").min = 0;
     add_argument(u, "max-steps", ArgKind::kInt, "override train.max_steps").min = 0;
     add_argument(u, "target-loss", ArgKind::kFloat, "override train.target_loss").min = 0;
-    add_argument(u, "resume", ArgKind::kFlag, "continue from output-dir/model.pt if it exists");
+    add_argument(u, "resume", ArgKind::kFlag,
+                 "continue from output-dir/model.pt if it exists; with --workers, from the "
+                 "servers' checkpoints in output-dir/dist (same shards and settings)");
     auto& d =
         add_argument(u, "device", ArgKind::kString, "cpu or cuda:N (needs a LibTorch with CUDA)");
     d.default_value = "cpu";

@@ -57,4 +57,37 @@ inline void add_token_options(Usage& u) {
       .value_name = "FILE";
 }
 
+/// The TLS options of the roles: a server's certificate and key (--tls-cert, --tls-key), a
+/// client's root certificate and the name to check (--tls-ca, --tls-name). dcae-train declares
+/// both sides for the processes it launches.
+inline void add_tls_options(Usage& u, bool server, bool client) {
+  if (server) {
+    add_argument(u, "tls-cert", ArgKind::kInputFile,
+                 "the servers' TLS certificate chain (PEM); with --tls-key", "Security")
+        .value_name = "PEM";
+    add_argument(u, "tls-key", ArgKind::kInputFile,
+                 "the servers' TLS private key (PEM); with "
+                 "--tls-cert",
+                 "Security")
+        .value_name = "PEM";
+  }
+  if (client) {
+    add_argument(u, "tls-ca", ArgKind::kInputFile,
+                 "root certificate of the servers' TLS certificates (PEM): use TLS", "Security")
+        .value_name = "PEM";
+    add_argument(u, "tls-name", ArgKind::kString,
+                 "name the servers' certificates must carry (default: the host)", "Security");
+  }
+}
+
+/// The TLS options read back (the ones not given stay empty).
+inline train::TlsSettings read_tls_options(const ParsedArgs& a) {
+  train::TlsSettings t;
+  if (a.has("tls-cert")) t.files.cert = a.string("tls-cert");
+  if (a.has("tls-key")) t.files.key = a.string("tls-key");
+  if (a.has("tls-ca")) t.files.ca = a.string("tls-ca");
+  if (a.has("tls-name")) t.name = a.string("tls-name");
+  return t;
+}
+
 } // namespace dcae::app

@@ -34,10 +34,7 @@ public:
                             "host:port of every parameter server (not with --sync)");
     ps.value_name = "HOST:PORT";
     add_token_options(u);
-    add_argument(u, "tls-ca", ArgKind::kInputFile,
-                 "root certificate of the servers' TLS certificates (PEM): use TLS", "Security");
-    add_argument(u, "tls-name", ArgKind::kString,
-                 "name the servers' certificates must carry (default: the host)", "Security");
+    add_tls_options(u, false, true);
     add_argument(u, "model-config", ArgKind::kInputFile,
                  "YAML of model./loss./optimizer./train. keys")
         .value_name = "YAML";

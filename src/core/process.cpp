@@ -11,40 +11,77 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/error.h"
 
-extern char** environ;
-
 namespace dcae {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// posix_spawn(p) of argv with stdin from /dev/null and, when `out_fd` ≥ 0, stdout and stderr
-/// to it (closing `close_fd` in the child). Returns the pid; throws runtime_error.
+/// Starts argv (searched in PATH) with stdin from /dev/null and, when `out_fd` ≥ 0, stdout and
+/// stderr to it (closing `close_fd` in the child). The child gets SIGTERM when this process dies,
+/// however it dies (PR_SET_PDEATHSIG; a kill -9 of a launcher takes its servers and workers with
+/// it), and exits at once when this process died before it could ask. Between fork and exec the
+/// child makes only async-signal-safe calls (this process may have other threads). Returns the
+/// pid; throws runtime_error when the program cannot be started (the errno of a failed exec
+/// comes back through a close-on-exec pipe).
 pid_t spawn(const std::vector<std::string>& argv, int out_fd = -1, int close_fd = -1) {
   if (argv.empty()) throw usage_error("spawn: no program");
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  if (out_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-    posix_spawn_file_actions_addclose(&fa, out_fd);
+  int status_pipe[2];
+  if (::pipe2(status_pipe, O_CLOEXEC) != 0)
+    throw runtime_error(argv[0] + ": cannot start: " + std::strerror(errno));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
+    ::close(status_pipe[0]);
+    ::close(status_pipe[1]);
+    throw runtime_error(argv[0] + ": cannot start: " + std::strerror(e));
   }
-  if (close_fd >= 0) posix_spawn_file_actions_addclose(&fa, close_fd);
-  pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw runtime_error(argv[0] + ": cannot start: " + std::strerror(rc));
+  if (pid == 0) {
+    ::close(status_pipe[0]);
+    auto fail = [&](int e) {
+      ssize_t w = ::write(status_pipe[1], &e, sizeof e);
+      (void)w;
+      ::_exit(127);
+    };
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) fail(errno);
+    if (::getppid() != parent) ::_exit(128 + SIGTERM); // the parent is already gone
+    // Signals this process ignores or blocks are not the program's business.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || ::dup2(null_fd, 0) < 0) fail(errno);
+    if (null_fd != 0) ::close(null_fd);
+    if (out_fd >= 0) {
+      if (::dup2(out_fd, 1) < 0 || ::dup2(out_fd, 2) < 0) fail(errno);
+      if (out_fd > 2) ::close(out_fd);
+    }
+    if (close_fd > 2) ::close(close_fd);
+    ::execvp(args[0], args.data());
+    fail(errno);
+  }
+  ::close(status_pipe[1]);
+  int child_errno = 0;
+  ssize_t n;
+  while ((n = ::read(status_pipe[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
+  }
+  ::close(status_pipe[0]);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    throw runtime_error(argv[0] + ": cannot start: " + std::strerror(child_errno));
+  }
   return pid;
 }
 

@@ -1,10 +1,11 @@
 #pragma once
 /// \file process.h
-/// Other programs as children of this one, through one spawner (posix_spawn, stdin from
-/// /dev/null): a pipeline step whose output is copied to our stderr and a log (run_process),
-/// and long-running children started, watched, restarted and stopped together (ChildProcess,
-/// ChildGroup). Also the small helpers that come with starting them: the running executable's
-/// folder, a command line quoted for logs, a free TCP port.
+/// Other programs as children of this one, through one spawner (fork + exec, stdin from
+/// /dev/null, SIGTERM to the child when this process dies, even by kill -9): a pipeline step whose
+/// output is copied to our stderr and a log (run_process), and long-running children started,
+/// watched, restarted and stopped together (ChildProcess, ChildGroup). Also the small helpers that
+/// come with starting them: the running executable's folder, a command line quoted for logs, a free
+/// TCP port.
 
 #include <filesystem>
 #include <string>

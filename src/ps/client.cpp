@@ -189,6 +189,8 @@ struct Client::Impl {
     c.requeued_completed_by_other = r.requeued_completed_by_other();
     c.current_epoch = r.current_epoch();
     c.finished = r.finished();
+    c.stop_reason = r.stop_reason();
+    c.steps = r.steps();
     c.warmup_done = r.warmup_done();
     c.workers = r.workers_registered();
     for (const auto& e : r.epoch_losses())
@@ -407,6 +409,7 @@ void Client::initialize(const std::vector<float>& params, const AdagradSettings&
             p->set_target_loss(plan.target_loss);
             p->set_seed(plan.seed);
             p->set_warmup_steps(plan.warmup_steps);
+            p->set_max_steps(plan.max_steps);
           }
           c.set_shard(s);
           c.set_length(r.size());

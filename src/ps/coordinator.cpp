@@ -17,8 +17,9 @@ Coordinator::Coordinator(PartitionPlan plan, double lease_timeout_s)
   if (plan_.run_rows.empty()) throw usage_error("partition plan: no runs to train on");
   if (plan_.block_rows < 1) throw usage_error("partition plan: block_rows must be ≥ 1");
   if (plan_.epochs < 0) throw usage_error("partition plan: epochs must be ≥ 0");
-  if (plan_.epochs == 0 && plan_.target_loss <= 0) {
-    throw usage_error("partition plan: needs a stop (epochs > 0 or a target loss)");
+  if (plan_.max_steps < 0) throw usage_error("partition plan: max_steps must be ≥ 0");
+  if (plan_.epochs == 0 && plan_.target_loss <= 0 && plan_.max_steps == 0) {
+    throw usage_error("partition plan: needs a stop (epochs > 0, a target loss or max_steps)");
   }
   if (lease_timeout_s_ <= 0) throw usage_error("partition plan: the lease timeout must be > 0 s");
   for (std::size_t r = 0; r < plan_.run_rows.size(); ++r) {
@@ -58,10 +59,32 @@ void Coordinator::update_warmup() {
   }
 }
 
+std::int64_t Coordinator::total_steps() const {
+  std::int64_t n = 0;
+  for (const auto& [id, w] : workers_) n += w.steps;
+  return n;
+}
+
+void Coordinator::finish(const char* reason) {
+  if (finished_) return;
+  finished_ = true;
+  stop_reason_ = reason;
+}
+
+void Coordinator::check_step_limit() {
+  if (finished_ || plan_.max_steps <= 0) return;
+  const std::int64_t n = total_steps();
+  if (n < plan_.max_steps) return;
+  finish("max_steps");
+  log::info("step limit ", plan_.max_steps, " reached (", n,
+            " steps over all workers): no more partitions are handed out");
+}
+
 void Coordinator::heartbeat(std::int64_t worker, std::int64_t steps, Clock::time_point now) {
   expire(now);
   touch(worker, steps, now);
   update_warmup();
+  check_step_limit();
 }
 
 void Coordinator::expire(Clock::time_point now) {
@@ -103,6 +126,7 @@ LeaseAnswer Coordinator::lease(std::int64_t worker, std::int64_t steps, Clock::t
   expire(now);
   touch(worker, steps, now);
   update_warmup();
+  check_step_limit();
   LeaseAnswer a;
   if (finished_) {
     a.kind = LeaseAnswer::Kind::kDone;
@@ -162,15 +186,16 @@ bool Coordinator::complete(std::int64_t worker, std::int64_t lease_id, double me
     const double mean = e.loss_sum / static_cast<double>(e.completed);
     epoch_losses_[l.epoch] = mean;
     log::info("epoch ", l.epoch, " complete: mean loss ", mean);
-    if (plan_.target_loss > 0 && mean < plan_.target_loss) {
-      finished_ = true;
+    if (plan_.target_loss > 0 && mean < plan_.target_loss && !finished_) {
+      finish("target_loss");
       log::info("target loss ", plan_.target_loss, " reached");
     }
   }
   if (plan_.epochs > 0 &&
       completed_total_ == plan_.epochs * static_cast<std::int64_t>(blocks_.size())) {
-    finished_ = true;
+    finish("epochs");
   }
+  check_step_limit();
   return true;
 }
 
@@ -188,6 +213,8 @@ CoordinatorStatus Coordinator::status() const {
     }
   }
   s.finished = finished_;
+  s.stop_reason = stop_reason_;
+  s.steps = total_steps();
   s.warmup_done = warmup_done_;
   s.workers = static_cast<std::int64_t>(workers_.size());
   for (const auto& [e, m] : epoch_losses_)
@@ -197,9 +224,10 @@ CoordinatorStatus Coordinator::status() const {
 }
 
 nlohmann::json plan_to_json(const PartitionPlan& p) {
-  return {{"run_rows", p.run_rows}, {"block_rows", p.block_rows},
-          {"epochs", p.epochs},     {"target_loss", p.target_loss},
-          {"seed", p.seed},         {"warmup_steps", p.warmup_steps}};
+  return {{"run_rows", p.run_rows},  {"block_rows", p.block_rows},
+          {"epochs", p.epochs},      {"target_loss", p.target_loss},
+          {"seed", p.seed},          {"warmup_steps", p.warmup_steps},
+          {"max_steps", p.max_steps}};
 }
 
 PartitionPlan plan_from_json(const nlohmann::json& j) {
@@ -211,6 +239,7 @@ PartitionPlan plan_from_json(const nlohmann::json& j) {
     p.target_loss = j.at("target_loss").get<double>();
     p.seed = j.at("seed").get<std::uint64_t>();
     p.warmup_steps = j.at("warmup_steps").get<std::int64_t>();
+    p.max_steps = j.value("max_steps", std::int64_t{0}); // absent in older checkpoints
     return p;
   } catch (const nlohmann::json::exception& e) {
     throw input_error(std::string("partition plan: ") + e.what());
@@ -249,6 +278,7 @@ nlohmann::json Coordinator::to_json() const {
   j["warmup_worker"] = warmup_worker_;
   j["warmup_done"] = warmup_done_;
   j["finished"] = finished_;
+  j["stop_reason"] = stop_reason_;
   return j;
 }
 
@@ -293,6 +323,7 @@ void Coordinator::restore(const nlohmann::json& j, Clock::time_point now) {
     warmup_worker_ = j.at("warmup_worker").get<std::int64_t>();
     warmup_done_ = j.at("warmup_done").get<bool>();
     finished_ = j.at("finished").get<bool>();
+    stop_reason_ = j.value("stop_reason", std::string(finished_ ? "epochs" : ""));
   } catch (const nlohmann::json::exception& e) {
     throw input_error(std::string("coordinator state: ") + e.what());
   }

@@ -4,7 +4,9 @@
 /// scheduler hands out tasks: a worker that stops heart-beating for longer than the lease
 /// timeout loses its leases and their partitions go back to the front of the queue. A fast
 /// worker asks more often and so takes more partitions than a slow one. The job ends when every
-/// partition of every epoch is completed, or after an epoch whose mean loss is below the target.
+/// partition of every epoch is completed, after an epoch whose mean loss is below the target, or
+/// once the steps the workers report add up to max_steps (each worker finishes the partition it
+/// holds; the job may take up to one partition's steps per worker more).
 /// Also gates the warm-up: one worker trains alone for `warmup_steps` steps.
 /// No networking here; time is passed in so that tests control it. Not thread-safe (the server
 /// holds a mutex around it).
@@ -28,6 +30,7 @@ struct PartitionPlan {
   double target_loss = 0.0;           ///< 0: none
   std::uint64_t seed = 1;             ///< partition order within each epoch
   std::int64_t warmup_steps = 0;      ///< steps the first worker trains alone
+  std::int64_t max_steps = 0;         ///< 0: none; else stop once the workers' steps add up to this
 };
 
 /// One partition as handed out.
@@ -55,6 +58,8 @@ struct CoordinatorStatus {
   std::int64_t requeued_completed_by_other = 0;
   std::int64_t current_epoch = 0; ///< lowest epoch not yet complete
   bool finished = false;
+  std::string stop_reason; ///< epochs, target_loss or max_steps once finished
+  std::int64_t steps = 0;  ///< the steps the workers have reported, summed
   bool warmup_done = false;
   std::int64_t workers = 0;
   std::map<std::int64_t, std::pair<double, std::int64_t>>
@@ -67,7 +72,7 @@ public:
   using Clock = std::chrono::steady_clock;
 
   /// Throws usage_error for an empty plan (no runs, a run without rows, block_rows < 1) or a
-  /// plan without a stop (epochs = 0 and no target loss).
+  /// plan without a stop (epochs = 0, no target loss, no max_steps).
   Coordinator(PartitionPlan plan, double lease_timeout_s);
 
   /// A new worker id (0, 1, ...).
@@ -127,6 +132,9 @@ private:
   void touch(std::int64_t worker, std::int64_t steps, Clock::time_point now);
   void open_next_epoch();
   void update_warmup();
+  void check_step_limit();
+  void finish(const char* reason);
+  std::int64_t total_steps() const;
 
   PartitionPlan plan_;
   double lease_timeout_s_;
@@ -145,6 +153,7 @@ private:
   std::int64_t warmup_worker_ = -1;
   bool warmup_done_ = false;
   bool finished_ = false;
+  std::string stop_reason_;
 };
 
 } // namespace dcae::ps

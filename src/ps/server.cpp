@@ -288,6 +288,7 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
         p.target_loss = c.plan().target_loss();
         p.seed = c.plan().seed();
         p.warmup_steps = c.plan().warmup_steps();
+        p.max_steps = c.plan().max_steps();
         try {
           coord = std::make_unique<Coordinator>(p, opt.lease_timeout_s);
         } catch (const Error& e) {
@@ -550,6 +551,8 @@ struct ParameterServer::Impl final : pb::ParameterServer::Service {
       rep->set_requeued_completed_by_other(s.requeued_completed_by_other);
       rep->set_current_epoch(s.current_epoch);
       rep->set_finished(s.finished);
+      rep->set_stop_reason(s.stop_reason);
+      rep->set_steps(s.steps);
       rep->set_warmup_done(s.warmup_done);
       rep->set_workers_registered(s.workers);
       for (const auto& [e, v] : s.epoch_losses) {

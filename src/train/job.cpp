@@ -87,12 +87,26 @@ const std::vector<OptionSpec<ServerSettings>>& server_options() {
 void check(const Job& job) {
   if (job.workers < 1) throw usage_error("--workers must be ≥ 1");
   if (job.servers < 1) throw usage_error("--servers must be ≥ 1");
+  if (job.tls.files.cert.empty() != job.tls.files.key.empty())
+    throw usage_error("--tls-cert and --tls-key go together");
+  if (!job.tls.files.cert.empty() && job.tls.files.ca.empty())
+    throw usage_error("--tls-cert needs --tls-ca: the root certificate the workers check the "
+                      "servers' certificates against (the certificate itself when self-signed)");
   if (job.shard_count() < job.servers)
     throw usage_error("--ps-shards (" + std::to_string(job.shard_count()) +
                       ") must be ≥ --servers (" + std::to_string(job.servers) + ")");
   if (job.shards.empty()) throw usage_error("no shards to train on");
   if (job.exchange.n_fetch < 1 || job.exchange.n_push < 1)
     throw usage_error("--n-fetch and --n-push must be ≥ 1");
+}
+
+ps::ClientOptions job_client(const Job& job, std::vector<std::string> servers, std::string token) {
+  ps::ClientOptions o;
+  o.servers = std::move(servers);
+  o.token = std::move(token);
+  o.tls_ca = job.tls.files.ca;
+  o.tls_target_name = job.tls.name;
+  return o;
 }
 
 WorkerSettings worker_settings(const model::ModelConfig& config, const Job& job,
@@ -117,9 +131,10 @@ ps::PartitionPlan partition_plan(const model::ModelConfig& c,
   p.target_loss = c.target_loss;
   p.seed = c.seed;
   p.warmup_steps = exchange.warmup_steps;
-  if (p.epochs == 0 && p.target_loss <= 0)
-    throw usage_error("distributed training needs a stop: train.epochs or train.target_loss "
-                      "(train.max_steps is not used)");
+  p.max_steps = c.max_steps;
+  if (p.epochs == 0 && p.target_loss <= 0 && p.max_steps <= 0)
+    throw usage_error(
+        "distributed training needs a stop: train.epochs, train.target_loss or train.max_steps");
   return p;
 }
 

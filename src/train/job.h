@@ -16,6 +16,7 @@
 #include "model/model_config.h"
 #include "ps/client.h"
 #include "ps/coordinator.h"
+#include "ps/security.h"
 
 namespace dcae::train {
 
@@ -73,6 +74,12 @@ std::vector<std::string> to_argv(const std::vector<OptionSpec<Settings>>& specs,
   return a;
 }
 
+/// TLS between the job's processes (all empty: plain TCP, the job's token still required).
+struct TlsSettings {
+  ps::TlsFiles files; ///< servers: cert + key; workers and the launcher: ca
+  std::string name;   ///< the name to check in the servers' certificates (default: the host)
+};
+
 /// A distributed training job.
 struct Job {
   std::vector<std::filesystem::path> shards; ///< time-series shards
@@ -88,6 +95,8 @@ struct Job {
   std::string host = "127.0.0.1"; ///< where servers listen
   int max_server_restarts = 5;
   std::filesystem::path bin_dir; ///< dcae-ps, dcae-worker (default: beside this executable)
+  bool resume = false;           ///< continue from the servers' checkpoints in output-dir/dist
+  TlsSettings tls;
 
   int shard_count() const { return num_shards > 0 ? num_shards : servers; }
 };
@@ -95,6 +104,9 @@ struct Job {
 /// Throws usage_error for a job that cannot run (no workers or shards, fewer parameter shards
 /// than servers).
 void check(const Job& job);
+
+/// Options of a client of the job's servers at `servers`: the token and the job's TLS.
+ps::ClientOptions job_client(const Job& job, std::vector<std::string> servers, std::string token);
 
 /// What one worker runs with.
 struct WorkerSettings {
@@ -110,7 +122,7 @@ WorkerSettings worker_settings(const model::ModelConfig& config, const Job& job,
                                ps::ClientOptions client);
 
 /// The partition plan every worker proposes for `shards` (the same one). Throws usage_error
-/// when the configuration has no stop (train.epochs or train.target_loss).
+/// when the configuration has no stop (train.epochs, train.target_loss or train.max_steps).
 ps::PartitionPlan partition_plan(const model::ModelConfig& config,
                                  const std::vector<std::filesystem::path>& shards,
                                  const ExchangeSettings& exchange);

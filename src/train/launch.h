@@ -49,14 +49,17 @@ std::string first_slurm_node(const std::string& nodelist);
 /// else first_slurm_node.
 std::string slurm_first_host(const std::string& nodelist);
 
-/// Runs this process's part of `job` under srun: rank 0 is the parameter server (all shards,
-/// listening on `port` of every interface; the coordinator) and writes the final model; ranks
-/// 1..size−1 are the workers (job.workers must be size − 1). Rendezvous by address: rank 0
-/// publishes "<SLURM_JOB_ID> HOST:PORT" in output-dir/dist/address (HOST: `ps_address`, else
-/// its NodeAddr, else the IPv4 address of its interface); workers try `ps_address`, else the
-/// published address, then the first node's name, and say once what failed and what to set.
+/// Runs this process's part of `job` under srun: ranks 0..k−1 (k = job.servers) are the
+/// parameter servers (server i listens on `port` + i of every interface and hosts its share of
+/// the parameter shards; rank 0 holds shard 0 and so the coordinator, and writes the final
+/// model, then stops the others); the other ranks are the workers (job.workers must be
+/// size − k). Rendezvous by address: server i publishes "<SLURM_JOB_ID> HOST:PORT" in
+/// output-dir/dist/address (i = 0) or address-i (HOST: `ps_address`, else its NodeAddr, else the
+/// IPv4 address of its interface); workers try `ps_address` for server 0, else the published
+/// addresses, then the first node's name, and say once what failed and what to set.
 /// The token comes from DCAE_PS_TOKEN or, when unset, from output-dir/dist/token, which rank 0
-/// writes (the output folder must be shared).
+/// writes (the output folder must be shared). With job.resume the servers continue from their
+/// checkpoints (output-dir/dist/ps-i.ckpt); with job.tls, TLS between all of them.
 void train_distributed_slurm(const model::ModelConfig& config, const Job& job, int port,
                              const std::string& ps_address = "");
 

@@ -47,6 +47,9 @@ ProcessPlan process_plan(const Job& job, const fs::path& model_yaml, const fs::p
     a.insert(a.end(), {"--token-file", token_file.string(), "--checkpoint", ck.string(),
                        "--checkpoint-every", std::to_string(job.ps_checkpoint_every_s)});
     for (const auto& x : to_argv(server_options(), job.server)) a.push_back(x);
+    if (!job.tls.files.cert.empty())
+      a.insert(a.end(), {"--tls-cert", fs::absolute(job.tls.files.cert).string(), "--tls-key",
+                         fs::absolute(job.tls.files.key).string()});
     if (quiet) a.emplace_back("-q");
     p.server_argv.push_back(a);
   }
@@ -57,6 +60,9 @@ ProcessPlan process_plan(const Job& job, const fs::path& model_yaml, const fs::p
     for (const auto& x : to_argv(exchange_options(), job.exchange)) a.push_back(x);
     a.insert(a.end(), {"--nthreads", std::to_string(job.worker_threads), "--device", job.device,
                        "--rank", std::to_string(w)});
+    if (!job.tls.files.ca.empty())
+      a.insert(a.end(), {"--tls-ca", fs::absolute(job.tls.files.ca).string()});
+    if (!job.tls.name.empty()) a.insert(a.end(), {"--tls-name", job.tls.name});
     if (quiet) a.emplace_back("-q");
     for (const auto& s : job.shards) a.push_back(fs::absolute(s).string());
     p.worker_argv.push_back(a);

@@ -112,14 +112,28 @@ Watch watch(ChildGroup& group, const Job& job, Progress& progress) {
   }
 }
 
-/// A fresh output-dir/dist (a new job never resumes an old one's servers), the token, the
-/// model's YAML.
+/// Output-dir/dist, fresh (a new job never resumes an old one's servers) unless the job
+/// resumes; the token; the model's YAML.
 void prepare(const model::ModelConfig& cfg, const Job& job, const fs::path& token_file,
              const fs::path& model_yaml) {
   const fs::path work = job.output_dir / "dist";
   fs::create_directories(work);
-  for (const auto& e : fs::directory_iterator(work))
-    if (e.path().extension() == ".ckpt") fs::remove(e.path());
+  int kept = 0;
+  for (const auto& e : fs::directory_iterator(work)) {
+    if (e.path().extension() != ".ckpt") continue;
+    if (job.resume)
+      ++kept;
+    else
+      fs::remove(e.path());
+  }
+  if (job.resume)
+    log::info(kept > 0 ? "--resume: the servers continue from their checkpoints in " + work.string()
+                       : "--resume: no server checkpoint in " + work.string() +
+                             "; the job starts from the beginning");
+  if (job.resume && kept > 0 && kept != job.servers)
+    throw usage_error("--resume: " + work.string() + " holds " + std::to_string(kept) +
+                      " server checkpoint(s), the job has --servers " +
+                      std::to_string(job.servers) + " (resume with the same settings)");
   detail::new_token_file(token_file);
   write_file_atomic(model_yaml, model::to_yaml(cfg));
 }
@@ -156,9 +170,7 @@ void train_distributed_local(const model::ModelConfig& cfg, const Job& job) {
   log::info("local launcher: ", job.servers, " server(s), ", job.workers, " worker(s) on ",
             job.host, "; ", plan.run_rows.size(), " run(s), ", plan.epochs, " epoch(s)");
 
-  ps::ClientOptions monitor;
-  monitor.servers = p.addresses;
-  monitor.token = token;
+  ps::ClientOptions monitor = job_client(job, p.addresses, token);
   monitor.retry_budget_s = 0.5;
   monitor.call_timeout_s = 5;
   monitor.worker_name = "launcher-monitor";
@@ -183,10 +195,8 @@ void train_distributed_local(const model::ModelConfig& cfg, const Job& job) {
                           {"workers_failed", w.failed_workers},
                           {"server_restarts", w.server_restarts},
                           {"wall_s", seconds_since(t0)}};
-  ps::ClientOptions result;
-  result.servers = p.addresses;
-  result.token = token;
-  write_distributed_result(cfg, job.shards, result, job.output_dir, extra.dump());
+  write_distributed_result(cfg, job.shards, job_client(job, p.addresses, token), job.output_dir,
+                           extra.dump());
 
   ps::ClientOptions stop = monitor;
   stop.retry_budget_s = 5;

@@ -1,4 +1,5 @@
 // The SLURM launcher: this process's rank of a job started by srun.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -88,14 +89,20 @@ std::string job_id() {
   return id != nullptr ? id : "";
 }
 
-/// Rank 0 publishes where its server listens: "<job id> <host>:<port>" in
-/// output-dir/dist/address.
-void publish_address(const fs::path& file, const std::string& address) {
-  write_file_atomic(file, job_id() + " " + address + "\n");
-  log::info("rank 0's server is published as ", address, " in ", file.string());
+/// Where server `i` publishes its address: output-dir/dist/address (rank 0, as before there
+/// were several), address-1, address-2, ...
+fs::path address_file(const fs::path& output_dir, int i) {
+  return output_dir / "dist" / (i == 0 ? std::string("address") : "address-" + std::to_string(i));
 }
 
-/// The address rank 0 published for this job, waiting up to `timeout_s`; empty if none came.
+/// A server rank publishes where it listens: "<job id> <host>:<port>".
+void publish_address(const fs::path& file, int server, const std::string& address) {
+  write_file_atomic(file, job_id() + " " + address + "\n");
+  log::info("server ", server, " is published as ", address, " in ", file.string());
+}
+
+/// The address a server rank published for this job, waiting up to `timeout_s`; empty if none
+/// came.
 std::string published_address(const fs::path& file, double timeout_s) {
   const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(timeout_s));
@@ -120,27 +127,27 @@ std::string with_port(const std::string& address, int port) {
 
 /// The first candidate address whose server answers (tried in order, `budget_s` each); says
 /// once which failed and what to set when none does.
-std::string reachable_server(const std::vector<std::string>& candidates, const std::string& token,
-                             double budget_s) {
+std::string reachable_server(int server, const std::vector<std::string>& candidates, const Job& job,
+                             const std::string& token, double budget_s) {
   std::string failures;
   for (const auto& address : candidates) {
-    ps::ClientOptions probe;
-    probe.servers = {address};
-    probe.token = token;
+    ps::ClientOptions probe = job_client(job, {address}, token);
     probe.observer = true;
     probe.retry_budget_s = budget_s;
     probe.worker_name = "slurm rendezvous";
     try {
-      ps::Client(probe).connect();
+      ps::Client(probe).status(0); // answers, with this job's token (one server of several)
       return address;
     } catch (const std::exception& e) {
-      log::warn("rank 0's server does not answer at ", address, ": ", e.what());
+      log::warn("server ", server, " does not answer at ", address, ": ", e.what());
       failures += (failures.empty() ? "" : "; ") + address;
     }
   }
-  throw runtime_error("cannot reach rank 0's parameter server (tried " + failures +
-                      "); give --ps-address HOST[:PORT] with an address of rank 0's node that "
-                      "this node can reach");
+  throw runtime_error("cannot reach parameter server " + std::to_string(server) + " (tried " +
+                      failures + "); " +
+                      (server == 0 ? "give --ps-address HOST[:PORT] with an address of rank 0's "
+                                     "node that this node can reach"
+                                   : "is its node's published address reachable from here?"));
 }
 
 int env_int(const char* name) {
@@ -179,51 +186,108 @@ std::string job_token(const SlurmRanks& r, const fs::path& token_file) {
   return ps::read_token(token_file);
 }
 
-/// Rank 0: the parameter server and the coordinator, until the job is done; then the model.
+/// The parameter shards server `i` of `servers` hosts (the local launcher's split).
+std::vector<int> hosted_shards(int i, int servers, int shards) {
+  std::vector<int> h;
+  for (int s = i * shards / servers; s < (i + 1) * shards / servers; ++s) h.push_back(s);
+  return h;
+}
+
+/// Ranks 0..k−1: server i (port + i, on every interface) until the job is done. Rank 0's
+/// server holds shard 0 and so the coordinator; once the coordinator is finished, rank 0 writes
+/// the model (fetching from every server) and stops the other servers.
 void serve(const model::ModelConfig& cfg, const Job& job, const SlurmRanks& r, int port,
            const std::string& token, const std::string& advertised) {
   partition_plan(cfg, job.shards,
-                 job.exchange); // checked here, so that bad shards fail on rank 0 too
+                 job.exchange); // checked here, so that bad shards fail on every server rank
   const auto t0 = Clock::now();
+  const int i = r.rank;
   const fs::path work = job.output_dir / "dist";
   ps::ServerOptions so;
-  so.listen = "0.0.0.0:" + std::to_string(port);
-  so.num_shards = job.num_shards > 0 ? job.num_shards : 1;
+  so.listen = "0.0.0.0:" + std::to_string(port + i);
+  so.num_shards = job.shard_count();
+  so.hosted = hosted_shards(i, job.servers, so.num_shards);
   so.token = token;
-  so.checkpoint = work / "ps-0.ckpt";
+  so.tls.cert = job.tls.files.cert;
+  so.tls.key = job.tls.files.key;
+  so.checkpoint = work / ("ps-" + std::to_string(i) + ".ckpt");
   so.checkpoint_every_s = job.ps_checkpoint_every_s;
   so.max_staleness = job.server.max_staleness;
   so.lease_timeout_s = job.server.lease_timeout_s;
   fs::create_directories(work);
-  fs::remove(so.checkpoint);
+  if (!job.resume) fs::remove(so.checkpoint);
   ps::ParameterServer server(so);
   server.start();
-  publish_address(work / "address", with_port(advertised, port));
-  log::warn("rank 0 listens on every interface (port ", port,
+  if (server.resumed()) log::info("server ", i, " resumed from ", so.checkpoint.string());
+  publish_address(address_file(job.output_dir, i), i, with_port(advertised, port + i));
+  log::warn("server ", i, " listens on every interface (port ", port + i,
             "); every call needs the job's token");
-  ps::ClientOptions co;
-  co.servers = {"127.0.0.1:" + std::to_string(port)};
-  co.token = token;
+  if (i > 0) {
+    // Until rank 0 stops it (or a signal does: the last checkpoint is written).
+    std::atomic<bool> stopped{false};
+    std::thread watcher([&] {
+      while (!stopped && detail::g_interrupted == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (!stopped) server.shutdown();
+    });
+    server.wait();
+    stopped = true;
+    watcher.join();
+    log::info("server ", i, " stopped");
+    return;
+  }
+  // Rank 0 watches its own server on loopback; with TLS at its advertised address, the name
+  // its certificate carries.
+  ps::ClientOptions co = job_client(job,
+                                    {job.tls.files.ca.empty() ? "127.0.0.1:" + std::to_string(port)
+                                                              : with_port(advertised, port)},
+                                    token);
   co.observer = true;
   co.worker_name = "slurm rank 0";
-  ps::Client monitor(co);
-  ps::TaskClient tasks(monitor);
-  while (!tasks.status().coordination.finished) {
-    if (detail::g_interrupted != 0)
-      throw runtime_error("interrupted by signal " + std::to_string(detail::g_interrupted));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  {
+    ps::Client monitor(co);
+    ps::TaskClient tasks(monitor);
+    while (!tasks.status().coordination.finished) {
+      if (detail::g_interrupted != 0)
+        throw runtime_error("interrupted by signal " + std::to_string(detail::g_interrupted));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
   }
+  // Every server, as the others published themselves (rank 0 reaches itself on loopback).
+  std::vector<std::string> all{co.servers.front()};
+  for (int s = 1; s < job.servers; ++s) {
+    const std::string a = published_address(address_file(job.output_dir, s), 120);
+    if (a.empty())
+      throw runtime_error(address_file(job.output_dir, s).string() + ": server " +
+                          std::to_string(s) + " published no address for job " + job_id());
+    all.push_back(a);
+  }
+  co.servers = all;
   const nlohmann::json extra = {
       {"launcher", "slurm"},
       {"workers", job.workers},
-      {"servers", 1},
+      {"servers", job.servers},
+      {"shards", job.shard_count()},
       {"nodelist", r.nodelist},
+      {"n_fetch", job.exchange.n_fetch},
+      {"n_push", job.exchange.n_push},
+      {"warmup_steps", job.exchange.warmup_steps},
       {"fp16", job.exchange.fp16},
       {"overlap", job.exchange.overlap},
+      {"resume", job.resume},
       {"wall_s", std::chrono::duration<double>(Clock::now() - t0).count()}};
   write_distributed_result(cfg, job.shards, co, job.output_dir, extra.dump());
-  // Let the workers see "done" before the server goes away.
+  // Let the workers see "done" before the servers go away.
   std::this_thread::sleep_for(std::chrono::seconds(2));
+  if (job.servers > 1) {
+    ps::ClientOptions others = co;
+    others.servers.erase(others.servers.begin());
+    try {
+      ps::Client(others).shutdown_servers(true);
+    } catch (const std::exception& e) {
+      log::warn("stopping the other servers: ", e.what());
+    }
+  }
   server.shutdown();
 }
 
@@ -292,42 +356,53 @@ void train_distributed_slurm(const model::ModelConfig& cfg, const Job& job, int 
                              const std::string& ps_address) {
   check(job);
   const SlurmRanks r = slurm_ranks();
-  if (r.size < 2)
-    throw usage_error(
-        "--launcher slurm needs at least 2 tasks (1 server + workers), SLURM_NTASKS is " +
-        std::to_string(r.size));
-  if (job.workers != r.size - 1)
+  const int k = job.servers;
+  if (r.size < k + 1)
+    throw usage_error("--launcher slurm with --servers " + std::to_string(k) + " needs at least " +
+                      std::to_string(k + 1) + " tasks (the servers + workers), SLURM_NTASKS is " +
+                      std::to_string(r.size));
+  if (job.workers != r.size - k)
     throw usage_error("--workers " + std::to_string(job.workers) + " does not match SLURM_NTASKS " +
-                      std::to_string(r.size) + " (rank 0 is the server, the other " +
-                      std::to_string(r.size - 1) + " ranks are workers)");
-  if (job.servers != 1)
-    throw usage_error("--launcher slurm runs one server process (rank 0); --servers must be 1");
+                      std::to_string(r.size) + " with --servers " + std::to_string(k) +
+                      " (ranks 0.." + std::to_string(k - 1) + " are servers, the other " +
+                      std::to_string(r.size - k) + " ranks are workers)");
+  if (port + k - 1 > 65535)
+    throw usage_error("--port " + std::to_string(port) + " + --servers " + std::to_string(k) +
+                      " runs past port 65535");
   const std::string token = job_token(r, job.output_dir / "dist" / "token");
-  const fs::path address_file = job.output_dir / "dist" / "address";
-  log::info("slurm rank ", r.rank, " of ", r.size, " (nodes ", r.nodelist,
-            "): ", r.rank == 0 ? "parameter server" : "worker");
+  log::info("slurm rank ", r.rank, " of ", r.size, " (nodes ", r.nodelist, "): ",
+            r.rank < k ? "parameter server " + std::to_string(r.rank) : std::string("worker"));
   detail::install_interrupt_handlers();
-  if (r.rank == 0)
+  if (r.rank < k)
     return serve(cfg, job, r, port, token, ps_address.empty() ? this_node_address() : ps_address);
-  // Rendezvous by address: --ps-address, else what rank 0 published, then the first node's
-  // name (which need not resolve on every node).
-  std::vector<std::string> candidates;
-  if (!ps_address.empty()) {
-    candidates.push_back(with_port(ps_address, port));
-  } else {
-    const std::string published = published_address(address_file, 120);
-    if (published.empty())
-      log::warn(address_file.string(), ": rank 0 published no address for job ", job_id(),
-                " within 120 s (is the output folder shared?); trying the first node's name");
-    else
-      candidates.push_back(published);
-    candidates.push_back(r.first_node + ":" + std::to_string(port));
+  // Rendezvous by address, server by server: --ps-address (server 0's host; server i listens
+  // on port + i there too), else what each server published, then the first node's name
+  // (which need not resolve on every node).
+  std::vector<std::string> servers;
+  for (int s = 0; s < k; ++s) {
+    std::vector<std::string> candidates;
+    if (!ps_address.empty() && s == 0) {
+      candidates.push_back(with_port(ps_address, port));
+    } else {
+      const fs::path file = address_file(job.output_dir, s);
+      const std::string published = published_address(file, 120);
+      if (published.empty())
+        log::warn(file.string(), ": server ", s, " published no address for job ", job_id(),
+                  " within 120 s (is the output folder shared?)");
+      else
+        candidates.push_back(published);
+      if (s == 0) candidates.push_back(r.first_node + ":" + std::to_string(port));
+    }
+    if (candidates.empty())
+      throw runtime_error("cannot find parameter server " + std::to_string(s) +
+                          " (no address published in " + address_file(job.output_dir, s).string() +
+                          ")");
+    servers.push_back(reachable_server(s, candidates, job, token, 20));
   }
-  const std::string address = reachable_server(candidates, token, 20);
-  log::info("worker rank ", r.rank, ": server at ", address);
-  ps::ClientOptions client;
-  client.servers = {address};
-  client.token = token;
+  log::info("worker rank ", r.rank, ": servers at ", servers.front(),
+            servers.size() > 1 ? " and " + std::to_string(servers.size() - 1) + " more"
+                               : std::string());
+  ps::ClientOptions client = job_client(job, servers, token);
   client.retry_budget_s = 120;
   client.worker_name = "slurm rank " + std::to_string(r.rank);
   run_worker(worker_settings(cfg, job, client));

@@ -61,6 +61,8 @@ void write_distributed_result(const model::ModelConfig& cfg, const std::vector<f
   j["leases_expired"] = c.leases_expired;
   j["requeued_completed_by_other"] = c.requeued_completed_by_other;
   j["warmup_done"] = c.warmup_done;
+  j["stop_reason"] = c.stop_reason;
+  j["steps"] = c.steps;
   nlohmann::json by_worker = nlohmann::json::object();
   for (const auto& [w, n] : c.partitions_by_worker) by_worker[std::to_string(w)] = n;
   j["partitions_by_worker"] = by_worker;

@@ -482,6 +482,98 @@ TEST_F(DistTrain, RolesStartedByHandWriteTheModel) {
       << slurp(out / "w2.log");
 }
 
+/// Whether process `pid` is gone (or a zombie nobody has reaped yet).
+bool gone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return true;
+  const auto close = text.rfind(')');
+  return close == std::string::npos || text.substr(close + 2, 1) == "Z";
+}
+
+TEST_F(DistTrain, AKilledLauncherTakesItsProcessesWithItAndTheJobResumes) {
+  // kill -9 of dcae-train itself (not of its process group): its servers and workers get
+  // SIGTERM from the kernel (the servers checkpoint on it); dcae-train --resume continues from
+  // those checkpoints and completes the job.
+  const fs::path out = dir_->path() / "killed-launcher";
+  const fs::path log = dir_->path() / "killed-launcher.log";
+  const pid_t job = start_train(dist_args(out, 2), log);
+  std::vector<pid_t> children;
+  for (const char* role : {"server 0", "worker 0", "worker 1"})
+    children.push_back(
+        std::stoi(wait_for_log(log, std::string(role) + R"( started \(pid (\d+)\))")));
+  wait_for_active_workers(out, log, 2);
+  wait_for_partitions(out, log, 6);
+  ASSERT_EQ(::kill(job, SIGKILL), 0);
+  int st = 0;
+  ::waitpid(job, &st, 0);
+  const auto until = Clock::now() + std::chrono::seconds(15);
+  auto all_gone = [&] {
+    for (const pid_t c : children)
+      if (!gone(c)) return false;
+    return true;
+  };
+  while (!all_gone() && Clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (const pid_t c : children) {
+    EXPECT_TRUE(gone(c)) << "process " << c << " outlived its launcher";
+    if (!gone(c)) ::kill(c, SIGKILL);
+  }
+  ASSERT_TRUE(fs::exists(out / "dist" / "ps-0.ckpt")) << "the server checkpointed as it stopped";
+  ASSERT_FALSE(fs::exists(out / "model.pt"));
+
+  const fs::path relog = dir_->path() / "resumed-launcher.log";
+  ASSERT_EQ(dcae_train(dist_args(out, 2, {"--resume"}), relog), 0) << slurp(relog);
+  EXPECT_NE(slurp(relog).find("continue from their checkpoints"), std::string::npos)
+      << slurp(relog);
+  const auto j = summary(out);
+  expect_complete(j);
+  EXPECT_TRUE(j.at("servers")[0].at("resumed").get<bool>());
+  EXPECT_GE(j.at("partitions_by_worker").size(), 3U)
+      << "the first run's workers completed partitions too";
+  const double loss = evaluate(out / "model.pt", shards_);
+  std::cerr << "kill -9 of the launcher, then --resume: loss " << loss << " (single machine "
+            << single_loss_ << ")\n";
+  EXPECT_LE(loss, single_loss_ * 1.10);
+}
+
+TEST_F(DistTrain, MaxStepsStopsAsynchronousTraining) {
+  const fs::path out = dir_->path() / "max-steps";
+  const fs::path log = dir_->path() / "max-steps.log";
+  ASSERT_EQ(dcae_train(dist_args(out, 2, {"--max-steps", "40"}), log), 0) << slurp(log);
+  const auto j = summary(out);
+  EXPECT_EQ(j.at("stop_reason").get<std::string>(), "max_steps");
+  const auto steps = j.at("steps").get<std::int64_t>();
+  // Each worker finishes the partition it holds: at most ceil(400 / 32) = 13 steps each more.
+  EXPECT_GE(steps, 40);
+  EXPECT_LE(steps, 40 + 2 * 13);
+  EXPECT_LT(j.at("partitions_completed").get<std::int64_t>(),
+            kEpochs * j.at("partitions_per_epoch").get<std::int64_t>());
+}
+
+TEST_F(DistTrain, TheLauncherRunsItsJobOverTls) {
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "openssl not installed";
+  const fs::path out = dir_->path() / "tls";
+  fs::create_directories(out);
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "
+      "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      (out / "key.pem").string() + " -out " + (out / "cert.pem").string() + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const fs::path log = dir_->path() / "tls.log";
+  ASSERT_EQ(
+      dcae_train(dist_args(out, 2,
+                           {"--tls-cert", (out / "cert.pem").string(), "--tls-key",
+                            (out / "key.pem").string(), "--tls-ca", (out / "cert.pem").string()}),
+                 log),
+      0)
+      << slurp(log);
+  expect_complete(summary(out));
+  EXPECT_NE(slurp(log).find("TLS"), std::string::npos) << "the servers say they serve TLS";
+  EXPECT_LE(evaluate(out / "model.pt", shards_), single_loss_ * 1.05);
+}
+
 TEST_F(DistTrain, BadJobsAreClearErrors) {
   const fs::path out = dir_->path() / "bad";
   EXPECT_EQ(dcae_train({"--workers", "2", "--servers", "3", "--ps-shards", "2", "-o", out.string(),
@@ -490,9 +582,17 @@ TEST_F(DistTrain, BadJobsAreClearErrors) {
             2);
   EXPECT_NE(slurp(dir_->path() / "bad.log").find("--ps-shards"), std::string::npos)
       << slurp(dir_->path() / "bad.log");
-  EXPECT_EQ(dcae_train({"--workers", "2", "--resume", "-o", out.string(), shards_[0].string()},
+  // TLS halves: a certificate without its key, a server certificate the workers cannot check.
+  EXPECT_EQ(dcae_train({"--workers", "2", "--tls-cert", yaml_.string(), "-o", out.string(),
+                        shards_[0].string()},
                        dir_->path() / "bad.log"),
             2);
+  EXPECT_NE(slurp(dir_->path() / "bad.log").find("--tls-key"), std::string::npos);
+  EXPECT_EQ(dcae_train({"--workers", "2", "--tls-cert", yaml_.string(), "--tls-key", yaml_.string(),
+                        "-o", out.string(), shards_[0].string()},
+                       dir_->path() / "bad.log"),
+            2);
+  EXPECT_NE(slurp(dir_->path() / "bad.log").find("--tls-ca"), std::string::npos);
   EXPECT_EQ(
       dcae_train({"--workers", "2", "-o", out.string(), (dir_->path() / "missing.npy").string()},
                  dir_->path() / "bad.log"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dcae-train --launcher slurm against a real one-node SLURM: starts munged, slurmctld and slurmd
 # itself (Debian's slurm-wlm and munge; root), runs `srun -n 3 dcae-train --launcher slurm
-# --workers 2` (rank 0: parameter server and final model; ranks 1-2: workers) on simulated
+# --workers 2` (rank 0: parameter server and final model; ranks 1-2: workers), then `srun -n 4
+# ... --servers 2 --ps-shards 3` (ranks 0-1: servers, each publishing its address) on simulated
 # shards, checks the result, and stops the daemons it started. Exit 77 (skip) without SLURM,
 # munge or root.
 #
@@ -41,7 +42,7 @@ cleanup() {
     rc=1
   fi
   if [[ $rc != 0 && $rc != 77 ]]; then
-    for log in "$work"/munged.log "$work"/slurmctld.log "$work"/slurmd.log "$work"/srun.log; do
+    for log in "$work"/munged.log "$work"/slurmctld.log "$work"/slurmd.log "$work"/srun.log "$work"/srun2.log; do
       [[ -s "$log" ]] && { echo "--- last lines of ${log##*/}"; tail -15 "$log"; }
     done
   fi
@@ -146,7 +147,7 @@ fail=0
 # The rendezvous: rank 0 published its NodeAddr for this job, and both workers used it.
 read -r job addr < "$work/out/dist/address" || true
 [[ "$addr" == 127.0.0.1:16851 ]] || { echo "FAIL: rank 0 published '$job $addr', not 127.0.0.1:16851"; fail=1; }
-n=$(grep -c "server at 127.0.0.1:16851" "$work/srun.log" || true)
+n=$(grep -c "servers at 127.0.0.1:16851" "$work/srun.log" || true)
 [[ "$n" == 2 ]] || { echo "FAIL: $n of 2 workers reached the published address"; fail=1; }
 echo "rendezvous: job $job published $addr; node name $node does not resolve"
 [[ -s "$work/out/model.pt" ]] || { echo "FAIL: no model.pt"; fail=1; }
@@ -163,5 +164,34 @@ sys.exit(0 if ok else 1)
 PY
 # The model is a standard checkpoint.
 "$bin/dcae-encode" -q -m "$work/out/model.pt" -o "$work/features" "$work/run0.npy" || fail=1
+
+# Two server processes (ranks 0 and 1, ports 16861 and 16862) and two workers (ranks 2, 3),
+# three parameter shards: each server publishes itself, each worker finds both.
+echo "srun -n 4 dcae-train --launcher slurm --servers 2 --ps-shards 3 --workers 2"
+if srun -n 4 --overcommit --kill-on-bad-exit=1 --time=5 \
+  "$bin/dcae-train" --launcher slurm --servers 2 --ps-shards 3 --workers 2 --nthreads 1 --port 16861 \
+  --block-rows 400 --warmup-steps 10 --model-config "$work/model.yaml" -o "$work/out2" \
+  "$work/run0.npy" "$work/run1.npy" > "$work/srun2.log" 2>&1; then
+  read -r _ addr1 < "$work/out2/dist/address-1" || true
+  [[ "$addr1" == 127.0.0.1:16862 ]] || { echo "FAIL: server 1 published '$addr1', not 127.0.0.1:16862"; fail=1; }
+  n=$(grep -c "servers at 127.0.0.1:16861 and 1 more" "$work/srun2.log" || true)
+  [[ "$n" == 2 ]] || { echo "FAIL: $n of 2 workers found both servers"; fail=1; }
+  "$python" - "$work/out2" <<'PY' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1] + "/dist.json"))
+ok = d["launcher"] == "slurm" and d["workers"] == 2 and d["shards"] == 3
+ok &= len(d["servers"]) == 2 and all(s["pushes_applied"] > 0 for s in d["servers"])
+ok &= sorted(sum((s["shards"] for s in d["servers"]), [])) == [0, 1, 2]
+ok &= d["partitions_completed"] == 3 * d["partitions_per_epoch"]
+losses = [e["mean_loss"] for e in d["epoch_losses"]]
+ok &= len(losses) == 3 and losses[-1] < 0.9 * losses[0]
+print("slurm, 2 servers:", json.dumps({"servers": [{k: s[k] for k in ("address", "shards", "pushes_applied")} for s in d["servers"]],
+                                       "epoch_losses": losses, "wall_s": d["wall_s"]}))
+sys.exit(0 if ok else 1)
+PY
+  [[ -s "$work/out2/model.pt" ]] || { echo "FAIL: no model.pt from the 2-server job"; fail=1; }
+else
+  echo "FAIL: srun with 2 servers"; tail -20 "$work/srun2.log"; fail=1
+fi
 [[ $fail == 0 ]] && echo "PASS" || echo "FAIL"
 exit $fail

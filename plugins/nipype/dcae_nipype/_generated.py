@@ -378,7 +378,7 @@ class TrainInputSpec(CommandLineInputSpec):
     )
     resume = traits.Bool(
         argstr='--resume',
-        desc='continue from output-dir/model.pt if it exists',
+        desc="continue from output-dir/model.pt if it exists; with --workers, from the servers' checkpoints in output-dir/dist (same shards and settings)",
     )
     device = traits.Str(
         argstr='--device %s',
@@ -463,6 +463,25 @@ class TrainInputSpec(CommandLineInputSpec):
         argstr='--sync',
         desc="the synchronous baseline instead: gradients all-reduced every step through LibTorch's c10d Gloo process group (local launcher only)",
     )
+    tls_cert = File(
+        exists=True,
+        argstr='--tls-cert %s',
+        desc="the servers' TLS certificate chain (PEM); with --tls-key",
+    )
+    tls_key = File(
+        exists=True,
+        argstr='--tls-key %s',
+        desc="the servers' TLS private key (PEM); with --tls-cert",
+    )
+    tls_ca = File(
+        exists=True,
+        argstr='--tls-ca %s',
+        desc="root certificate of the servers' TLS certificates (PEM): use TLS",
+    )
+    tls_name = traits.Str(
+        argstr='--tls-name %s',
+        desc="name the servers' certificates must carry (default: the host)",
+    )
     quiet = traits.Bool(
         argstr='--quiet',
         desc='only warnings and errors on stderr; no progress',
@@ -513,6 +532,10 @@ SPECS['dcae-train'] = GeneratedSpec(
         'lease_timeout': 'lease-timeout',
         'ps_checkpoint_every': 'ps-checkpoint-every',
         'sync': 'sync',
+        'tls_cert': 'tls-cert',
+        'tls_key': 'tls-key',
+        'tls_ca': 'tls-ca',
+        'tls_name': 'tls-name',
         'quiet': 'quiet',
         'verbose': 'verbose',
         'num_threads': 'nthreads',
@@ -1127,12 +1150,12 @@ class ParameterServerInputSpec(CommandLineInputSpec):
     tls_cert = File(
         exists=True,
         argstr='--tls-cert %s',
-        desc='TLS certificate chain (PEM); with --tls-key',
+        desc="the servers' TLS certificate chain (PEM); with --tls-key",
     )
     tls_key = File(
         exists=True,
         argstr='--tls-key %s',
-        desc='TLS private key (PEM); with --tls-cert',
+        desc="the servers' TLS private key (PEM); with --tls-cert",
     )
     checkpoint = File(
         argstr='--checkpoint %s',

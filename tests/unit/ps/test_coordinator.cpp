@@ -181,6 +181,62 @@ TEST(Coordinator, StopsAtTheTargetLoss) {
   }
   EXPECT_TRUE(c.finished());
   EXPECT_EQ(epochs_done, 3);
+  EXPECT_EQ(c.status().stop_reason, "target_loss");
+}
+
+TEST(Coordinator, StopsOnceTheWorkersStepsAddUpToMaxSteps) {
+  PartitionPlan p = plan(0); // no epoch limit: only the step limit stops it
+  p.max_steps = 25;
+  Coordinator c(p, 5.0);
+  const auto t = Clock::now();
+  const auto a = c.register_worker(t);
+  const auto b = c.register_worker(t);
+  std::int64_t steps_a = 0, steps_b = 0;
+  int partitions = 0;
+  // Each partition takes 4 steps; the two workers' counts add up.
+  for (int i = 0; i < 40 && !c.finished(); ++i) {
+    const bool first = i % 2 == 0;
+    const auto w = first ? a : b;
+    auto& steps = first ? steps_a : steps_b;
+    const auto l = c.lease(w, steps, t);
+    if (l.kind != Kind::kPartition) break;
+    steps += 4;
+    c.complete(w, l.task.lease_id, 0.5, steps, t);
+    ++partitions;
+  }
+  EXPECT_TRUE(c.finished());
+  EXPECT_EQ(partitions, 7) << "28 steps: the first count at or past 25";
+  EXPECT_EQ(c.status().steps, 28);
+  EXPECT_EQ(c.status().stop_reason, "max_steps");
+  EXPECT_EQ(c.lease(a, steps_a, t).kind, Kind::kDone);
+  // A heartbeat alone can end the job (a worker mid-partition reports its steps).
+  PartitionPlan q = plan(0);
+  q.max_steps = 10;
+  Coordinator d(q, 5.0);
+  const auto w = d.register_worker(t);
+  ASSERT_EQ(d.lease(w, 0, t).kind, Kind::kPartition);
+  d.heartbeat(w, 9, t);
+  EXPECT_FALSE(d.finished());
+  d.heartbeat(w, 10, t);
+  EXPECT_TRUE(d.finished());
+  // The reason survives a checkpoint; the plan's limit too.
+  Coordinator e(plan_from_json(d.to_json()["plan"]), 5.0);
+  e.restore(d.to_json(), t);
+  EXPECT_EQ(e.plan().max_steps, 10);
+  EXPECT_EQ(e.status().stop_reason, "max_steps");
+}
+
+TEST(Coordinator, SaysWhyItStopped) {
+  Coordinator c(plan(1), 5.0);
+  const auto t = Clock::now();
+  const auto a = c.register_worker(t);
+  for (int i = 0; i < 4; ++i) {
+    const auto l = c.lease(a, i, t);
+    ASSERT_EQ(l.kind, Kind::kPartition);
+    EXPECT_EQ(c.status().stop_reason, "");
+    c.complete(a, l.task.lease_id, 0.5, i + 1, t);
+  }
+  EXPECT_EQ(c.status().stop_reason, "epochs");
 }
 
 TEST(Coordinator, StateRoundTripsThroughJson) {
@@ -210,6 +266,8 @@ TEST(Coordinator, RefusesPlansThatCannotRun) {
   p.run_rows = {10};
   p.epochs = 0;
   test::expect_error([&] { Coordinator(p, 1.0); }, ExitCode::kBadUsage, {"stop"});
+  p.max_steps = 100;
+  EXPECT_NO_THROW(Coordinator(p, 1.0)) << "a step limit alone is a stop";
   test::expect_error([&] { plan_from_json(nlohmann::json::object()); }, ExitCode::kBadInput,
                      {"partition plan"});
 }
