@@ -160,6 +160,17 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/// Standard deviation over mean of the step times (their relative spread).
+double coefficient_of_variation(const std::vector<double>& v) {
+  if (v.size() < 2) return 0.0;
+  double mean = 0.0;
+  for (double x : v) mean += x;
+  mean /= static_cast<double>(v.size());
+  double ss = 0.0;
+  for (double x : v) ss += (x - mean) * (x - mean);
+  return std::sqrt(ss / static_cast<double>(v.size() - 1)) / mean;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -248,6 +259,7 @@ int run_train(const Options& o) {
             << "seconds " << total << "\n"
             << "samples_per_s " << static_cast<double>(o.batch * o.steps) / total << "\n"
             << "samples_per_s_median " << static_cast<double>(o.batch) / median(times) << "\n"
+            << "step_cv " << coefficient_of_variation(times) << "\n"
             << "last_loss " << last << "\n"
             << "device " << o.device << "\n";
   print_flops(cfg, o.t);
