@@ -352,6 +352,10 @@ SlurmRanks slurm_ranks() {
   return r;
 }
 
+/// Workers per server process beyond which the servers' links limit the speed-up (the
+/// performance model of tests/bench/bench_scale.sh at 10 Gbit/s).
+constexpr int kWorkersPerServer = 8;
+
 void train_distributed_slurm(const model::ModelConfig& cfg, const Job& job, int port,
                              const std::string& ps_address) {
   check(job);
@@ -370,6 +374,14 @@ void train_distributed_slurm(const model::ModelConfig& cfg, const Job& job, int 
     throw usage_error("--port " + std::to_string(port) + " + --servers " + std::to_string(k) +
                       " runs past port 65535");
   const std::string token = job_token(r, job.output_dir / "dist" / "token");
+  // tests/bench/bench_scale.sh: with 10 Gbit/s links the model keeps ≥ 90% of linear speed-up
+  // up to 64 workers with one server per 8 workers (7.3x at 8 workers on 1 server, 62x at 64
+  // on 8), and 12x at most on one server; on 1 Gbit/s links it takes one server per 2.
+  if (r.rank == 0 && job.workers > kWorkersPerServer * k)
+    log::warn(job.workers, " workers on ", k, " server(s): the servers' links will limit the ",
+              "speed-up; one server per ", kWorkersPerServer, " workers (--servers ",
+              (job.workers + kWorkersPerServer - 1) / kWorkersPerServer,
+              ") keeps it near linear on 10 Gbit/s links (README, \"How far it scales\")");
   log::info("slurm rank ", r.rank, " of ", r.size, " (nodes ", r.nodelist, "): ",
             r.rank < k ? "parameter server " + std::to_string(r.rank) : std::string("worker"));
   detail::install_interrupt_handlers();
