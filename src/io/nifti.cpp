@@ -175,6 +175,12 @@ std::vector<char> read_raw_data(const nifti_image& nim, const fs::path& path) {
   return buf;
 }
 
+/// The mode in which NIfTI files are opened for writing: .nii.gz with zlib level 1, as nibabel
+/// writes them (on float BOLD data 3-4x faster than zlib's default 6, files about 10% larger).
+const char* write_mode(const char* name) {
+  return nifti_is_gzfile(name) ? "wb1" : "wb";
+}
+
 /// Writes a single-file NIfTI-2 (.nii or .nii.gz) itself: nifti_clib 3.0's nifti_image_write
 /// truncates such files to their data. Header, extender, extensions, padding, data.
 void write_nifti2(const nifti_image& nim, const fs::path& file) {
@@ -187,7 +193,7 @@ void write_nifti2(const nifti_image& nim, const fs::path& file) {
   offset = (offset + 15) / 16 * 16;
   hdr.vox_offset = offset;
   const char* name = file.c_str();
-  znzFile fp = znzopen(name, "wb", nifti_is_gzfile(name));
+  znzFile fp = znzopen(name, write_mode(name), nifti_is_gzfile(name));
   if (znz_isnull(fp)) throw runtime_error("cannot open for writing");
   std::size_t written = znzwrite(&hdr, sizeof hdr, 1, fp);
   const char extender[4] = {static_cast<char>(nim.num_ext > 0 ? 1 : 0), 0, 0, 0};
@@ -483,7 +489,9 @@ void Image::write(const fs::path& path, const WriteOptions& opt) const {
   if (opt.nifti_version == 2) {
     with_context("writing " + p, [&] { write_nifti2(*nim, out.temp_path()); });
   } else {
-    nifti_image_write(nim.get());
+    // nifti_image_write with our gzip level; it closes the file itself.
+    znzFile fp = nifti_image_write_hdr_img(nim.get(), 1, write_mode(out.temp_path().c_str()));
+    if (fp != nullptr) free(fp);
   }
   // nifti_image_write reports no status: read the header back to confirm the write.
   std::error_code ec;

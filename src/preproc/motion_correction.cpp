@@ -53,6 +53,22 @@ RigidParams to_params(const Transform& t) {
   return {p[3], p[4], p[5], p[0] * kRad2Deg, p[1] * kRad2Deg, p[2] * kRad2Deg};
 }
 
+/// Metric points per pyramid level at most (a fifth of a 4 mm grid of a head: 40×48×36 voxels).
+constexpr double kMetricSamples = 14000.0;
+
+/// The sampled share of each level's voxels (shrink 2^(levels-1-l)): a fifth, or
+/// kMetricSamples points when that is fewer.
+Registration::MetricSamplingPercentageArrayType sampling_per_level(const Volume& fixed,
+                                                                   unsigned int levels) {
+  Registration::MetricSamplingPercentageArrayType pct(levels);
+  const double voxels = static_cast<double>(fixed.GetLargestPossibleRegion().GetNumberOfPixels());
+  for (unsigned int l = 0; l < levels; ++l) {
+    const double shrink = static_cast<double>(1u << (levels - 1 - l));
+    pct[l] = std::min(0.2, kMetricSamples / (voxels / (shrink * shrink * shrink)));
+  }
+  return pct;
+}
+
 /// Registers `moving` to `fixed`; returns the transform (fixed → moving points).
 Transform::Pointer register_volume(const Volume::Pointer& fixed, const Volume::Pointer& moving,
                                    const itk::Point<double, 3>& centre,
@@ -83,8 +99,10 @@ Transform::Pointer register_volume(const Volume::Pointer& fixed, const Volume::P
       itkb::make_registration<Registration>(fixed, moving, metric, optimizer, transform, levels);
   // A regular fifth of the voxels: the metric stays smooth, 5x cheaper (at 4 mm voxels the
   // rotation error grows from 0.06 to 0.08 deg against 25%; see tests/bench/bench_motion.sh).
+  // On finer grids at most kMetricSamples points per level: a rigid fit needs a number of
+  // points, not a share of the grid, and a 2 mm HCP volume has 13x the voxels of a 4 mm one.
   reg->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::REGULAR);
-  reg->SetMetricSamplingPercentage(0.2);
+  reg->SetMetricSamplingPercentagePerLevel(sampling_per_level(*fixed, levels));
   reg->MetricSamplingReinitializeSeed(20261127); // ITK jitters regular samples: make it repeatable
   reg->Update();
   log::debug("registration: ", optimizer->GetStopConditionDescription(), "; metric ",

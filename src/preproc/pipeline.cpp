@@ -1,6 +1,7 @@
 #include "preproc/pipeline.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -8,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <string>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -258,22 +260,43 @@ struct Processed {
   std::optional<AffineMap> to_space;
 };
 
+/// Wall time of the steps of a run, for the log: mark(name) closes the step that began at the
+/// previous mark.
+class StepTimes {
+public:
+  void mark(const std::string& step) {
+    const auto now = std::chrono::steady_clock::now();
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(1) << std::chrono::duration<double>(now - last_).count();
+    parts_ += (parts_.empty() ? "" : ", ") + step + " " + s.str();
+    last_ = now;
+  }
+  const std::string& summary() const { return parts_; }
+
+private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::string parts_;
+};
+
 /// FEAT's steps in FEAT's order, on r.bold in place. `write_preproc` receives the run
 /// motion-corrected and slice-timed (in the output space), before smoothing.
 Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt,
                     const std::function<void(const io::Image&)>& write_preproc) {
   io::Image& bold = r.bold;
   Processed p;
+  StepTimes times;
   p.motion.assign(static_cast<std::size_t>(bold.nt()), io::MotionParams{});
   // 1–2. Motion correction to the reference volume.
   if (opt.motion_correction) {
     auto mc = motion_correct(bold, opt.motion);
     p.motion = mc.params;
     p.reference_index = mc.reference_index;
+    times.mark("motion correction");
   }
   // 3. Slice timing to the middle of the TR.
   if (r.slice_timing) {
     slice_timing_correct(bold, run.slice_timing_s, r.slice_axis, r.tr);
+    times.mark("slice timing");
   } else {
     log::info(run.bold.filename().string(), ": no SliceTiming",
               opt.slice_timing ? " in the metadata" : " (switched off)",
@@ -290,6 +313,7 @@ Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt
   p.white_matter_voxels = static_cast<std::size_t>(
       std::count(tissues.white_matter.begin(), tissues.white_matter.end(), 1));
   p.csf_voxels = static_cast<std::size_t>(std::count(tissues.csf.begin(), tissues.csf.end(), 1));
+  times.mark("mask and tissue signals");
   // Optional: 12-DOF affine registration of the mean image to the template; the outputs are
   // resampled into the template's grid.
   std::optional<io::ImageHeader> template_grid;
@@ -301,14 +325,18 @@ Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt
     p.to_space = register_to_template(bold.header(), mean, templ);
     out_mask = resample_mask(bold.header(), p.mask, *p.to_space, templ.header());
     template_grid = templ.header();
+    times.mark("template registration");
     write_preproc(resample_run(bold, *p.to_space, *template_grid));
   } else {
     write_preproc(bold);
   }
+  times.mark("writing the preprocessed run");
   // 5–7. Smoothing in the mask, grand-mean scaling, high-pass filter.
   smooth(bold, p.mask, opt.fwhm_mm);
+  times.mark("smoothing");
   if (opt.grand_mean > 0) p.scale = grand_mean_scale(bold, p.mask, opt.grand_mean);
   if (opt.highpass_s > 0) highpass_filter(bold, opt.highpass_s);
+  times.mark("scaling and high-pass");
   if (template_grid) bold = resample_run(bold, *p.to_space, *template_grid);
   p.mask = std::move(out_mask);
   const auto nvox = static_cast<std::size_t>(bold.header().voxels_per_volume());
@@ -317,6 +345,7 @@ Processed run_steps(LoadedRun& r, const RunInput& run, const PreprocOptions& opt
     for (std::size_t i = 0; i < nvox; ++i)
       if (!p.mask[i]) v[i] = 0.f;
   }
+  log::info(run.bold.filename().string(), ": seconds per step: ", times.summary());
   return p;
 }
 
