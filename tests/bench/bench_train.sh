@@ -12,7 +12,7 @@
 # environment: PYTHON (default /usr/bin/python3), THREADS (thread counts, default "1 2"),
 #              REPEATS (runs of each program per thread count, alternating which goes first;
 #              the best samples/s of each is kept; default 1), SGEMM_N (2048),
-#              VARIANTS (environment variants, default "default malloc malloc+avx512"; below).
+#              VARIANTS (environment variants, default "default malloc malloc+avx512 malloc+avx2"; below).
 #
 # Table, per environment variant and thread count: C++ samples/s, Python samples/s,
 # C++/Python, the C++ model's GFLOP/s (samples/s x FLOPs per sample of a training step,
@@ -58,15 +58,18 @@ echo "   options: ${args[*]:-(defaults)}; threads: $threads_list; repeats: $repe
 #   malloc+avx512 and OpenBLAS's AVX-512 kernels (OPENBLAS_CORETYPE=SkylakeX): Debian's
 #                 OpenBLAS 0.3.21 does not know newer AMD cores and falls back to its AVX2
 #                 (Haswell) kernels; only where the CPU has avx512f
+#   malloc+avx2   an AVX2 machine on an AVX-512 one: LibTorch's kernels (ATEN_CPU_CAPABILITY),
+#                 oneDNN's (ONEDNN_MAX_CPU_ISA) and OpenBLAS's (Haswell) all limited to AVX2
 malloc_env=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
 has_avx512=0
 grep -qw avx512f /proc/cpuinfo && has_avx512=1
-variants="${VARIANTS:-default malloc malloc+avx512}"
+variants="${VARIANTS:-default malloc malloc+avx512 malloc+avx2}"
 variant_env() {
   case "$1" in
     default) echo "X_BENCH_TRAIN=1" ;;
     malloc) echo "${malloc_env[*]}" ;;
     malloc+avx512) echo "${malloc_env[*]} OPENBLAS_CORETYPE=SkylakeX" ;;
+    malloc+avx2) echo "${malloc_env[*]} OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2" ;;
     *) echo "bench_train: unknown variant $1" >&2; return 1 ;;
   esac
 }
