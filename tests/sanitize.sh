@@ -1,26 +1,67 @@
 #!/usr/bin/env bash
-# The unit tests of the libraries without LibTorch or ITK (core, io, sim, ps, report) under
-# AddressSanitizer + UndefinedBehaviorSanitizer (the asan preset, build-asan/): any report
-# (UBSan halts on the first), leak or failure fails the run. The LibTorch and ITK suites are
-# not built here: their sanitized build does not fit CI's time on 2 cores.
-# Usage: tests/sanitize.sh
+# The unit suites under the sanitizers; any report, leak or failure fails the run.
+#   - AddressSanitizer + UndefinedBehaviorSanitizer (the asan preset, build-asan/, -O1): every
+#     unit suite: core, io, sim, ps, report, and the LibTorch and ITK ones (preproc, model,
+#     dict, app, train). UBSan halts on the first report; LeakSanitizer runs at exit, with the
+#     suppressions of tests/sanitizers/lsan.supp (allocations the uninstrumented libraries keep
+#     for the life of the process, each with its reason).
+#   - ThreadSanitizer (the tsan preset, build-tsan/): the parameter server, its client and the
+#     coordinator (dcae_ps_tests), and one server under 16 concurrent pushers
+#     (dcae_ps_load_tests, DCAE_LOAD_SECONDS, 10 s here), with tests/sanitizers/tsan.supp for
+#     gRPC's and protobuf's own internals, which are not instrumented.
+# Usage: tests/sanitize.sh [ci|asan|tsan|all]
+#   ci (default, what tests/run.sh runs): ASan+UBSan on the suites without LibTorch or ITK
+#     (core, io, sim, ps, report: about 4 min to build) and TSan; asan: ASan+UBSan on every unit
+#     suite (about 30 min to build on 2 cores, the LibTorch and ITK code at -O1); tsan: TSan
+#     alone; all: asan and tsan.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
-targets=(dcae_core_tests dcae_io_tests dcae_sim_tests dcae_ps_tests dcae_report_tests)
-log=$(mktemp)
-cmake --preset asan > "$log" 2>&1 || { cat "$log"; exit 1; }
-rm -f "$log"
-cmake --build build-asan --target "${targets[@]}"
+what="${1:-ci}"
+supp="$top/tests/sanitizers"
 status=0
-for t in "${targets[@]}"; do
-  log="build-asan/$t.log"
-  rc=0
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 "build-asan/tests/$t" > "$log" 2>&1 || rc=$?
-  echo "sanitizers: $t: $(grep -E '^\[  (PASSED|FAILED)' "$log" | tr '\n' ' ')(exit $rc)"
-  if [[ $rc -ne 0 ]] || grep -q -E "runtime error:|ERROR: (Address|Leak)Sanitizer" "$log"; then
-    grep -E -A20 "runtime error:|ERROR: (Address|Leak)Sanitizer|FAILED" "$log" | head -60
+
+# run_suite BUILD_DIR TARGET ENV...: runs one test program with the given sanitizer settings,
+# prints its gtest summary, and prints the reports (and fails) when there are any.
+run_suite() {
+  local dir="$1" t="$2"
+  shift 2
+  local log="$dir/$t.log" rc=0
+  env "$@" "$dir/tests/$t" > "$log" 2>&1 || rc=$?
+  echo "sanitizers ($(basename "$dir")): $t: $(grep -E '^\[  (PASSED|FAILED)' "$log" | tr '\n' ' ')(exit $rc)"
+  if [[ $rc -ne 0 ]] || grep -q -E "runtime error:|ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer" "$log"; then
+    grep -E -A30 "runtime error:|ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|FAILED" "$log" | head -80
     status=1
   fi
-done
+}
+
+# configure PRESET: configures quietly (the log only on failure).
+configure() {
+  local log
+  log=$(mktemp)
+  cmake --preset "$1" > "$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
+  rm -f "$log"
+}
+
+if [[ "$what" == asan || "$what" == all || "$what" == ci ]]; then
+  targets=(dcae_core_tests dcae_io_tests dcae_sim_tests dcae_ps_tests dcae_report_tests)
+  [[ "$what" == ci ]] ||
+    targets+=(dcae_preproc_tests dcae_model_tests dcae_dict_tests dcae_app_tests dcae_train_tests)
+  configure asan
+  cmake --build build-asan --target "${targets[@]}"
+  for t in "${targets[@]}"; do
+    run_suite build-asan "$t" UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+  done
+fi
+
+if [[ "$what" == tsan || "$what" == all || "$what" == ci ]]; then
+  targets=(dcae_ps_tests dcae_ps_load_tests)
+  configure tsan
+  cmake --build build-tsan --target "${targets[@]}"
+  for t in "${targets[@]}"; do
+    run_suite build-tsan "$t" DCAE_LOAD_SECONDS=10 \
+      TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
+  done
+fi
 exit "$status"
