@@ -16,17 +16,24 @@
 # environment: MAX_EPOCHS (6), RUNS (4), VOXELS (2048),
 #   BLOCK_ROWS (512), WARMUP (8), GPU_STEP_S (a GPU's measured seconds per mini-batch, from
 #   tests/bench/gpu_train.sh on a lent device; without it the GPU curve uses 10 ms, labelled as
-#   an assumption), PYTHON (/usr/bin/python3, with numpy).
+#   an assumption), PYTHON (/usr/bin/python3, with numpy), REMODEL (the scale.json of an earlier
+#   run: its measurements are not taken again, only the model runs; no root needed).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="${1:-build}"
 out="${2:-/tmp/dcae-bench-scale}"
 python="${PYTHON:-/usr/bin/python3}"
-[[ $(id -u) == 0 ]] || { echo "bench_scale.sh: needs root (it creates network namespaces)" >&2; exit 1; }
-for t in ip tc; do command -v "$t" > /dev/null || { echo "bench_scale.sh: $t not found (iproute2)" >&2; exit 1; }; done
-for x in "$build/bin/dcae-ps" "$build/bin/dcae-worker" "$build/tests/bench/dcae_bench_train" "$build/tests/bench/dcae_bench_link"; do
-  [[ -x "$x" ]] || { echo "bench_scale.sh: $x not built" >&2; exit 1; }
-done
+if [[ -z "${REMODEL:-}" ]]; then
+  [[ $(id -u) == 0 ]] || { echo "bench_scale.sh: needs root (it creates network namespaces)" >&2; exit 1; }
+  for t in ip tc; do command -v "$t" > /dev/null || { echo "bench_scale.sh: $t not found (iproute2)" >&2; exit 1; }; done
+  for x in "$build/bin/dcae-ps" "$build/bin/dcae-worker" "$build/tests/bench/dcae_bench_train" "$build/tests/bench/dcae_bench_link"; do
+    [[ -x "$x" ]] || { echo "bench_scale.sh: $x not built" >&2; exit 1; }
+  done
+else
+  [[ -r "$REMODEL" ]] || { echo "bench_scale.sh: $REMODEL: cannot read" >&2; exit 1; }
+  REMODEL="$(cd "$(dirname "$REMODEL")" && pwd)/$(basename "$REMODEL")"
+  export REMODEL
+fi
 "$python" -c 'import numpy' 2> /dev/null || { echo "bench_scale.sh: $python needs numpy" >&2; exit 1; }
 mkdir -p "$out"
 exec "$python" "$here/scale.py" "$(cd "$build/bin" && pwd)" "$(cd "$build/tests/bench" && pwd)" "$(cd "$out" && pwd)"

@@ -22,7 +22,8 @@ recomputed whenever an activity starts or ends):
   - a transfer's own peak rate: what one client reaches when the link is not the limit
     (push_peak_Bps, fetch_peak_Bps, measured; they include serialisation and the server's
     Adagrad update), plus a fixed cost per message (msg_s, measured: one small call and its
-    answer);
+    answer); a push followed by a fetch overlaps by the measured share push_fetch_overlap
+    (the fetch starts while the push's last bytes are still on the wire);
   - a server's CPU: at most server_cores transfers at their peak rate at once;
   - cores: when the processes share one machine (the emulated runs: all of them on these 2
     cores), computation (1 core per step at full speed) and transfers (cpu_per_flow cores at
@@ -73,6 +74,10 @@ class Scenario:
     warmup_steps: int = 0
     step_cv: float = 0.0           # relative spread of a step's computation (measured); 0: fixed
     max_staleness: int = -1        # servers drop pushes staler than this (-1: never)
+    # A push and the fetch after it overlap on the wire (the link is full duplex, and the push's
+    # last bytes are still queued when the fetch starts): the share of a push's bytes still
+    # moving when the fetch begins, from the measured costs: (push + fetch - both) / push.
+    push_fetch_overlap: float = 0.0
     start_spread: bool = True      # workers start at random phases of the coordinator's poll
     seed: int = 1
 
@@ -182,10 +187,19 @@ class Simulation:
             nonlocal inflight
             # One at a time, in order: the push's flows, then the fetch's.
             ops = []
+            tail = []
+            f = sc.push_fetch_overlap if (push and fetch) else 0.0
             if push:
-                ops.append(self.flows(w, "up"))
+                up = self.flows(w, "up")
+                if f > 0:  # the push's last share moves together with the fetch
+                    tail = self.flows(w, "up")
+                    for a, b in zip(up, tail):
+                        a.left *= 1 - f
+                        b.left *= f
+                        b.latency = 0.0
+                ops.append(up)
             if fetch:
-                ops.append(self.flows(w, "down"))
+                ops.append(tail + self.flows(w, "down"))
             return ops
 
         while True:

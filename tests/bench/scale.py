@@ -257,29 +257,39 @@ def partition_steps():
     return steps
 
 
+def overlap(cost):
+    """The share of a push's bytes still moving when the fetch after it starts, from the
+    measured costs of a push, a fetch, and a push followed by a fetch."""
+    return max(0.0, min(1.0, (cost["push_s"] + cost["fetch_s"] - cost["both_s"]) / cost["push_s"]))
+
+
+def link_scenario(cost, peak, **kw):
+    """A Scenario fed with one link's measured costs: `cost` on the link itself (per message,
+    push then fetch), `peak` where the link is not the limit (a transfer's own rate)."""
+    b = peak["bytes"]
+    return perf_model.Scenario(msg_s=cost["msg_s"], push_peak_Bps=b / peak["push_s"],
+                               fetch_peak_Bps=b / peak["fetch_s"],
+                               push_fetch_overlap=overlap(cost), **kw)
+
+
 def scenario(inputs, rate, n_servers, n_workers, epochs, **kw):
-    enc = inputs["links"][rate]["float32"]
-    peak = inputs["links"]["unshaped"]["float32"]
-    b = enc["bytes"]
     # step_s: a worker's own computation per step (its log's "compute" seconds over its steps)
     # in the one-worker runs; a step there costs more than the bare mini-batch (assembling
     # the batch from the shards, accumulating the gradient). cpu_per_flow 2: during a transfer
     # both ends (the worker's client and the server) keep a core busy.
     sc = dict(step_s=inputs["worker_step_s"], step_cv=inputs["step_cv"][1], cpu_per_flow=2.0,
               values=inputs["values"], bytes_per_value=4,
-              msg_s=enc["msg_s"], push_peak_Bps=b / peak["push_s"], fetch_peak_Bps=b / peak["fetch_s"],
               link_Bps=RATES[rate] / 8, worker_link_Bps=None, cores=os.cpu_count(),
               workers=n_workers, servers=n_servers, batch=BATCH,
               partition_steps=partition_steps(), epochs=max(2, epochs), warmup_steps=WARMUP)
     sc.update(kw)
-    return perf_model.Scenario(**sc)
+    return link_scenario(inputs["links"][rate]["float32"], inputs["links"]["unshaped"]["float32"],
+                         **sc)
 
 
 def predict_curve(inputs):
     """The speed-up curves: one node per worker and per server, each with its own link."""
-    b32 = inputs["links"]["unshaped"]["float32"]
-    b16 = inputs["links"]["unshaped"]["fp16"]
-    msg = inputs["links"]["unshaped"]["float32"]["msg_s"]
+    unshaped = inputs["links"]["unshaped"]
     kinds = {"CPU (2 threads, measured)": inputs["step_s"][2] * inputs["worker_overhead"]}
     gpu = os.environ.get("GPU_STEP_S")
     if gpu:
@@ -295,12 +305,11 @@ def predict_curve(inputs):
                         continue
                     base = None
                     for n in (1, 2, 4, 8, 16, 32, 64):
-                        peak = b16 if fp16 else b32
-                        sc = perf_model.Scenario(
+                        cost = unshaped["fp16" if fp16 else "float32"]
+                        sc = link_scenario(
+                            cost, cost,
                             step_s=step, step_cv=inputs["step_cv"][2], values=inputs["values"],
-                            bytes_per_value=2 if fp16 else 4,
-                            msg_s=msg, push_peak_Bps=peak["bytes"] / peak["push_s"],
-                            fetch_peak_Bps=peak["bytes"] / peak["fetch_s"], link_Bps=gbit * 1e9 / 8,
+                            bytes_per_value=2 if fp16 else 4, link_Bps=gbit * 1e9 / 8,
                             worker_link_Bps=gbit * 1e9 / 8, cores=None, server_cores=4,
                             workers=n, servers=n_servers, batch=BATCH,
                             partition_steps=[8] * max(16, 2 * n), epochs=2, warmup_steps=0)
@@ -367,12 +376,8 @@ def svg(rows, path):
     os.replace(path + ".tmp", path)
 
 
-def main():
-    os.makedirs(f"{OUT}/runs", exist_ok=True)
-    with open(f"{OUT}/token", "w") as f:
-        f.write(os.urandom(16).hex() + "\n")
-    os.chmod(f"{OUT}/token", 0o600)
-    t_start = time.time()
+def measure():
+    """The measured parts and the training runs through the shaped links."""
     log("== compute: one mini-batch of the default model (T 284, batch 256)")
     step, cv = compute_times()
     inputs = {"step_s": step, "step_cv": cv}
@@ -394,6 +399,25 @@ def main():
                 runs.append(train_run(rate, ns, nw, files, port))
                 port += 1
     cleanup()
+    return inputs, runs
+
+
+def main():
+    os.makedirs(f"{OUT}/runs", exist_ok=True)
+    with open(f"{OUT}/token", "w") as f:
+        f.write(os.urandom(16).hex() + "\n")
+    os.chmod(f"{OUT}/token", 0o600)
+    t_start = time.time()
+    remodel = os.environ.get("REMODEL")
+    if remodel:
+        # The measurements of an earlier run; only the model runs again.
+        saved = json.load(open(remodel))
+        inputs, runs = saved["inputs"], saved["runs"]
+        for k in ("step_s", "step_cv"):
+            inputs[k] = {int(t): v for t, v in inputs[k].items()}
+        log(f"== the measurements of {remodel}")
+    else:
+        inputs, runs = measure()
     single = [r for r in runs if r["servers"] == 1 and r["workers"] == 1]
     inputs["worker_step_s"] = statistics.median(r["compute_s"] / r["steps"] for r in single)
     inputs["worker_overhead"] = inputs["worker_step_s"] / inputs["step_s"][1]
