@@ -183,8 +183,7 @@ class Simulation:
         inflight = []                       # overlap: the exchange still running
         has_params = False
 
-        def exchange(push, fetch, wait):
-            nonlocal inflight
+        def exchange(push, fetch):
             # One at a time, in order: the push's flows, then the fetch's.
             ops = []
             tail = []
@@ -220,7 +219,7 @@ class Simulation:
                     if inflight:  # overlap: the previous exchange must land first
                         yield from self.run_ops(inflight)
                         inflight = []
-                    ops = exchange(pending > 0, True, True)
+                    ops = exchange(pending > 0, True)
                     pending = 0
                     since_fetch = 0
                     if sc.overlap and has_params:
@@ -246,7 +245,7 @@ class Simulation:
                     if inflight:
                         yield from self.run_ops(inflight)
                         inflight = []
-                    ops = exchange(True, False, False)
+                    ops = exchange(True, False)
                     pending = 0
                     if sc.overlap:
                         inflight = ops
@@ -259,7 +258,7 @@ class Simulation:
                 yield from self.run_ops(inflight)
                 inflight = []
             if pending > 0:
-                yield from self.run_ops(exchange(True, False, True))
+                yield from self.run_ops(exchange(True, False))
                 pending = 0
             sp["exchange"] += self.now - t0
             t0 = self.now

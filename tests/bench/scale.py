@@ -304,8 +304,8 @@ def predict_curve(inputs):
                     if fp16 and n_servers not in (1, 8):
                         continue
                     base = None
+                    cost = unshaped["fp16" if fp16 else "float32"]
                     for n in (1, 2, 4, 8, 16, 32, 64):
-                        cost = unshaped["fp16" if fp16 else "float32"]
                         sc = link_scenario(
                             cost, cost,
                             step_s=step, step_cv=inputs["step_cv"][2], values=inputs["values"],
@@ -378,6 +378,10 @@ def svg(rows, path):
 
 def measure():
     """The measured parts and the training runs through the shaped links."""
+    os.makedirs(f"{OUT}/runs", exist_ok=True)
+    with open(f"{OUT}/token", "w") as f:
+        f.write(os.urandom(16).hex() + "\n")
+    os.chmod(f"{OUT}/token", 0o600)
     log("== compute: one mini-batch of the default model (T 284, batch 256)")
     step, cv = compute_times()
     inputs = {"step_s": step, "step_cv": cv}
@@ -403,10 +407,6 @@ def measure():
 
 
 def main():
-    os.makedirs(f"{OUT}/runs", exist_ok=True)
-    with open(f"{OUT}/token", "w") as f:
-        f.write(os.urandom(16).hex() + "\n")
-    os.chmod(f"{OUT}/token", 0o600)
     t_start = time.time()
     remodel = os.environ.get("REMODEL")
     if remodel:

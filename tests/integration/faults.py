@@ -19,6 +19,7 @@ Prints each kill (attempt, moment, victim). Usage: faults.py BIN_DIR [KILLS [DIS
 (defaults 20 and 10)
 Exit 77 (skip) without numpy and nibabel.
 """
+import collections
 import json
 import os
 import pathlib
@@ -220,20 +221,15 @@ with tempfile.TemporaryDirectory() as tmp:
 
     out = tmp / "faulted"
     kills = []
+    # inject() returns only once every quota is met.
     attempts = inject(tmp, commands(out), [kills_wanted // 2, kills_wanted], [2.5, 4.0], kills, 0)
-    if len(kills) < kills_wanted:
-        fail(f"only {len(kills)} kills could be injected")
     same = compare(ref, out, "one process")
     out_dist = tmp / "faulted_dist"
     shutil.copytree(tmp / "participant", out_dist)
     attempts = inject(tmp, commands(out_dist, dist=True), [kills_wanted + dist_kills_wanted], [6.0],
                       kills, attempts)
-    if len(kills) < kills_wanted + dist_kills_wanted:
-        fail(f"only {len(kills)} kills could be injected")
     compare(ref_dist, out_dist, "--workers 2")
-    victims = {}
-    for _, _, name in kills:
-        victims[name] = victims.get(name, 0) + 1
+    victims = dict(collections.Counter(name for _, _, name in kills))
     print(f"PASS: {len(kills)} kills injected over {attempts} attempts ({victims}); every re-run "
           f"completed, no broken file, no process left; {same} preprocessing outputs equal the "
           f"undisturbed run's")
