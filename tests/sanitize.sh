@@ -10,12 +10,10 @@
 #     (dcae_ps_load_tests, DCAE_LOAD_SECONDS, 10 s here), with tests/sanitizers/tsan.supp for
 #     gRPC's and protobuf's own internals, which are not instrumented.
 # Usage: tests/sanitize.sh [ci|all|asan|quick|tsan]
-#   ci (default, what tests/run.sh runs): quick and tsan; quick: ASan+UBSan on the suites
-#     without LibTorch or ITK (core, io, sim, ps, report: about 6 min to build on 2 cores);
-#   asan: ASan+UBSan on every unit suite (about 30 min to build on 2 cores from a cold cache,
-#     the LibTorch and ITK code at -O1 with line tables only, -g1, and 8 min to run: more than
-#     CI's 90-minute budget leaves after the release build and the tests); tsan: TSan alone;
-#   all: asan and tsan.
+#   ci (default, what tests/run.sh runs) and all: asan and tsan; asan: ASan+UBSan on every unit
+#   suite (on 2 cores about 20 min to build from a cold cache, the LibTorch and ITK code at -O1
+#   with line tables only, -g1, and 9 min to run); quick: ASan+UBSan on the suites without
+#   LibTorch or ITK (core, io, sim, ps, report: about 6 min to build); tsan: TSan alone.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -48,14 +46,17 @@ configure() {
 
 if [[ "$what" != tsan ]]; then
   targets=(dcae_core_tests dcae_io_tests dcae_sim_tests dcae_ps_tests dcae_report_tests)
-  [[ "$what" == quick || "$what" == ci ]] ||
+  [[ "$what" == quick ]] ||
     targets+=(dcae_preproc_tests dcae_model_tests dcae_dict_tests dcae_app_tests dcae_train_tests)
   configure asan
+  t0=$SECONDS
   cmake --build build-asan --target "${targets[@]}"
+  t1=$SECONDS
   for t in "${targets[@]}"; do
     run_suite build-asan "$t" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$supp/ubsan.supp" \
       ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
   done
+  echo "sanitizers (build-asan): ${#targets[@]} suites; build $((t1 - t0)) s, run $((SECONDS - t1)) s"
 fi
 
 if [[ "$what" == tsan || "$what" == all || "$what" == ci ]]; then
