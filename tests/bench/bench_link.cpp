@@ -11,20 +11,30 @@
 ///   push    a gradient of the same size to every server (the servers apply Adagrad to it);
 ///   both    a push then a fetch through the client's asynchronous queue (one at a time, in
 ///           order), waited for, as a worker exchanges;
+///   both2   the same exchange made by two clients at once (two threads, each with its own
+///           connection), the median over both: how the servers serve concurrent exchanges;
+///   cores   the CPU time spent during the `both` exchanges, by this process and (given
+///           --server-pid, read from /proc) by the servers, over their wall time: how many
+///           cores one exchange keeps busy at its own speed;
 /// for float32 and fp16 transfer. Prints one tab-separated table.
 ///
 /// usage: dcae_bench_link --ps HOST:PORT [--ps HOST:PORT ...] --token-file FILE [--t 284]
-///                        [--reps 30] [--warmup 5]
+///                        [--reps 30] [--warmup 5] [--server-pid PID ...]
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <sstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <sys/resource.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "model/autoencoder.h"
@@ -51,10 +61,34 @@ template <typename F> double median_seconds(int reps, F&& f) {
   return s[static_cast<std::size_t>(reps / 2)];
 }
 
+/// CPU seconds (user + system) this process has used so far, all threads.
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+/// CPU seconds (user + system) process `pid` has used so far (/proc/PID/stat, fields 14 and 15).
+double process_cpu_seconds(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(f, line))
+    throw std::runtime_error("/proc/" + std::to_string(pid) + "/stat: cannot read");
+  // The command name (field 2) is in parentheses and may hold spaces: count from its end.
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i >= 14) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> servers;
+  std::vector<int> server_pids;
   std::string token_file;
   std::int64_t t = 284;
   int reps = 30, warmup = 5;
@@ -70,9 +104,11 @@ int main(int argc, char** argv) {
       reps = std::stoi(argv[i + 1]);
     else if (k == "--warmup")
       warmup = std::stoi(argv[i + 1]);
+    else if (k == "--server-pid")
+      server_pids.push_back(std::stoi(argv[i + 1]));
     else {
       std::cerr << "usage: dcae_bench_link --ps HOST:PORT [--ps ...] --token-file FILE [--t T] "
-                   "[--reps N] [--warmup N]\n";
+                   "[--reps N] [--warmup N] [--server-pid PID ...]\n";
       return 2;
     }
   }
@@ -103,7 +139,14 @@ int main(int argc, char** argv) {
     init.initialize(params, dcae::ps::AdagradSettings{}, plan);
     std::cout << "# " << n << " parameters (default model, T = " << t << "), " << servers.size()
               << " server(s); medians of " << reps << " after " << warmup << " warm-up exchanges\n";
-    std::cout << "encoding\tbytes\tmsg_ms\tfetch_ms\tpush_ms\tboth_ms\tfetch_MB/s\tpush_MB/s\n";
+    std::cout
+        << "encoding\tbytes\tmsg_ms\tfetch_ms\tpush_ms\tboth_ms\tboth2_ms\tcores\tfetch_MB/s\t"
+           "push_MB/s\n";
+    const auto cpu_seconds = [&] {
+      double s = own_cpu_seconds();
+      for (const int pid : server_pids) s += process_cpu_seconds(pid);
+      return s;
+    };
     for (const bool fp16 : {false, true}) {
       co.fp16 = fp16;
       dcae::ps::Client c(co);
@@ -114,16 +157,34 @@ int main(int argc, char** argv) {
       const double msg = median_seconds(reps, [&] { tasks.status(); });
       const double fetch = median_seconds(reps, [&] { versions = c.fetch(got.data()); });
       const double push = median_seconds(reps, [&] { c.push(grad.data(), versions); });
-      std::vector<std::int64_t> fetched;
-      dcae::ps::PushOutcome out;
-      const double both = median_seconds(reps, [&] {
-        c.push_async(grad.data(), versions, &out);
-        c.wait(c.fetch_async(got.data(), &fetched)); // the push, then the fetch (in order)
-      });
+      // A worker's exchange: the push, then the fetch (in order), waited for.
+      const auto exchange = [&](dcae::ps::Client& client, std::vector<float>& into) {
+        std::vector<std::int64_t> fetched;
+        dcae::ps::PushOutcome out;
+        client.push_async(grad.data(), versions, &out);
+        client.wait(client.fetch_async(into.data(), &fetched));
+      };
+      const double cpu0 = cpu_seconds();
+      const auto wall0 = Clock::now();
+      const double both = median_seconds(reps, [&] { exchange(c, got); });
+      const double cores = (cpu_seconds() - cpu0) / seconds_since(wall0);
+      // Two clients at once, each on its own connection and thread.
+      dcae::ps::Client other(co);
+      other.connect();
+      std::vector<float> got2(params.size());
+      for (int i = 0; i < warmup; ++i) exchange(other, got2);
+      std::vector<double> both2(2);
+      {
+        std::thread second(
+            [&] { both2[1] = median_seconds(reps, [&] { exchange(other, got2); }); });
+        both2[0] = median_seconds(reps, [&] { exchange(c, got); });
+        second.join();
+      }
       const double bytes = static_cast<double>(n) * (fp16 ? 2 : 4);
       std::cout << (fp16 ? "fp16" : "float32") << '\t' << bytes << '\t' << msg * 1e3 << '\t'
                 << fetch * 1e3 << '\t' << push * 1e3 << '\t' << both * 1e3 << '\t'
-                << bytes / fetch / 1e6 << '\t' << bytes / push / 1e6 << '\n';
+                << 0.5 * (both2[0] + both2[1]) * 1e3 << '\t' << cores << '\t' << bytes / fetch / 1e6
+                << '\t' << bytes / push / 1e6 << '\n';
     }
   } catch (const std::exception& e) {
     std::cerr << "dcae_bench_link: " << e.what() << '\n';

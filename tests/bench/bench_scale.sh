@@ -3,6 +3,8 @@
 #   - the parts: one mini-batch of the default model (T 284, batch 256) on 1 and 2 threads; a
 #     message, a fetch and a push of the whole parameter vector (float32, fp16) between two
 #     network namespaces joined by veth pairs, unshaped and shaped with tc tbf to 1 and 10 Gbit/s;
+#     a push then a fetch by one client and by two at once, and the cores it keeps busy; the
+#     same against two servers;
 #   - training through that link: 1, 2, 3 dcae-worker processes against 1 and 2 dcae-ps
 #     processes (each server in a namespace of its own), for 6 epochs: time per epoch and
 #     the workers' split of their time;

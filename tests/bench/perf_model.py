@@ -27,7 +27,7 @@ recomputed whenever an activity starts or ends):
   - a server's CPU: at most server_cores transfers at their peak rate at once;
   - cores: when the processes share one machine (the emulated runs: all of them on these 2
     cores), computation (1 core per step at full speed) and transfers (cpu_per_flow cores at
-    their peak rate) share `cores` cores; None: every process has a node of its own.
+    their peak rate, measured) share `cores` cores; None: every process has a node of its own.
 
 Variation: the workers start at random phases of the coordinator's poll and each step's
 computation varies by the measured relative spread (step_cv), so identical workers do not move

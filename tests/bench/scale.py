@@ -4,7 +4,10 @@
 1. Measures the parts: one mini-batch of the default model (T 284, batch 256) on 1 and 2
    threads (dcae_bench_train); the cost of one message, a fetch and a push of the whole
    parameter vector (float32 and fp16; dcae_bench_link) between two network namespaces
-   joined by a veth pair, unshaped and shaped with tc's token bucket (tbf) to 1 and 10 Gbit/s.
+   joined by a veth pair, unshaped and shaped with tc's token bucket (tbf) to 1 and 10 Gbit/s;
+   a push then a fetch by one client and by two at once (how one server serves concurrent
+   exchanges), the cores an exchange keeps busy (client and server, from their CPU time), and
+   the same unshaped against two servers (the validation's two-server runs use those).
 2. Trains for real through that link: 1, 2 and 3 dcae-worker processes (network namespace
    "workers") against 1 and 2 dcae-ps processes (each in a namespace of its own, with its own
    veth pair into the workers' namespace, shaped in both directions) for a fixed number of epochs; the
@@ -160,12 +163,17 @@ def compute_times():
     return step, cv
 
 
-def link_costs(rate, port):
+def link_costs(rate, port, n_servers=1):
+    """One client's costs against `n_servers` fresh servers (each on its own veth pair): a
+    message, a fetch, a push, a push then a fetch, the same exchange by two clients at once,
+    and the cores (client and servers) one exchange keeps busy."""
     shape(rate)
-    procs, addrs = servers(1, port)
+    procs, addrs = servers(n_servers, port)
     try:
-        r = sh(f"{BENCH}/dcae_bench_link", "--ps", addrs[0], "--token-file", f"{OUT}/token",
-               "--t", T, "--reps", 15, "--warmup", 3, ns=NS_W)
+        cmd = [f"{BENCH}/dcae_bench_link"]
+        for a, p in zip(addrs, procs):
+            cmd += ["--ps", a, "--server-pid", p.p.pid]
+        r = sh(*cmd, "--token-file", f"{OUT}/token", "--t", T, "--reps", 40, "--warmup", 5, ns=NS_W)
     finally:
         for p in procs:
             p.stop()
@@ -175,7 +183,8 @@ def link_costs(rate, port):
         f = line.split("\t")
         if f[0] in ("float32", "fp16"):
             rows[f[0]] = dict(bytes=float(f[1]), msg_s=float(f[2]) / 1e3, fetch_s=float(f[3]) / 1e3,
-                              push_s=float(f[4]) / 1e3, both_s=float(f[5]) / 1e3)
+                              push_s=float(f[4]) / 1e3, both_s=float(f[5]) / 1e3,
+                              both2_s=float(f[6]) / 1e3, cores=float(f[7]), servers=n_servers)
     return values, rows
 
 
@@ -263,10 +272,29 @@ def overlap(cost):
     return max(0.0, min(1.0, (cost["push_s"] + cost["fetch_s"] - cost["both_s"]) / cost["push_s"]))
 
 
+def server_concurrency(peak, cores):
+    """How many exchanges one server serves at full speed at once, from two clients exchanging
+    at the same time (both2) against one alone (both), where the link is not the limit. The
+    model slows two simultaneous exchanges by 1 / min(1, s / 2, cores / (2 c)) (s this
+    concurrency, c the cores an exchange keeps busy): what the cores do not explain of the
+    measured slow-down is the server's. None where nothing limits it (the model's default)."""
+    slow = peak["both2_s"] / peak["both_s"]
+    cpu = max(1.0, 2 * peak["cores"] / cores) if cores else 1.0
+    return 2.0 / slow if slow > cpu * 1.05 else None
+
+
 def link_scenario(cost, peak, **kw):
     """A Scenario fed with one link's measured costs: `cost` on the link itself (per message,
-    push then fetch), `peak` where the link is not the limit (a transfer's own rate)."""
-    b = peak["bytes"]
+    push then fetch), `peak` where the link is not the limit (a transfer's own rate, the cores
+    it keeps busy, how a server serves two at once)."""
+    # Measured against k servers at once, each carrying 1/k of the bytes in the time measured.
+    k = peak.get("servers", 1)
+    b = peak["bytes"] / k
+    if "cores" in peak:  # measured since the model takes them (earlier runs: the defaults)
+        kw.setdefault("cpu_per_flow", peak["cores"] / k)
+        s = server_concurrency(peak, kw.get("cores"))
+        if s is not None:
+            kw.setdefault("server_cores", s)
     return perf_model.Scenario(msg_s=cost["msg_s"], push_peak_Bps=b / peak["push_s"],
                                fetch_peak_Bps=b / peak["fetch_s"],
                                push_fetch_overlap=overlap(cost), **kw)
@@ -275,16 +303,19 @@ def link_scenario(cost, peak, **kw):
 def scenario(inputs, rate, n_servers, n_workers, epochs, **kw):
     # step_s: a worker's own computation per step (its log's "compute" seconds over its steps)
     # in the one-worker runs; a step there costs more than the bare mini-batch (assembling
-    # the batch from the shards, accumulating the gradient). cpu_per_flow 2: during a transfer
-    # both ends (the worker's client and the server) keep a core busy.
-    sc = dict(step_s=inputs["worker_step_s"], step_cv=inputs["step_cv"][1], cpu_per_flow=2.0,
+    # the batch from the shards, accumulating the gradient). The transfers' peak rates and the
+    # cores they keep busy: those measured against as many servers as the run has (on these
+    # shared cores, two servers do not make an exchange twice as fast).
+    sc = dict(step_s=inputs["worker_step_s"], step_cv=inputs["step_cv"][1],
               values=inputs["values"], bytes_per_value=4,
               link_Bps=RATES[rate] / 8, worker_link_Bps=None, cores=os.cpu_count(),
               workers=n_workers, servers=n_servers, batch=BATCH,
               partition_steps=partition_steps(), epochs=max(2, epochs), warmup_steps=WARMUP)
+    if "cores" not in inputs["links"]["unshaped"]["float32"]:
+        sc["cpu_per_flow"] = 2.0  # earlier runs (REMODEL) did not measure it: both ends busy
     sc.update(kw)
-    return link_scenario(inputs["links"][rate]["float32"], inputs["links"]["unshaped"]["float32"],
-                         **sc)
+    peak = inputs["links"].get(f"unshaped-{n_servers}srv", inputs["links"]["unshaped"])
+    return link_scenario(inputs["links"][rate]["float32"], peak["float32"], **sc)
 
 
 def predict_curve(inputs):
@@ -331,7 +362,7 @@ def svg(rows, path):
     colors = {1: "#1f77b4", 2: "#ff7f0e", 4: "#2ca02c", 8: "#d62728"}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W * 3 + 20}" height="{H * len(kinds) + 60}" '
            'font-family="sans-serif" font-size="11">',
-           f'<text x="10" y="18" font-size="14">dcae Downpour: predicted speed-up (performance model, '
+           '<text x="10" y="18" font-size="14">dcae Downpour: predicted speed-up (performance model, '
            'fed with this machine\'s measurements)</text>']
 
     def xy(n, s, ox, oy):
@@ -394,6 +425,9 @@ def measure():
         port += 1
         inputs["values"] = values
         inputs["links"][rate] = rows
+    log("== link unshaped, two servers: message, fetch, push")
+    inputs["links"]["unshaped-2srv"] = link_costs(None, port, 2)[1]
+    port += 1
     files = make_data()
     runs = []
     for rate in ("1gbit", "10gbit"):
@@ -448,6 +482,16 @@ def main():
             print(f"| {rate} veth, {enc}: message / fetch / push / push+fetch | {v['msg_s'] * 1e3:.2f} / "
                   f"{v['fetch_s'] * 1e3:.1f} / {v['push_s'] * 1e3:.1f} / {v['both_s'] * 1e3:.1f} ms "
                   f"({v['bytes'] / v['fetch_s'] / 1e6:.0f} / {v['bytes'] / v['push_s'] / 1e6:.0f} MB/s) |")
+            if "cores" in v:
+                print(f"| {rate} veth, {enc}: push+fetch by two clients at once; cores one exchange keeps "
+                      f"busy (client and servers) | {v['both2_s'] * 1e3:.1f} ms ({v['both2_s'] / v['both_s']:.2f}x "
+                      f"alone); {v['cores']:.2f} |")
+    peak1 = inputs["links"]["unshaped"]["float32"]
+    if "cores" in peak1:
+        s = server_concurrency(peak1, os.cpu_count())
+        print(f"| the model's server concurrency (from the two-client exchange) and cores per transfer "
+              f"(one server; two) | {'unlimited' if s is None else f'{s:.2f}'}; {peak1['cores']:.2f}; "
+              f"{inputs['links'].get('unshaped-2srv', {}).get('float32', {}).get('cores', float('nan')) / 2:.2f} |")
     print(f"| a worker's step in the one-server one-worker runs (the model's step; its compute over its steps) | "
           f"{inputs['worker_step_s'] * 1e3:.1f} ms ({inputs['worker_overhead']:.2f}x the mini-batch alone) |")
     for th, c in inputs["step_cv"].items():
