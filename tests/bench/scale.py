@@ -277,10 +277,11 @@ def server_concurrency(peak, cores):
     at the same time (both2) against one alone (both), where the link is not the limit. The
     model slows two simultaneous exchanges by 1 / min(1, s / 2, cores / (2 c)) (s this
     concurrency, c the cores an exchange keeps busy): what the cores do not explain of the
-    measured slow-down is the server's. None where nothing limits it (the model's default)."""
+    measured slow-down is the server's. 2 where the cores explain all of it (two at once at
+    full speed: as many as were measured)."""
     slow = peak["both2_s"] / peak["both_s"]
     cpu = max(1.0, 2 * peak["cores"] / cores) if cores else 1.0
-    return 2.0 / slow if slow > cpu * 1.05 else None
+    return 2.0 / slow if slow > cpu * 1.05 else 2.0
 
 
 def link_scenario(cost, peak, **kw):
@@ -292,9 +293,7 @@ def link_scenario(cost, peak, **kw):
     b = peak["bytes"] / k
     if "cores" in peak:  # measured since the model takes them (earlier runs: the defaults)
         kw.setdefault("cpu_per_flow", peak["cores"] / k)
-        s = server_concurrency(peak, kw.get("cores"))
-        if s is not None:
-            kw.setdefault("server_cores", s)
+        kw.setdefault("server_cores", server_concurrency(peak, kw.get("cores")))
     return perf_model.Scenario(msg_s=cost["msg_s"], push_peak_Bps=b / peak["push_s"],
                                fetch_peak_Bps=b / peak["fetch_s"],
                                push_fetch_overlap=overlap(cost), **kw)
@@ -490,7 +489,7 @@ def main():
     if "cores" in peak1:
         s = server_concurrency(peak1, os.cpu_count())
         print(f"| the model's server concurrency (from the two-client exchange) and cores per transfer "
-              f"(one server; two) | {'unlimited' if s is None else f'{s:.2f}'}; {peak1['cores']:.2f}; "
+              f"(one server; two) | {s:.2f}; {peak1['cores']:.2f}; "
               f"{inputs['links'].get('unshaped-2srv', {}).get('float32', {}).get('cores', float('nan')) / 2:.2f} |")
     print(f"| a worker's step in the one-server one-worker runs (the model's step; its compute over its steps) | "
           f"{inputs['worker_step_s'] * 1e3:.1f} ms ({inputs['worker_overhead']:.2f}x the mini-batch alone) |")
