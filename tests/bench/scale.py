@@ -291,9 +291,11 @@ def link_scenario(cost, peak, **kw):
     # Measured against k servers at once, each carrying 1/k of the bytes in the time measured.
     k = peak.get("servers", 1)
     b = peak["bytes"] / k
-    if "cores" in peak:  # measured since the model takes them (earlier runs: the defaults)
+    if "cores" in peak:
         kw.setdefault("cpu_per_flow", peak["cores"] / k)
         kw.setdefault("server_cores", server_concurrency(peak, kw.get("cores")))
+    else:  # earlier runs (REMODEL) did not measure them: both ends busy, one at a time
+        kw.setdefault("cpu_per_flow", 2.0)
     return perf_model.Scenario(msg_s=cost["msg_s"], push_peak_Bps=b / peak["push_s"],
                                fetch_peak_Bps=b / peak["fetch_s"],
                                push_fetch_overlap=overlap(cost), **kw)
@@ -310,8 +312,6 @@ def scenario(inputs, rate, n_servers, n_workers, epochs, **kw):
               link_Bps=RATES[rate] / 8, worker_link_Bps=None, cores=os.cpu_count(),
               workers=n_workers, servers=n_servers, batch=BATCH,
               partition_steps=partition_steps(), epochs=max(2, epochs), warmup_steps=WARMUP)
-    if "cores" not in inputs["links"]["unshaped"]["float32"]:
-        sc["cpu_per_flow"] = 2.0  # earlier runs (REMODEL) did not measure it: both ends busy
     sc.update(kw)
     peak = inputs["links"].get(f"unshaped-{n_servers}srv", inputs["links"]["unshaped"])
     return link_scenario(inputs["links"][rate]["float32"], peak["float32"], **sc)
@@ -485,12 +485,11 @@ def main():
                 print(f"| {rate} veth, {enc}: push+fetch by two clients at once; cores one exchange keeps "
                       f"busy (client and servers) | {v['both2_s'] * 1e3:.1f} ms ({v['both2_s'] / v['both_s']:.2f}x "
                       f"alone); {v['cores']:.2f} |")
-    peak1 = inputs["links"]["unshaped"]["float32"]
-    if "cores" in peak1:
-        s = server_concurrency(peak1, os.cpu_count())
+    if "unshaped-2srv" in inputs["links"]:  # measured together with the cores
+        one, two = inputs["links"]["unshaped"]["float32"], inputs["links"]["unshaped-2srv"]["float32"]
         print(f"| the model's server concurrency (from the two-client exchange) and cores per transfer "
-              f"(one server; two) | {s:.2f}; {peak1['cores']:.2f}; "
-              f"{inputs['links'].get('unshaped-2srv', {}).get('float32', {}).get('cores', float('nan')) / 2:.2f} |")
+              f"(one server; two) | {server_concurrency(one, os.cpu_count()):.2f}; {one['cores']:.2f}; "
+              f"{two['cores'] / 2:.2f} |")
     print(f"| a worker's step in the one-server one-worker runs (the model's step; its compute over its steps) | "
           f"{inputs['worker_step_s'] * 1e3:.1f} ms ({inputs['worker_overhead']:.2f}x the mini-batch alone) |")
     for th, c in inputs["step_cv"].items():
