@@ -23,6 +23,26 @@ Eigen::MatrixXf least_squares_atoms(const Eigen::Ref<const Eigen::MatrixXf>& sig
   return mt.transpose().cast<float>();
 }
 
+Eigen::MatrixXf correlation_maps(const Eigen::Ref<const Eigen::MatrixXf>& atoms,
+                                 const Eigen::Ref<const Eigen::MatrixXf>& signals) {
+  if (atoms.rows() != signals.rows())
+    throw usage_error("correlation maps: atoms of length " + std::to_string(atoms.rows()) +
+                      " but signals of length " + std::to_string(signals.rows()));
+  Eigen::MatrixXd a = atoms.cast<double>();
+  a.rowwise() -= a.colwise().mean();
+  const Eigen::RowVectorXd norms = a.colwise().norm();
+  // An atom no signal uses comes out of least squares as zeros, or as rounding noise at most.
+  const double floor = 1e-6 * (norms.size() > 0 ? norms.maxCoeff() : 0.0);
+  for (Eigen::Index k = 0; k < a.cols(); ++k) {
+    if (norms[k] > floor && std::isfinite(norms[k])) {
+      a.col(k) /= norms[k];
+    } else {
+      a.col(k).setZero();
+    }
+  }
+  return (a.transpose() * signals.cast<double>()).cast<float>();
+}
+
 double pearson(const Eigen::Ref<const Eigen::VectorXd>& a,
                const Eigen::Ref<const Eigen::VectorXd>& b) {
   if (a.size() != b.size() || a.size() < 2)

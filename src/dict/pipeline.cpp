@@ -361,6 +361,7 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o,
     fs::create_directories(dir);
     rr.mixing = dir / (stem + "_desc-" + label + "_mixing.tsv");
     rr.components = dir / (stem + "_desc-" + label + "_components.nii.gz");
+    rr.correlation_components = dir / (stem + "_desc-" + label + "corr_components.nii.gz");
     write_mixing_tsv(rr.mixing, label, courses[i]);
     if (!decoded.empty()) {
       rr.decoder_mixing = dir / (stem + "_desc-" + label + "decoder_mixing.tsv");
@@ -370,27 +371,35 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o,
     if (static_cast<std::int64_t>(info.voxel_ijk.size()) != n)
       throw input_error(o.shards[i].string() +
                         ": its sidecar has no voxel indices, so maps cannot be placed");
-    io::ImageHeader h = io::Image::read_header(find_mask(info, o.shards[i]));
-    h.dim[3] = k_atoms;
-    h.tr_s = 0.0;
-    h.description = "dcae " + label + " spatial maps";
-    io::Image maps(h);
-    for (std::int64_t v = 0; v < n; ++v) {
-      const auto& ijk = info.voxel_ijk[static_cast<std::size_t>(v)];
-      if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= h.dim[0] || ijk[1] >= h.dim[1] ||
-          ijk[2] >= h.dim[2])
-        throw input_error(o.shards[i].string() + ": voxel index outside the mask's grid");
-      for (Eigen::Index k = 0; k < k_atoms; ++k)
-        maps.at(ijk[0], ijk[1], ijk[2], k) = d.codes(k, first + v);
+    const io::ImageHeader mask_header = io::Image::read_header(find_mask(info, o.shards[i]));
+    // K values per voxel of the run (K × n) as a 4-D image in the mask's grid.
+    auto write_maps = [&](const fs::path& path, const Eigen::Ref<const Eigen::MatrixXf>& values,
+                          const std::string& what) {
+      io::ImageHeader h = mask_header;
+      h.dim[3] = k_atoms;
+      h.tr_s = 0.0;
+      h.description = "dcae " + label + " " + what;
+      io::Image maps(h);
+      for (std::int64_t v = 0; v < n; ++v) {
+        const auto& ijk = info.voxel_ijk[static_cast<std::size_t>(v)];
+        if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= h.dim[0] || ijk[1] >= h.dim[1] ||
+            ijk[2] >= h.dim[2])
+          throw input_error(o.shards[i].string() + ": voxel index outside the mask's grid");
+        for (Eigen::Index k = 0; k < k_atoms; ++k)
+          maps.at(ijk[0], ijk[1], ijk[2], k) = values(k, v);
+      }
+      maps.write(path);
+    };
+    {
+      // Oriented as the run's time courses: an atom flipped there is flipped in the maps.
+      Eigen::MatrixXf codes = d.codes.middleCols(first, n);
+      if (!designs.empty())
+        for (int k : r.evaluation.runs[i].flipped) codes.row(k) *= -1.0f;
+      write_maps(rr.components, codes, "spatial maps");
     }
-    // Oriented as the run's time courses: an atom flipped there is flipped in the maps.
-    if (!designs.empty())
-      for (int k : r.evaluation.runs[i].flipped)
-        for (std::int64_t v = 0; v < n; ++v) {
-          const auto& ijk = info.voxel_ijk[static_cast<std::size_t>(v)];
-          maps.at(ijk[0], ijk[1], ijk[2], k) *= -1.0f;
-        }
-    maps.write(rr.components);
+    // Where each of the run's time courses is in its own series (already flipped as scored).
+    write_maps(rr.correlation_components, correlation_maps(courses[i], series.middleCols(first, n)),
+               "correlation maps");
 
     auto rel = [&](const fs::path& p) {
       return p.empty() ? std::string() : fs::relative(p, group_dir).generic_string();
@@ -399,9 +408,9 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o,
     // dataset, file:// outside it).
     auto uri = [&](const fs::path& p) {
       const fs::path a = fs::absolute(p).lexically_normal();
-      const fs::path r = a.lexically_relative(fs::absolute(o.output_dir).lexically_normal());
-      return !r.empty() && *r.begin() != ".." ? "bids::" + r.generic_string()
-                                              : "file://" + a.generic_string();
+      const fs::path in = a.lexically_relative(fs::absolute(o.output_dir).lexically_normal());
+      return !in.empty() && *in.begin() != ".." ? "bids::" + in.generic_string()
+                                                : "file://" + a.generic_string();
     };
     nlohmann::json sources = nlohmann::json::array({uri(o.shards[i])});
     if (d.signal_shards[i] != o.shards[i]) sources.push_back(uri(d.signal_shards[i]));
@@ -429,12 +438,22 @@ DictlearnResult run_dictlearn(const DictlearnOptions& o,
                                         "of atom k (oriented as the run's mixing)"},
                     {"Sources", map_sources},
                     {"Decomposition", uri(r.decomposition)}});
+    io::write_json(
+        fs::path(rr.correlation_components).replace_extension("").replace_extension(".json"),
+        {{"Description", "Correlation maps of the " + label +
+                             " dictionary in this run: volume k holds the Pearson r of each "
+                             "voxel's series with the run's temporal atom k (its mixing column, "
+                             "oriented as scored); where the atom's time course is in the data, "
+                             "as the second stage of a dual regression, one atom at a time"},
+         {"Sources", map_sources},
+         {"Decomposition", uri(r.decomposition)}});
     nlohmann::json run = {{"Name", rr.name},
                           {"Shard", o.shards[i].string()},
                           {"Signals", d.signal_shards[i].string()},
                           {"NumberOfSignals", n},
                           {"Mixing", rel(rr.mixing)},
-                          {"Components", rel(rr.components)}};
+                          {"Components", rel(rr.components)},
+                          {"CorrelationComponents", rel(rr.correlation_components)}};
     if (!decoded.empty()) run["DecoderMixing"] = rel(rr.decoder_mixing);
     if (!designs.empty()) {
       const io::TaskDesign& g = designs[i];

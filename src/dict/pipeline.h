@@ -8,6 +8,7 @@
 /// levels). Outputs, BIDS-derivative names, each written atomically:
 ///   per run   <run>_desc-<label>_mixing.tsv        temporal atoms (T × K)
 ///             <run>_desc-<label>_components.nii.gz spatial maps (the codes, one volume per atom)
+///             <run>_desc-<label>corr_components.nii.gz each voxel's r with each temporal atom
 ///             <run>_desc-<label>decoder_mixing.tsv atoms through the decoder (features, optional)
 ///   per input <prefix>_desc-<label>_decomposition.json  method, K, λ, designs, scores, chance
 ///   levels
@@ -77,6 +78,7 @@ struct DecoderReadout {
 struct RunResult {
   std::string name; ///< the run's entities, e.g. sub-01_task-motor_run-01
   std::filesystem::path mixing, decoder_mixing, components;
+  std::filesystem::path correlation_components; ///< r of each voxel with each temporal atom
 };
 
 /// What was written.

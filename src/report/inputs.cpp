@@ -319,6 +319,7 @@ Decomposition read_decomposition(const fs::path& json_path) {
       run.mixing = path("Mixing");
       run.decoder_mixing = path("DecoderMixing");
       run.components = path("Components");
+      run.correlation_components = path("CorrelationComponents");
       if (rj.contains("Design")) {
         const auto& des = rj["Design"];
         if (!des.is_object() || !des.contains("Conditions") || !des["Conditions"].is_array() ||

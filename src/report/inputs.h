@@ -89,6 +89,7 @@ struct DecompositionRun {
   std::string name;    ///< "sub-01_task-motor_run-01"
   std::string subject; ///< the name's sub- label
   std::filesystem::path mixing, decoder_mixing, components;
+  std::filesystem::path correlation_components; ///< each voxel's r with each temporal atom
   std::vector<std::string> conditions;
   std::vector<std::vector<double>> regressors; ///< [condition][volume], as scored (timed, filtered)
   std::vector<Score> scores, decoder_scores;

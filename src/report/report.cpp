@@ -172,17 +172,6 @@ std::string tr_text(double tr) {
   return tr > 0 ? format_number(tr, 4) : "n/a";
 }
 
-/// The run a file belongs to: its name up to "_desc-" ("sub-01_task-motor_run-01").
-std::string run_key(const fs::path& file) {
-  const std::string n = file.filename().string();
-  return n.substr(0, n.find("_desc-"));
-}
-
-/// True when `file`'s name starts with the participant's sub- entity.
-bool belongs_to(const fs::path& file, const std::string& label) {
-  return starts_with(file.filename().string(), "sub-" + label + "_");
-}
-
 /// Mean images by run name, for backgrounds of spatial maps.
 using MeanImages = std::map<std::string, Volume3>;
 /// The loaded runs by name.
@@ -323,18 +312,21 @@ Table run_table(const std::vector<const Decomposition*>& decs, const std::string
   return t;
 }
 
-/// One atom's spatial map in a run, oriented so that its network shows positive.
-std::optional<Volume3> atom_map(const DecompositionRun& r, const Score& s) {
-  if (r.components.empty() || !fs::exists(r.components) || s.atom < 0) return std::nullopt;
-  const io::Image comp = io::Image::read(r.components);
-  if (s.atom >= comp.nt())
-    throw input_error(r.components.string() + ": has " + std::to_string(comp.nt()) +
-                      " volumes, but run " + r.name + " is scored with atom " +
-                      std::to_string(s.atom));
-  Volume3 map = volume_of(comp, s.atom);
-  if (s.r < 0)
-    for (float& x : map.data) x = -x;
-  return map;
+/// 1.4826 × the median absolute deviation of a map's non-zero finite values (the voxels in
+/// the mask): their SD where most of them are noise, unmoved by the few that are not.
+double robust_sd_nonzero(const std::vector<float>& values) {
+  std::vector<double> v;
+  for (float x : values)
+    if (x != 0.0f && std::isfinite(x)) v.push_back(x);
+  if (v.size() < 2) return 0.0;
+  auto median = [](std::vector<double>& a) {
+    const auto mid = a.begin() + static_cast<std::ptrdiff_t>(a.size() / 2);
+    std::nth_element(a.begin(), mid, a.end());
+    return *mid;
+  };
+  const double m = median(v);
+  for (double& x : v) x = std::fabs(x - m);
+  return 1.4826 * median(v);
 }
 
 /// Planted networks after preprocessing: the mean series of each task network's core against
@@ -388,16 +380,25 @@ Table planted_table(const std::vector<const Decomposition*>& decs, const RunInde
               "brain mask, Dice of the map's voxels ≥ half its peak with the network's core, and "
               "whether the map's "
               "peak lies inside the network (planted value ≥ " +
-              format_number(kInsideLevel, 2) + ")";
+              format_number(kInsideLevel, 2) +
+              "); for each decomposition its codes (the dictionary's own maps) and its r-maps "
+              "(each voxel's r with the atom's time course in the run)";
   t.header = {"run", "condition"};
   t.numeric = {false, false};
-  std::vector<const Decomposition*> shown;
+  // Each decomposition's maps of both kinds: the codes and the atoms' correlation maps.
+  struct Shown {
+    const Decomposition* d;
+    bool correlation;
+  };
+  std::vector<Shown> shown;
   for (const Decomposition* d : decs) {
     if (d->via_decoder) continue; // the same maps as the decomposition it reads out
-    shown.push_back(d);
-    for (const char* c : {" map r", " Dice", " peak inside"}) {
-      t.header.push_back(d->label + c);
-      t.numeric.push_back(true);
+    for (bool correlation : {false, true}) {
+      shown.push_back({d, correlation});
+      for (const char* c : {" map r", " Dice", " peak inside"}) {
+        t.header.push_back(d->label + (correlation ? " r-map" : " codes") + c);
+        t.numeric.push_back(true);
+      }
     }
   }
   for (const auto& name : run_names(decs, subject)) {
@@ -407,11 +408,13 @@ Table planted_table(const std::vector<const Decomposition*>& decs, const RunInde
     std::vector<std::vector<std::string>> cells; // [condition][3 per decomposition]
     const auto conditions = conditions_of(decs);
     cells.assign(conditions.size(), {});
-    for (const Decomposition* d : shown) {
+    for (const auto& [d, correlation] : shown) {
       const DecompositionRun* dr = run_of(*d, name);
       std::optional<io::Image> comp;
-      if (dr != nullptr && !dr->components.empty() && fs::exists(dr->components))
-        comp = io::Image::read(dr->components);
+      const fs::path file = dr == nullptr ? fs::path()
+                            : correlation ? dr->correlation_components
+                                          : dr->components;
+      if (!file.empty() && fs::exists(file)) comp = io::Image::read(file);
       for (std::size_t c = 0; c < conditions.size(); ++c) {
         const PlantedNetwork* net = rd.truth->of_condition(conditions[c]);
         const Score* s = dr != nullptr ? dr->score(conditions[c]) : nullptr;
@@ -467,75 +470,92 @@ void add_run_maps(HtmlPage& page, const std::vector<const Decomposition*>& decs,
     if (d->via_decoder) continue; // same maps as the decomposition it comes from
     const DecompositionRun* r = run_of(*d, run);
     if (r == nullptr) continue;
-    if (r->components.empty() || !fs::exists(r->components)) {
-      page.note("Spatial maps missing: " +
-                (r->components.empty() ? d->json_path.filename().string() + " names none for " + run
-                                       : r->components.filename().string() + " not found") +
-                ".");
-      continue;
-    }
-    const io::Image comp = io::Image::read(r->components);
-    const std::array<std::int64_t, 3> grid{comp.nx(), comp.ny(), comp.nz()};
-    const Volume3* bg = nullptr;
-    if (auto it = means.find(run); it != means.end() && it->second.dim == grid) bg = &it->second;
-    if (bg == nullptr && fallback != nullptr && !fallback->empty() && fallback->dim == grid)
-      bg = fallback;
-    for (const Score& s : r->scores) {
-      if (s.atom < 0) continue;
-      if (s.atom >= comp.nt())
-        throw input_error(r->components.string() + ": has " + std::to_string(comp.nt()) +
-                          " volumes, but " + d->json_path.filename().string() + " scores atom " +
-                          std::to_string(s.atom));
-      Volume3 map = volume_of(comp, s.atom);
-      if (s.r < 0)
-        for (float& x : map.data) x = -x;
-      double peak = 0;
-      for (float x : map.data)
-        if (std::isfinite(x)) peak = std::max(peak, static_cast<double>(std::fabs(x)));
-      if (peak == 0) {
-        page.note(d->label + " atom " + std::to_string(s.atom) + " (" + s.condition +
-                  "): the spatial map in " + r->components.filename().string() + " is empty.");
+    for (const bool correlation : {false, true}) {
+      const fs::path& file = correlation ? r->correlation_components : r->components;
+      if (correlation && file.empty()) continue; // written before dcae-dictlearn made r-maps
+      if (file.empty() || !fs::exists(file)) {
+        page.note("Spatial maps missing: " +
+                  (file.empty() ? d->json_path.filename().string() + " names none for " + run
+                                : file.filename().string() + " not found") +
+                  ".");
         continue;
       }
-      Volume3 outline;
-      const PlantedNetwork* net =
-          rd != nullptr && rd->truth ? rd->truth->of_condition(s.condition) : nullptr;
-      if (net != nullptr && net->map.dim == grid) {
-        outline = net->map;
-        for (float& x : outline.data) x = x >= kCoreLevel ? 1.0f : 0.0f;
+      const io::Image comp = io::Image::read(file);
+      const std::array<std::int64_t, 3> grid{comp.nx(), comp.ny(), comp.nz()};
+      const Volume3* bg = nullptr;
+      if (auto it = means.find(run); it != means.end() && it->second.dim == grid) bg = &it->second;
+      if (bg == nullptr && fallback != nullptr && !fallback->empty() && fallback->dim == grid)
+        bg = fallback;
+      for (const Score& s : r->scores) {
+        if (s.atom < 0) continue;
+        if (s.atom >= comp.nt())
+          throw input_error(file.string() + ": has " + std::to_string(comp.nt()) +
+                            " volumes, but " + d->json_path.filename().string() + " scores atom " +
+                            std::to_string(s.atom));
+        Volume3 map = volume_of(comp, s.atom);
+        if (s.r < 0)
+          for (float& x : map.data) x = -x;
+        double peak = 0;
+        for (float x : map.data)
+          if (std::isfinite(x)) peak = std::max(peak, static_cast<double>(std::fabs(x)));
+        if (peak == 0) {
+          page.note(d->label + " atom " + std::to_string(s.atom) + " (" + s.condition +
+                    "): the spatial map in " + file.filename().string() + " is empty.");
+          continue;
+        }
+        Volume3 outline;
+        const PlantedNetwork* net =
+            rd != nullptr && rd->truth ? rd->truth->of_condition(s.condition) : nullptr;
+        if (net != nullptr && net->map.dim == grid) {
+          outline = net->map;
+          for (float& x : outline.data) x = x >= kCoreLevel ? 1.0f : 0.0f;
+        }
+        // Slices through the shown part of the map, widened to map_slices where it is thinner.
+        Volume3 shown = map;
+        // r-maps are dense (every voxel has an r): above the noise too, i.e. 3.09 robust SDs
+        // (median absolute deviation) of the brain's values, which noise alone passes in about
+        // 1 voxel of 1000 (MELODIC thresholds its maps against their own null the same way).
+        const double noise = correlation ? robust_sd_nonzero(map.data) : 0.0;
+        const double threshold = std::max(opt.map_threshold * peak, 3.09 * noise);
+        for (float& x : shown.data) x = std::fabs(x) >= threshold ? x : 0.0f;
+        auto range = *occupied_slices(shown);
+        while (range.second - range.first + 1 < opt.map_slices &&
+               (range.first > 0 || range.second + 1 < map.dim[2])) {
+          if (range.first > 0) --range.first;
+          if (range.second - range.first + 1 < opt.map_slices && range.second + 1 < map.dim[2])
+            ++range.second;
+        }
+        const auto slices = pick_slices(range.first, range.second, opt.map_slices);
+        std::vector<std::string> ks;
+        for (auto k : slices) ks.push_back(std::to_string(k));
+        std::string truth_text;
+        if (!outline.empty()) {
+          const MapMatch m = compare_map(map, net->map, rd->mask);
+          truth_text = "; green: the planted " + net->name + " network's core (map r " +
+                       format_number(m.spatial_r, 2) + ", Dice " + format_number(m.dice, 2) +
+                       ", peak " + (m.peak_inside() ? "inside" : "outside") + ")";
+        }
+        const std::string kind =
+            correlation ? "r-map (each voxel's r with the atom's time course in this run)"
+                        : "codes (the dictionary's own map)";
+        page.figure_png(
+            map_mosaic(bg, map, threshold, slices, {opt.map_slices, 96, 2},
+                       outline.empty() ? nullptr : &outline),
+            d->label + " (" + d->source + ") " + kind + ", " + s.condition + " in " + run +
+                ": atom " + std::to_string(s.atom) + ", r = " + format_number(s.r, 3) + "; " +
+                (correlation ? "|r| ≥ " + format_number(threshold, 3) + " (the larger of " +
+                                   format_number(opt.map_threshold * 100, 3) + "% of the peak " +
+                                   format_number(peak, 3) + " and 3.09 robust SDs of the map, " +
+                                   format_number(3.09 * noise, 3) + ")"
+                             : "|code| ≥ " + format_number(opt.map_threshold * 100, 3) +
+                                   "% of the peak " + format_number(peak, 3)) +
+                (bg != nullptr ? ", over the mean image" : "") + truth_text +
+                "; axial slices k = " + join(ks, ", ") +
+                ". A network shows as one compact blob (or the pair a bilateral network "
+                "has) in grey matter; rings at the brain's edge are head motion, "
+                "scattered speckle is noise.",
+            d->label + " " + s.condition + (correlation ? " r-map" : " spatial map"));
       }
-      // Slices through the shown part of the map, widened to map_slices where it is thinner.
-      Volume3 shown = map;
-      for (float& x : shown.data) x = std::fabs(x) >= opt.map_threshold * peak ? x : 0.0f;
-      auto range = *occupied_slices(shown);
-      while (range.second - range.first + 1 < opt.map_slices &&
-             (range.first > 0 || range.second + 1 < map.dim[2])) {
-        if (range.first > 0) --range.first;
-        if (range.second - range.first + 1 < opt.map_slices && range.second + 1 < map.dim[2])
-          ++range.second;
-      }
-      const auto slices = pick_slices(range.first, range.second, opt.map_slices);
-      std::vector<std::string> ks;
-      for (auto k : slices) ks.push_back(std::to_string(k));
-      std::string truth_text;
-      if (!outline.empty()) {
-        const MapMatch m = compare_map(map, net->map, rd->mask);
-        truth_text = "; green: the planted " + net->name + " network's core (map r " +
-                     format_number(m.spatial_r, 2) + ", Dice " + format_number(m.dice, 2) +
-                     ", peak " + (m.peak_inside() ? "inside" : "outside") + ")";
-      }
-      page.figure_png(map_mosaic(bg, map, opt.map_threshold * peak, slices, {opt.map_slices, 96, 2},
-                                 outline.empty() ? nullptr : &outline),
-                      d->label + " (" + d->source + "), " + s.condition + " in " + run + ": atom " +
-                          std::to_string(s.atom) + ", r = " + format_number(s.r, 3) +
-                          "; |code| ≥ " + format_number(opt.map_threshold * 100, 3) +
-                          "% of the peak " + format_number(peak, 3) +
-                          (bg != nullptr ? ", over the mean image" : "") + truth_text +
-                          "; axial slices k = " + join(ks, ", ") +
-                          ". A network shows as one compact blob (or the pair a bilateral network "
-                          "has) in grey matter; rings at the brain's edge are head motion, "
-                          "scattered speckle is noise.",
-                      d->label + " " + s.condition + " spatial map");
     }
   }
 }

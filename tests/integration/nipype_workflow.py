@@ -112,6 +112,9 @@ with tempfile.TemporaryDirectory() as tmp:
         check(len(out.mixing) == 2 and all(os.path.exists(m) for m in out.mixing + out.components),
               f"dictlearn_{label}: mixing {out.mixing}, components {out.components}")
         check(nib.load(out.components[0]).shape[3] == 6, f"{out.components[0]}: not 6 maps")
+        check(len(out.correlation_components) == 2 and
+              nib.load(out.correlation_components[0]).shape == nib.load(out.components[0]).shape,
+              f"dictlearn_{label}: r-maps {out.correlation_components}")
     check(isinstance(nodes["dictlearn_dcae"].result.outputs.decoder_mixing, list),
           "dictlearn_dcae: no decoder readout with the checkpoint")
     print(f"ok   init_dcae_wf: 2 runs preprocessed, trained, encoded, raw and DCAE dictionaries "

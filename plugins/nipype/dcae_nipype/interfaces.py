@@ -243,6 +243,9 @@ class DictLearnOutputSpec(TraitedSpec):
                                                       "(*_desc-<label>_mixing.tsv)")
     components = InputMultiObject(File(exists=True), desc="every run's spatial maps "
                                                           "(*_desc-<label>_components.nii.gz)")
+    correlation_components = InputMultiObject(
+        File(exists=True), desc="every run's r-maps: each voxel's r with each temporal atom "
+                                "(*_desc-<label>corr_components.nii.gz)")
     decoder_mixing = InputMultiObject(File(exists=True), desc="with a checkpoint: the atoms "
                                                               "through the decoder")
 
@@ -274,6 +277,9 @@ class DictLearn(DcaeCommandLine):
         root = os.path.dirname(found[-1])
         o["mixing"] = [os.path.join(root, r["Mixing"]) for r in d["Runs"]]
         o["components"] = [os.path.join(root, r["Components"]) for r in d["Runs"]]
+        if all("CorrelationComponents" in r for r in d["Runs"]) and d["Runs"]:
+            o["correlation_components"] = [os.path.join(root, r["CorrelationComponents"])
+                                           for r in d["Runs"]]
         if all("DecoderMixing" in r for r in d["Runs"]) and d["Runs"]:
             o["decoder_mixing"] = [os.path.join(root, r["DecoderMixing"]) for r in d["Runs"]]
         return o

@@ -19,7 +19,8 @@ def init_dcae_wf(name="dcae_wf", atoms=100, train_steps=None, epochs=None, num_t
 
     Inputs (inputnode): bold_files, events_files (one per run, in the same order).
     Outputs (outputnode): shards, checkpoint, raw_ and dcae_ decomposition, mixing (each run's
-    temporal atoms) and components (each run's maps), dcae_decoder_mixing.
+    temporal atoms), components (each run's maps: the codes) and correlation_components
+    (each run's r-maps: each voxel's r with each atom's time course), dcae_decoder_mixing.
 
         wf = init_dcae_wf(atoms=20, train_steps=200)
         wf.inputs.inputnode.bold_files = [...]
@@ -30,7 +31,8 @@ def init_dcae_wf(name="dcae_wf", atoms=100, train_steps=None, epochs=None, num_t
     inputnode = pe.Node(IdentityInterface(fields=["bold_files", "events_files"]), name="inputnode")
     outputnode = pe.Node(IdentityInterface(fields=[
         "shards", "checkpoint", "raw_decomposition", "dcae_decomposition", "raw_mixing",
-        "dcae_mixing", "raw_components", "dcae_components", "dcae_decoder_mixing"]),
+        "dcae_mixing", "raw_components", "dcae_components", "raw_correlation_components",
+        "dcae_correlation_components", "dcae_decoder_mixing"]),
         name="outputnode")
     threads = {} if num_threads is None else {"num_threads": num_threads}
     preproc = pe.MapNode(Preproc(**threads), iterfield=["bold"], name="preproc")
@@ -61,9 +63,11 @@ def init_dcae_wf(name="dcae_wf", atoms=100, train_steps=None, epochs=None, num_t
         (preproc, outputnode, [("shard", "shards")]),
         (train, outputnode, [("checkpoint", "checkpoint")]),
         (raw, outputnode, [("decomposition", "raw_decomposition"), ("mixing", "raw_mixing"),
-                           ("components", "raw_components")]),
+                           ("components", "raw_components"),
+                           ("correlation_components", "raw_correlation_components")]),
         (dcae, outputnode, [("decomposition", "dcae_decomposition"), ("mixing", "dcae_mixing"),
                             ("components", "dcae_components"),
+                            ("correlation_components", "dcae_correlation_components"),
                             ("decoder_mixing", "dcae_decoder_mixing")]),
     ])
     return wf

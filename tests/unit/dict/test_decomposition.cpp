@@ -24,6 +24,27 @@ TEST(Decomposition, LeastSquaresAtomsRecoverTheMixing) {
                      {"300 signals"});
 }
 
+TEST(Decomposition, CorrelationMapsArePearsonRWithEachAtom) {
+  const Eigen::MatrixXf atoms = Eigen::MatrixXf::Random(40, 3);
+  Eigen::MatrixXf signals = Eigen::MatrixXf::Random(40, 25);
+  signals.rowwise() -= signals.colwise().mean();
+  signals.array().rowwise() /= signals.colwise().norm().array();
+  // Offsets and scales of an atom change nothing; an unused (zero) atom maps to zeros.
+  Eigen::MatrixXf given(40, 4);
+  given << atoms.col(0), 5.0f * atoms.col(1).array() + 3.0f, atoms.col(2),
+      Eigen::VectorXf::Zero(40);
+  const Eigen::MatrixXf maps = correlation_maps(given, signals);
+  ASSERT_EQ(maps.rows(), 4);
+  ASSERT_EQ(maps.cols(), 25);
+  for (Eigen::Index k = 0; k < 3; ++k)
+    for (Eigen::Index v = 0; v < 25; ++v)
+      EXPECT_NEAR(maps(k, v), pearson(atoms.col(k).cast<double>(), signals.col(v).cast<double>()),
+                  1e-5);
+  EXPECT_EQ(maps.row(3).cwiseAbs().maxCoeff(), 0.0f);
+  test::expect_error([&] { correlation_maps(given, signals.topRows(30)); }, ExitCode::kBadUsage,
+                     {"length 40", "length 30"});
+}
+
 TEST(Decomposition, PearsonIsScaleAndShiftInvariant) {
   Eigen::VectorXd a(6), b(6);
   a << 1, 2, 3, 4, 5, 7;

@@ -183,6 +183,44 @@ TEST(DictlearnPipeline, RawSignalAtomsMatchTheMovementsAndTheirNetworks) {
   }
   EXPECT_EQ(movements, 5);
 
+  // The r-maps: each voxel's Pearson r with each of the run's (flipped as scored) atoms.
+  EXPECT_EQ(r.runs[0].correlation_components.filename(),
+            "sub-01_task-motor_run-01_desc-rawodlcorr_components.nii.gz");
+  EXPECT_EQ(record.at("Runs")[0].at("CorrelationComponents"),
+            fs::relative(r.runs[0].correlation_components, r.decomposition.parent_path())
+                .generic_string());
+  const io::Image rmaps = io::Image::read(r.runs[0].correlation_components);
+  ASSERT_EQ(rmaps.nt(), o.dictionary.n_atoms);
+  const auto mixing = read_mixing(r.runs[0].mixing);
+  io::ShardReader shard(s.shard);
+  const auto& info = shard.info();
+  std::vector<float> row(static_cast<std::size_t>(info.n_timepoints));
+  for (std::int64_t v : {std::int64_t{0}, info.n_voxels / 3, info.n_voxels - 1}) {
+    shard.read_rows(v, 1, row.data());
+    const Eigen::VectorXd x =
+        Eigen::Map<const Eigen::VectorXf>(row.data(), info.n_timepoints).cast<double>();
+    const auto& ijk = info.voxel_ijk[static_cast<std::size_t>(v)];
+    for (const auto& score : r.evaluation.runs[0].scores) {
+      const auto& m = mixing[static_cast<std::size_t>(score.atom)];
+      const Eigen::Map<const Eigen::VectorXd> atom(m.data(), static_cast<Eigen::Index>(m.size()));
+      EXPECT_NEAR(rmaps.at(ijk[0], ijk[1], ijk[2], score.atom), pearson(x, atom), 1e-4)
+          << "voxel " << v << ", atom " << score.atom;
+    }
+  }
+  for (const auto& score : r.evaluation.runs[0].scores) {
+    const sim::Network* net = network_of(s.truth, score.condition);
+    if (!net || score.condition == "cue") continue;
+    // Its peak (in the brain) lies inside the planted network, and it is where the atom's
+    // course is: r well above noise's (about 1/sqrt(T) = 0.06 here).
+    const float* m = rmaps.volume(score.atom);
+    std::size_t peak = 0;
+    for (std::size_t v = 0; v < s.truth.brain.size(); ++v)
+      if (s.truth.brain[v] && (!s.truth.brain[peak] || m[v] > m[peak])) peak = v;
+    EXPECT_GE(net->map[peak], 0.25f) << score.condition << ": the r-map of atom " << score.atom
+                                     << " peaks outside the planted network";
+    EXPECT_GE(m[peak], 0.5f) << score.condition;
+  }
+
   std::ifstream tsv(r.runs[0].mixing);
   std::string header;
   std::getline(tsv, header);
