@@ -158,16 +158,28 @@ std::vector<char> read_raw_data(const nifti_image& nim, const fs::path& path) {
   const bool ok = znzseek(fp, static_cast<znz_off_t>(nim.iname_offset), SEEK_SET) >= 0;
   std::vector<char> buf;
   std::size_t got = 0;
+  bool corrupt = false;
   if (ok) {
     constexpr std::size_t kStep = std::size_t{64} << 20;
     buf.resize(known ? bytes : std::min(bytes, kStep));
     for (;;) {
-      got += znzread(buf.data() + got, 1, buf.size() - got, fp);
+      const std::size_t want = buf.size() - got;
+      const std::size_t n = znzread(buf.data() + got, 1, want, fp);
+      // On corrupt gzip data znzread passes gzread's -1 on, as a size_t (found by
+      // tests/fuzz: added to the count, it pointed the next read before the buffer).
+      if (n > want) {
+        corrupt = true;
+        break;
+      }
+      got += n;
       if (got < buf.size() || buf.size() == bytes) break;
       buf.resize(std::min(bytes, buf.size() * 2));
     }
   }
   znzclose(fp);
+  if (corrupt)
+    throw input_error(path.string() + ": corrupt compressed image data (gzip stream error after " +
+                      std::to_string(got) + " of " + std::to_string(bytes) + " bytes)");
   if (!ok || got != bytes) throw truncated(got);
   if (nim.byteorder != nifti_short_order() && nim.swapsize > 1) {
     nifti_swap_Nbytes(static_cast<int64_t>(nim.nvox), nim.swapsize, buf.data());
