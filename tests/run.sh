@@ -2,8 +2,9 @@
 # Runs every test: installs the Debian packages (if missing), builds, and runs ctest
 # (unit tests, then the integration tests: bids-validator, nibabel); then fails if a process
 # the tests started is still running. With the ci preset, also the fuzz targets
-# (tests/fuzz/run.sh, FUZZ_SECONDS each, default 60; 0 skips them), every unit suite under
-# ASan + UBSan and the parameter server's under TSan (tests/sanitize.sh; SANITIZE=0 skips it).
+# (tests/fuzz/run.sh, FUZZ_SECONDS each, default 60; 0 skips them), and the sanitizers
+# (tests/sanitize.sh ci: the suites without LibTorch or ITK under ASan + UBSan, the parameter
+# server's under TSan; SANITIZE=0 skips them; `tests/sanitize.sh all` runs every suite).
 # Usage: tests/run.sh [PRESET]   (default: ci). Extra ctest options via CTEST_ARGS.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
