@@ -14,8 +14,9 @@
 #   from a cold cache, the LibTorch and ITK code at -O1 with line tables only, -g1, and 15 min
 #   to run); quick: ASan+UBSan on the suites without LibTorch or ITK (core, io, sim, ps,
 #   report: about 6 min to build); tsan: TSan alone; ci (default, what tests/run.sh runs):
-#   quick and tsan. On a new machine, with ccache empty, `all` took CI to about 90 minutes
-#   (the limit); run `tests/sanitize.sh all` before a change to the LibTorch or ITK code lands.
+#   quick and tsan. On a new machine, with ccache empty, `all` took CI to 80 minutes of its 90
+#   (a 2-core VM varies more than that margin); run `tests/sanitize.sh all` before a change to
+#   the LibTorch or ITK code lands.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
